@@ -1,0 +1,64 @@
+/**
+ * What a worker may ask of the control plane. Embedded mode binds it to the orchestrator
+ * in-process; distributed mode implements it over HTTP (`client/`). The worker uses nothing else.
+ */
+import type { CommandId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
+import type { Command, ResultRef } from "./commands.ts";
+import type { EventEnvelope, EventType } from "./events.ts";
+
+/** An event as produced by a worker (the control plane assigns `event_id`/`at` if absent). */
+export type WorkerEvent = {
+  [K in EventType]: Omit<EventEnvelope<K>, "event_id" | "at" | "execution_id"> & {
+    event_id?: string;
+    at?: number;
+  };
+}[EventType];
+
+export interface ClaimResult {
+  status: "claimed" | "already_terminal" | "active_claim" | "cancelled" | "not_found";
+  command?: Command;
+  lease_ms?: number;
+}
+
+export interface ExecutionInfo {
+  execution_id: ExecutionId;
+  path: string;
+  workload: JsonObject;
+  catalog_version?: number;
+  parent_execution_id?: ExecutionId;
+}
+
+export interface ExecuteRequest {
+  path?: string;
+  version?: number;
+  /** Inline playbook YAML (embedded runs of a file). */
+  content?: string;
+  payload?: JsonObject;
+  parent_execution_id?: ExecutionId;
+}
+
+export interface ExecutionSummary {
+  execution_id: ExecutionId;
+  status: "running" | "completed" | "failed" | "cancelled";
+  result?: Json;
+  error?: Json;
+}
+
+export interface ControlPlane {
+  claim(commandId: CommandId, workerId: string): Promise<ClaimResult>;
+  /** Report a batch of events for one execution (idempotent on event ids). */
+  report(executionId: ExecutionId, events: WorkerEvent[], idempotencyKey?: string): Promise<void>;
+  heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }>;
+  isCancelled(executionId: ExecutionId): Promise<boolean>;
+  getExecution(executionId: ExecutionId): Promise<ExecutionInfo>;
+  putResult(executionId: ExecutionId, name: string, data: Json): Promise<ResultRef>;
+  resolveResult(ref: string): Promise<Json>;
+  /** Start a child execution (`kind: playbook`). */
+  execute(request: ExecuteRequest): Promise<{ execution_id: ExecutionId }>;
+  /** Wait until an execution is terminal (or the signal aborts). */
+  waitFor(executionId: ExecutionId, signal?: AbortSignal): Promise<ExecutionSummary>;
+  /** Cancel an execution (and its children); returns the ids actually cancelled. */
+  cancel(executionId: ExecutionId, reason?: string): Promise<ExecutionId[]>;
+}
+
+export type { EventType };

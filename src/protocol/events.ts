@@ -1,0 +1,147 @@
+/**
+ * Every event of the append-only log, as one typed map: event name → payload.
+ * The `Event` union, handler maps and the docs table are derived from it.
+ *
+ * Ownership: the engine emits the lifecycle/routing events, the worker the execution events,
+ * the orchestrator the claim/cancel events. Payloads are JSON.
+ */
+import type { CommandId, EventId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
+import type { Command, ResultRef, ToolErrorInfo } from "./commands.ts";
+
+export type ExecutionStatus = "running" | "completed" | "failed" | "cancelled";
+
+export interface EventPayloads {
+  /** First event of every execution: everything needed to replay it. */
+  "playbook.initialized": {
+    path: string;
+    catalog_version?: number;
+    /** The merged, immutable workload. */
+    workload: JsonObject;
+    parent_execution_id?: ExecutionId;
+    /** Engine semantics version (numbered flags) that wrote this log. */
+    engine_version: number;
+  };
+  "workflow.initialized": { first_step: string };
+  /** A command was created (persisted with it in the same transaction). */
+  "command.issued": { command: Command /** The run of `executor.spec.final_step`. */; final?: boolean };
+  "command.claimed": { command_id: CommandId; worker_id: string; lease_ms: number };
+  "command.started": { command_id: CommandId; worker_id: string };
+  "command.heartbeat": { command_id: CommandId; worker_id: string };
+  "command.completed": { command_id: CommandId; worker_id?: string };
+  /** Infrastructure failure (worker died, could not run); orchestrated when sent alone. */
+  "command.failed": { command_id: CommandId; worker_id?: string; error: ToolErrorInfo };
+  "command.cancelled": { command_id: CommandId; reason?: string };
+  "step.enter": { command_id: CommandId; loop_index?: number };
+  /** Actionable: the step's pipeline succeeded. */
+  "call.done": CallOutcome & { status: "ok" | "break" };
+  /** Actionable: the step's pipeline failed. */
+  "call.error": CallOutcome & { error: ToolErrorInfo };
+  "step.exit": { command_id: CommandId; status: "COMPLETED" | "FAILED"; loop_index?: number };
+  /** Informative task-level events from the pipeline executor. */
+  "task.started": { command_id: CommandId; task: string; attempt: number };
+  "task.done": {
+    command_id: CommandId;
+    task: string;
+    attempt: number;
+    status: "ok" | "error";
+    action: string;
+    duration_ms: number;
+    error?: ToolErrorInfo;
+  };
+  /** Captured stdout/stderr of a task (bounded per command). */
+  "task.output": { command_id: CommandId; task: string; stream: "stdout" | "stderr"; text: string };
+  /** A step was not run: untaken exclusive branch, admission denied, or upstream skipped. */
+  "step.skipped": { reason: "untaken" | "admission" | "upstream" | "cancelled"; from?: string };
+  /**
+   * Routing decision of a finished step: the arcs that fired and the messages (rendered arc
+   * `input`) they carry. `unhandled` marks an error no arc or handler took: the execution stops
+   * dispatching and fails once in-flight work drains.
+   */
+  "next.evaluated": {
+    event: string;
+    fired: string[];
+    mode: "exclusive" | "inclusive";
+    messages?: JsonObject;
+    error?: ToolErrorInfo;
+    unhandled?: boolean;
+  };
+  /** A loop step was entered: its rendered collection (replay never re-renders it). */
+  "loop.started": {
+    loop_id: string;
+    items: Json[];
+    total: number;
+    /** Iterations in flight at most. */
+    limit: number;
+    /** The message the step was entered with (shared by every iteration). */
+    input: JsonObject;
+    entry: JsonObject;
+    final?: boolean;
+  };
+  /** A loop finished: the aggregate is the step's result. */
+  "loop.done": {
+    loop_id: string;
+    status: "completed" | "failed";
+    result: Json;
+    stats: { total: number; success: number; failed: number };
+    /** Set when the orchestrator resolved a by-reference `results` for the engine (never stored). */
+    ref?: ResultRef;
+  };
+  /** Durable `set` writes (step or arc) applied to ctx. */
+  "ctx.updated": { values: JsonObject; source: "step" | "arc" | "task" };
+  "workflow.completed": { result: Json };
+  "workflow.failed": { error: ToolErrorInfo | null; result?: Json };
+  "playbook.completed": { result: Json };
+  "playbook.failed": { error: ToolErrorInfo | null };
+  /** A cancel request (API/CLI); the engine turns it into `execution.cancelled`. */
+  "execution.cancel_requested": { reason?: string; cascade?: boolean };
+  "execution.cancelled": { reason?: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+export interface CallOutcome {
+  command_id: CommandId;
+  worker_id?: string;
+  /** The step result (inline when small, else a ResultRef envelope). */
+  result: Json;
+  /** ctx patches made by task policies (`set: {ctx.k: ...}`), merged by the engine. */
+  ctx_patch?: JsonObject;
+  loop_id?: string;
+  loop_index?: number;
+  duration_ms?: number;
+  ref?: ResultRef;
+}
+
+/** One persisted event. `seq` is assigned by the store (1, 2, 3 … per execution). */
+export interface EventEnvelope<K extends EventType = EventType> {
+  execution_id: ExecutionId;
+  event_id: EventId;
+  seq?: number;
+  type: K;
+  /** Step the event is about, when any. */
+  step?: string;
+  /** Epoch milliseconds, stamped by the producer (the engine gets time from here, never a clock). */
+  at: number;
+  payload: EventPayloads[K];
+  /** Id of the event that caused this one (e.g. call.done → command.issued). */
+  cause?: EventId;
+}
+
+/** The union of all events, discriminated by `type`. */
+export type NoetlEvent = { [K in EventType]: EventEnvelope<K> }[EventType];
+
+/** Events that drive the engine (the others are informative). */
+export const ACTIONABLE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+  "playbook.initialized",
+  "call.done",
+  "call.error",
+  "command.failed",
+  "execution.cancel_requested",
+]);
+
+/** Terminal lifecycle events. */
+export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+  "playbook.completed",
+  "playbook.failed",
+  "execution.cancelled",
+]);

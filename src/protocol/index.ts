@@ -1,0 +1,26 @@
+/**
+ * @module protocol
+ * The wire contract between the orchestrator, the engine, workers and edges: event payloads,
+ * commands, results, and the ControlPlane interface.
+ */
+
+export type { Command, CommandStatus, ErrorKind, IterScope, ResultRef, ToolErrorInfo } from "./commands.ts";
+export { isResultRef } from "./commands.ts";
+export type {
+  ClaimResult,
+  ControlPlane,
+  ExecuteRequest,
+  ExecutionInfo,
+  ExecutionSummary,
+  WorkerEvent,
+} from "./control-plane.ts";
+export type {
+  CallOutcome,
+  EventEnvelope,
+  EventPayloads,
+  EventType,
+  ExecutionStatus,
+  NoetlEvent,
+} from "./events.ts";
+export { ACTIONABLE_EVENTS, TERMINAL_EVENTS } from "./events.ts";
+export type { Backoff, PolicyAction, PolicyRule, PolicyThen, SetMap, Task, TaskPolicy } from "./task.ts";

@@ -1,0 +1,7 @@
+/**
+ * @module testing
+ * Test kit: real-service probes for service-bound suites, fakes for clocks and ids.
+ */
+
+export { CounterIds, FakeClock } from "./fakes.ts";
+export { NATS_URL, natsSkipReason, PG_URL, postgresSkipReason } from "./services.ts";
