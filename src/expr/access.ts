@@ -1,0 +1,223 @@
+/**
+ * Attribute and item access with Jinja2 semantics, restricted to data: own properties of plain
+ * objects, list indexes, and an allow-list of str/dict/list methods. Nothing else is reachable
+ * (no prototypes, constructors or JS globals).
+ */
+import { pyFormat } from "./format.ts";
+import { TemplateError } from "./template-error.ts";
+import { isMapping, PyFunction, pyContains, pyEquals, pyStr, tuple, typeName, Undefined } from "./values.ts";
+
+function bind(name: string, fn: (args: unknown[], kwargs: Record<string, unknown>) => unknown): PyFunction {
+  return new PyFunction(name, fn);
+}
+
+function strMethod(s: string, name: string): PyFunction | undefined {
+  const a = (args: unknown[], i: number) => args[i];
+  switch (name) {
+    case "lower":
+      return bind(name, () => s.toLowerCase());
+    case "upper":
+      return bind(name, () => s.toUpperCase());
+    case "strip":
+      return bind(name, (args) =>
+        args[0] === undefined || args[0] === null ? s.trim() : trimChars(s, String(args[0]), 3),
+      );
+    case "lstrip":
+      return bind(name, (args) =>
+        args[0] == null ? s.replace(/^\s+/, "") : trimChars(s, String(args[0]), 1),
+      );
+    case "rstrip":
+      return bind(name, (args) =>
+        args[0] == null ? s.replace(/\s+$/, "") : trimChars(s, String(args[0]), 2),
+      );
+    case "split":
+      return bind(name, (args) =>
+        pySplit(s, a(args, 0) as string | null | undefined, a(args, 1) as number | undefined),
+      );
+    case "startswith":
+      return bind(name, (args) => anyOf(args[0], (p) => s.startsWith(p)));
+    case "endswith":
+      return bind(name, (args) => anyOf(args[0], (p) => s.endsWith(p)));
+    case "replace":
+      return bind(name, (args) =>
+        replaceCount(s, String(args[0]), String(args[1]), args[2] as number | undefined),
+      );
+    case "format":
+      return bind(name, (args, kwargs) => strFormat(s, args, kwargs));
+    case "join":
+      return bind(name, (args) => (Array.isArray(args[0]) ? args[0].map(pyStr).join(s) : ""));
+    case "title":
+      return bind(name, () => s.replace(/\w\S*/g, (w) => w[0]?.toUpperCase() + w.slice(1).toLowerCase()));
+    case "capitalize":
+      return bind(name, () => (s ? (s[0] as string).toUpperCase() + s.slice(1).toLowerCase() : s));
+    case "find":
+      return bind(name, (args) => s.indexOf(String(args[0])));
+    case "count":
+      return bind(name, (args) =>
+        String(args[0]) === "" ? s.length + 1 : s.split(String(args[0])).length - 1,
+      );
+    case "isdigit":
+      return bind(name, () => /^[0-9]+$/.test(s));
+    case "isalpha":
+      return bind(name, () => /^[A-Za-z]+$/.test(s));
+    case "zfill":
+      return bind(name, (args) => s.padStart(Number(args[0]), "0"));
+    default:
+      return undefined;
+  }
+}
+
+function dictMethod(d: Record<string, unknown>, name: string): PyFunction | undefined {
+  switch (name) {
+    case "items":
+      return bind(name, () => Object.entries(d).map(tuple));
+    case "keys":
+      return bind(name, () => Object.keys(d));
+    case "values":
+      return bind(name, () => Object.values(d));
+    case "get":
+      return bind(name, (args) =>
+        Object.hasOwn(d, String(args[0])) ? d[String(args[0])] : (args[1] ?? null),
+      );
+    default:
+      return undefined;
+  }
+}
+
+function listMethod(l: unknown[], name: string): PyFunction | undefined {
+  switch (name) {
+    case "index":
+      return bind(name, (args) => {
+        const i = l.findIndex((x) => pyEquals(x, args[0]));
+        if (i < 0) throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `${pyStr(args[0])} is not in list`);
+        return i;
+      });
+    case "count":
+      return bind(name, (args) => l.filter((x) => pyEquals(x, args[0])).length);
+    default:
+      return undefined;
+  }
+}
+
+/** `obj.name` (Jinja2 getattr: attribute first, then item). */
+export function getAttr(obj: unknown, name: string, path = name): unknown {
+  if (obj instanceof Undefined) {
+    throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${obj.name}' is undefined (reading '${name}')`, {
+      missing: obj.name,
+    });
+  }
+  if (typeof obj === "string")
+    return strMethod(obj, name) ?? new Undefined(path, `str has no attribute '${name}'`);
+  if (Array.isArray(obj)) return listMethod(obj, name) ?? new Undefined(path);
+  if (isMapping(obj)) {
+    // Data wins over dict methods: `workload.items` is the `items` key when there is one (as in
+    // NoETL's direct path resolution); Jinja2 would return the method. Documented in README.
+    if (Object.hasOwn(obj, name)) return obj[name];
+    return dictMethod(obj, name) ?? new Undefined(path);
+  }
+  return new Undefined(path, `${typeName(obj)} has no attribute '${name}'`);
+}
+
+/** `obj[key]` (Jinja2 getitem: item first, then attribute). */
+export function getItem(obj: unknown, key: unknown, path: string): unknown {
+  if (obj instanceof Undefined) {
+    throw new TemplateError(
+      "NOETL_E_TEMPLATE_UNDEFINED",
+      `'${obj.name}' is undefined (reading [${pyStr(key)}])`,
+      {
+        missing: obj.name,
+      },
+    );
+  }
+  if (Array.isArray(obj) || typeof obj === "string") {
+    if (typeof key === "number" && Number.isInteger(key)) {
+      const i = key < 0 ? obj.length + key : key;
+      return i >= 0 && i < obj.length ? obj[i] : new Undefined(path);
+    }
+    if (typeof key === "string") return getAttr(obj, key, path);
+    return new Undefined(path);
+  }
+  if (isMapping(obj)) {
+    const k = typeof key === "number" || typeof key === "boolean" ? String(key) : key;
+    if (typeof k === "string" && Object.hasOwn(obj, k)) return obj[k];
+    return typeof k === "string" ? (dictMethod(obj, k) ?? new Undefined(path)) : new Undefined(path);
+  }
+  return new Undefined(path);
+}
+
+export function pySlice(obj: unknown, start?: number, stop?: number, step?: number): unknown {
+  if (!(Array.isArray(obj) || typeof obj === "string")) {
+    throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `'${typeName(obj)}' object is not subscriptable`);
+  }
+  const len = obj.length;
+  const st = step ?? 1;
+  if (st === 0) throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "slice step cannot be zero");
+  const norm = (v: number | undefined, dflt: number) => {
+    if (v === undefined) return dflt;
+    const x = v < 0 ? v + len : v;
+    return st > 0 ? Math.min(Math.max(x, 0), len) : Math.min(Math.max(x, -1), len - 1);
+  };
+  const from = norm(start, st > 0 ? 0 : len - 1);
+  const to = norm(stop, st > 0 ? len : -1);
+  const items: unknown[] = [];
+  for (let i = from; st > 0 ? i < to : i > to; i += st) items.push(obj[i]);
+  return typeof obj === "string" ? items.join("") : items;
+}
+
+function trimChars(s: string, chars: string, mode: 1 | 2 | 3): string {
+  let a = 0;
+  let b = s.length;
+  if (mode & 1) while (a < b && chars.includes(s[a] as string)) a += 1;
+  if (mode & 2) while (b > a && chars.includes(s[b - 1] as string)) b -= 1;
+  return s.slice(a, b);
+}
+
+function pySplit(s: string, sep: string | null | undefined, max?: number): string[] {
+  const limit = max === undefined || max < 0 ? Number.POSITIVE_INFINITY : max;
+  if (sep === undefined || sep === null) {
+    const parts = s
+      .trim()
+      .split(/\s+/)
+      .filter((p) => p !== "");
+    if (parts.length <= limit + 1) return parts;
+    const head = parts.slice(0, limit);
+    let rest = s.trim();
+    for (const h of head) rest = rest.slice(rest.indexOf(h) + h.length).replace(/^\s+/, "");
+    return [...head, rest];
+  }
+  const parts = s.split(sep);
+  if (parts.length <= limit + 1) return parts;
+  return [...parts.slice(0, limit), parts.slice(limit).join(sep)];
+}
+
+function anyOf(prefix: unknown, test: (p: string) => boolean): boolean {
+  return Array.isArray(prefix) ? prefix.some((p) => test(String(p))) : test(String(prefix));
+}
+
+function replaceCount(s: string, from: string, to: string, count?: number): string {
+  if (count === undefined || count < 0) return s.split(from).join(to);
+  let out = s;
+  let idx = 0;
+  for (let n = 0; n < count; n++) {
+    const i = out.indexOf(from, idx);
+    if (i < 0) break;
+    out = out.slice(0, i) + to + out.slice(i + from.length);
+    idx = i + to.length;
+  }
+  return out;
+}
+
+function strFormat(s: string, args: unknown[], kwargs: Record<string, unknown>): string {
+  let auto = 0;
+  return s.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field: string | undefined) => {
+    if (m === "{{") return "{";
+    if (m === "}}") return "}";
+    const [name = "", spec] = (field ?? "").split(":");
+    const value = name === "" ? args[auto++] : /^\d+$/.test(name) ? args[Number(name)] : kwargs[name];
+    return spec
+      ? pyFormat(`%${spec.replace(/^([<>^]?)(\d*)(\.\d+)?([dfsx]?)$/, "$2$3$4") || "s"}`, [value])
+      : pyStr(value);
+  });
+}
+
+export { pyContains };

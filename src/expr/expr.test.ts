@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  checkSyntax,
+  compile,
+  evaluateCondition,
+  layered,
+  referencedNames,
+  renderValue,
+  TemplateError,
+} from "./index.ts";
+
+const ctx = { workload: { items: [1, 2], n: 3 }, ctx: { x: 1 }, fetch: { data: { rows: [] } } };
+
+describe("native values (DECISIONS 28)", () => {
+  test("a single expression yields its native value", () => {
+    assert.deepEqual(compile("{{ workload.items }}").render(ctx), [1, 2]);
+    assert.equal(compile(" {{ workload.n > 2 }} ").render(ctx), true);
+    assert.equal(compile("{{ none }}").render(ctx), null);
+    assert.equal(compile("{{ missing }}").render(ctx), undefined);
+  });
+  test("anything else yields a string", () => {
+    assert.equal(compile("n={{ workload.n }}").render(ctx), "n=3");
+    assert.equal(compile("{{ 1 }}{{ 2 }}").render(ctx), "12");
+  });
+  test("renderValue is recursive and renders keys", () => {
+    assert.deepEqual(renderValue({ "{{ 'k' ~ workload.n }}": ["{{ ctx.x }}", 5, true] }, ctx), {
+      k3: [1, 5, true],
+    });
+  });
+});
+
+describe("conditions", () => {
+  test("booleans, text results and bare expressions", () => {
+    assert.equal(evaluateCondition(true, ctx), true);
+    assert.equal(evaluateCondition("{{ 'false' }}", ctx), false);
+    assert.equal(evaluateCondition("{{ 'No' }}", ctx), false);
+    assert.equal(evaluateCondition("{{ [] }}", ctx), false);
+    assert.equal(evaluateCondition("workload.n == 3", ctx), true);
+    assert.equal(evaluateCondition(undefined, ctx), true);
+  });
+  test("an error in a condition raises (never a silent false)", () => {
+    assert.throws(() => evaluateCondition("{{ missing.attr }}", ctx), TemplateError);
+  });
+});
+
+describe("errors", () => {
+  test("undefined attribute names the missing variable and position", () => {
+    try {
+      compile("a {{ nope.field }}").render(ctx);
+      assert.fail("expected an error");
+    } catch (e) {
+      assert.ok(e instanceof TemplateError);
+      assert.equal(e.code, "NOETL_E_TEMPLATE_UNDEFINED");
+      assert.equal(e.missing, "nope");
+      assert.equal(e.position?.column, 6);
+      assert.match(e.describe(), /nope\.field/);
+    }
+  });
+  test("syntax errors carry line and column", () => {
+    const err = checkSyntax("line1\n{{ a + }}");
+    assert.equal(err?.code, "NOETL_E_TEMPLATE_SYNTAX");
+    assert.equal(err?.position?.line, 2);
+    assert.equal(checkSyntax("{{ a }}"), undefined);
+  });
+});
+
+describe("safety", () => {
+  test("no prototype, constructor or JS global is reachable", () => {
+    assert.equal(compile("{{ ctx.constructor }}").render(ctx), undefined);
+    assert.equal(compile("{{ ctx.__proto__ }}").render(ctx), undefined);
+    assert.equal(compile("{{ ''.constructor }}").render(ctx), undefined);
+    assert.equal(compile("{{ process }}").render(ctx), undefined);
+    assert.equal(compile("{{ globalThis }}").render(ctx), undefined);
+    assert.throws(
+      () => compile("{{ ctx.constructor.constructor('return process')() }}").render(ctx),
+      TemplateError,
+    );
+  });
+  test("runaway templates stop with a limit error", () => {
+    assert.throws(() => compile("{{ range(100000000) | list }}").render(ctx), /exceeds/);
+    assert.throws(() => compile("{{ 'x' * 100000000 }}").render(ctx), /too large/);
+    const deep = `{{ ${"(".repeat(5000)}1${")".repeat(5000)} }}`;
+    assert.throws(() => compile(deep).render(ctx), TemplateError);
+  });
+});
+
+describe("scopes and names", () => {
+  test("layered scopes resolve first-wins without copying", () => {
+    const s = layered({ a: 1 }, { a: 2, b: 3 });
+    assert.equal(compile("{{ a + b }}").render(s), 4);
+  });
+  test("free names of templates", () => {
+    assert.deepEqual(
+      [
+        ...referencedNames({
+          q: "{{ fetch.data | default(ctx.y) }}",
+          l: ["{% for i in items %}{{ i }}{% endfor %}"],
+        }),
+      ].sort(),
+      ["ctx", "fetch", "items"],
+    );
+  });
+  test("compiled templates are cached by source", () => {
+    assert.equal(compile("{{ a }}"), compile("{{ a }}"));
+  });
+});

@@ -1,0 +1,358 @@
+/** Jinja2 built-in filters used by playbooks (plus NoETL's b64encode/b64decode/fromjson). */
+import { getAttr, getItem } from "./access.ts";
+import { base64Decode, base64Encode, urlEncode } from "./encoding.ts";
+import { pyFormat } from "./format.ts";
+import { TemplateError } from "./template-error.ts";
+import { runTest } from "./tests.ts";
+import { toJson } from "./to-json.ts";
+import {
+  isMapping,
+  isUndefined,
+  numberStr,
+  PyFunction,
+  pyCompare,
+  pyEquals,
+  pyRepr,
+  pyStr,
+  truthy,
+  tuple,
+  typeName,
+  Undefined,
+} from "./values.ts";
+
+function sortDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (isMapping(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortDeep(v[k]);
+    return out;
+  }
+  return v;
+}
+
+/** Filters that Jinja2 cannot apply to an Undefined value. */
+function defined(v: unknown): unknown {
+  if (v instanceof Undefined) {
+    throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${v.name}' is undefined`, { missing: v.name });
+  }
+  return v;
+}
+
+export type Filter = (value: unknown, args: unknown[], kwargs: Record<string, unknown>) => unknown;
+
+function list(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === "string") return [...v];
+  if (isMapping(v)) return Object.keys(v);
+  if (isUndefined(v)) return [];
+  if (v === null) throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "'NoneType' object is not iterable");
+  throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `'${typeName(v)}' object is not iterable`);
+}
+
+/** `attribute="a.b"` or an index. */
+function attrGetter(attr: unknown): (x: unknown) => unknown {
+  if (typeof attr === "number") return (x) => getItem(x, attr, String(attr));
+  const parts = String(attr).split(".");
+  return (x) => {
+    let cur = x;
+    for (const p of parts)
+      cur = /^\d+$/.test(p) && Array.isArray(cur) ? getItem(cur, Number(p), p) : getAttr(cur, p);
+    return cur;
+  };
+}
+
+function toInt(v: unknown, dflt: unknown = 0, base = 10): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? Math.trunc(v) : dflt;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "string") {
+    const s = v.trim().replace(/_/g, "");
+    if (base === 10 && /^[-+]?\d+$/.test(s)) return Number.parseInt(s, 10);
+    if (base !== 10 && s !== "") {
+      const n = Number.parseInt(s.replace(/^0[xob]/i, ""), base);
+      return Number.isNaN(n) ? dflt : n;
+    }
+    const f = Number(s);
+    return s !== "" && Number.isFinite(f) ? Math.trunc(f) : dflt;
+  }
+  return dflt;
+}
+
+function toFloat(v: unknown, dflt: unknown = 0): unknown {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "string") {
+    const s = v.trim().toLowerCase();
+    if (s === "nan") return Number.NaN;
+    if (s === "inf" || s === "infinity") return Number.POSITIVE_INFINITY;
+    const f = Number(s);
+    return s !== "" && !Number.isNaN(f) ? f : dflt;
+  }
+  return dflt;
+}
+
+function sortKey(caseSensitive: boolean) {
+  return (x: unknown) => (typeof x === "string" && !caseSensitive ? x.toLowerCase() : x);
+}
+
+function sorted(items: unknown[], key: (x: unknown) => unknown, reverse: boolean): unknown[] {
+  const out = items.map((x) => [key(x), x] as const).sort((a, b) => pyCompare(a[0], b[0], "<"));
+  if (reverse) out.reverse();
+  return out.map((p) => p[1]);
+}
+
+function selectOrReject(keep: boolean, attrMode: boolean): Filter {
+  return (value, args) => {
+    const items = list(value);
+    const get = attrMode ? attrGetter(args[0]) : (x: unknown) => x;
+    const testArgs = attrMode ? args.slice(1) : args;
+    const [name, ...rest] = testArgs;
+    return items.filter((x) => {
+      const v = get(x);
+      const ok = name === undefined ? truthy(v) : runTest(String(name), v, rest);
+      return ok === keep;
+    });
+  };
+}
+
+function round(value: unknown, precision = 0, method = "common"): number {
+  const n = Number(value);
+  const f = 10 ** precision;
+  if (method === "ceil") return Math.ceil(n * f) / f;
+  if (method === "floor") return Math.floor(n * f) / f;
+  // Python's round(): half to even
+  const x = n * f;
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  const r = diff > 0.5 ? floor + 1 : diff < 0.5 ? floor : floor % 2 === 0 ? floor : floor + 1;
+  return r / f;
+}
+
+export const FILTERS: Record<string, Filter> = {
+  abs: (v) => {
+    if (typeof v !== "number" && typeof v !== "boolean") {
+      throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `bad operand type for abs(): '${typeName(v)}'`);
+    }
+    return Math.abs(Number(v));
+  },
+  attr: (v, [name]) => getAttr(v, String(name)),
+  batch: (v, [size, fill]) => {
+    const items = list(v);
+    const n = Number(size);
+    const out: unknown[][] = [];
+    for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+    const last = out[out.length - 1];
+    if (fill !== undefined && last) while (last.length < n) last.push(fill);
+    return out;
+  },
+  capitalize: (v) => {
+    const s = pyStr(v);
+    return s ? (s[0] as string).toUpperCase() + s.slice(1).toLowerCase() : s;
+  },
+  center: (v, [width = 80]) => {
+    const s = pyStr(v);
+    const w = Number(width);
+    const total = Math.max(0, w - s.length);
+    const left = Math.floor(total / 2) + (total % 2 && w % 2 ? 1 : 0);
+    return " ".repeat(left) + s + " ".repeat(total - left);
+  },
+  count: (v) => (isMapping(v) ? Object.keys(v).length : list(v).length),
+  default: (v, [dflt = "", bool = false]) => (isUndefined(v) || (truthy(bool) && !truthy(v)) ? dflt : v),
+  dictsort: (v, [caseSensitive = false, by = "key", reverse = false], kw) => {
+    if (!isMapping(v)) throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "dictsort expects a mapping");
+    const idx = (kw.by ?? by) === "value" ? 1 : 0;
+    const key = sortKey(truthy(kw.case_sensitive ?? caseSensitive));
+    reverse = kw.reverse ?? reverse;
+    return sorted(Object.entries(v).map(tuple), (p) => key((p as unknown[])[idx]), truthy(reverse));
+  },
+  first: (v) => {
+    const items = list(v);
+    return items.length > 0 ? items[0] : new Undefined("first", "no first item");
+  },
+  float: (v, [dflt = 0]) => toFloat(defined(v), dflt),
+  fromjson: (v) => {
+    try {
+      return JSON.parse(pyStr(v));
+    } catch (error) {
+      throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `fromjson: ${(error as Error).message}`);
+    }
+  },
+  groupby: (v, [attribute], kw) => {
+    const get = attrGetter(attribute ?? kw.attribute);
+    const groups: Array<{ grouper: unknown; list: unknown[] }> = [];
+    for (const item of sorted(list(v), get, false)) {
+      const k = get(item);
+      const g = groups.find((x) => pyEquals(x.grouper, k));
+      if (g) g.list.push(item);
+      else groups.push({ grouper: k, list: [item] });
+    }
+    return groups.map((g) => tuple([g.grouper, g.list]));
+  },
+  int: (v, [dflt = 0, base = 10]) => toInt(defined(v), dflt, Number(base)),
+  items: (v) => (isMapping(v) ? Object.entries(v).map(tuple) : isUndefined(v) ? [] : list(v)),
+  join: (v, [sep = "", attribute], kw) => {
+    const get = attribute ?? kw.attribute;
+    const items = list(v).map(get === undefined ? (x: unknown) => x : attrGetter(get));
+    return items.map(pyStr).join(pyStr(sep));
+  },
+  keys: (v) => (isMapping(v) ? Object.keys(v) : []),
+  last: (v) => {
+    const items = list(v);
+    return items.length > 0 ? items[items.length - 1] : new Undefined("last", "no last item");
+  },
+  length: (v) => (isMapping(v) ? Object.keys(v).length : list(v).length),
+  list: (v) => [...list(v)],
+  lower: (v) => pyStr(v).toLowerCase(),
+  map: (v, args, kw) => {
+    const items = list(v);
+    const attribute = kw.attribute;
+    if (attribute !== undefined) {
+      const get = attrGetter(attribute);
+      return items.map((x) => {
+        const r = get(x);
+        return isUndefined(r) && kw.default !== undefined ? kw.default : r;
+      });
+    }
+    const [name, ...rest] = args;
+    const f = FILTERS[String(name)];
+    if (!f) throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `no filter named '${String(name)}'`);
+    return items.map((x) => f(x, rest, {}));
+  },
+  max: (v, _a, kw) => {
+    const items = list(v);
+    if (items.length === 0) return new Undefined("max", "empty sequence");
+    const get = kw.attribute !== undefined ? attrGetter(kw.attribute) : sortKey(truthy(kw.case_sensitive));
+    return sorted(items, get, false)[items.length - 1];
+  },
+  min: (v, _a, kw) => {
+    const items = list(v);
+    if (items.length === 0) return new Undefined("min", "empty sequence");
+    const get = kw.attribute !== undefined ? attrGetter(kw.attribute) : sortKey(truthy(kw.case_sensitive));
+    return sorted(items, get, false)[0];
+  },
+  pprint: (v) => pyRepr(sortDeep(v)),
+  reject: selectOrReject(false, false),
+  rejectattr: selectOrReject(false, true),
+  replace: (v, [from, to, count]) => {
+    const s = pyStr(v);
+    const f = pyStr(from);
+    const t = pyStr(to);
+    if (count === undefined) return s.split(f).join(t);
+    let out = s;
+    let from0 = 0;
+    for (let n = 0; n < Number(count); n++) {
+      const i = out.indexOf(f, from0);
+      if (i < 0) break;
+      out = out.slice(0, i) + t + out.slice(i + f.length);
+      from0 = i + t.length;
+    }
+    return out;
+  },
+  reverse: (v) => (typeof v === "string" ? [...v].reverse().join("") : [...list(v)].reverse()),
+  round: (v, [precision = 0, method = "common"]) => round(v, Number(precision), String(method)),
+  safe: (v) => v,
+  select: selectOrReject(true, false),
+  selectattr: selectOrReject(true, true),
+  slice: (v, [slices, fill]) => {
+    const items = list(v);
+    const n = Number(slices);
+    const per = Math.floor(items.length / n);
+    const extra = items.length % n;
+    const out: unknown[][] = [];
+    let offset = 0;
+    for (let i = 0; i < n; i++) {
+      const size = per + (i < extra ? 1 : 0);
+      const part = items.slice(offset, offset + size);
+      offset += size;
+      if (fill !== undefined && i >= extra && extra > 0) part.push(fill);
+      out.push(part);
+    }
+    return out;
+  },
+  sort: (v, [reverse = false, caseSensitive = false, attribute], kw) => {
+    const attr = attribute ?? kw.attribute;
+    const rev = kw.reverse ?? reverse;
+    const cs = kw.case_sensitive ?? caseSensitive;
+    const base = sortKey(truthy(cs));
+    const get = attr === undefined ? base : (x: unknown) => base(attrGetter(attr)(x));
+    return sorted(list(v), get, truthy(rev));
+  },
+  split: (v, [sep, max]) => {
+    const s = pyStr(v);
+    if (sep === undefined || sep === null) return s.trim().split(/\s+/).filter(Boolean);
+    const parts = s.split(pyStr(sep));
+    if (max === undefined || Number(max) < 0) return parts;
+    return [...parts.slice(0, Number(max)), parts.slice(Number(max)).join(pyStr(sep))];
+  },
+  string: (v) => pyStr(v),
+  sum: (v, [attribute, start = 0], kw) => {
+    const attr = attribute ?? kw.attribute;
+    const items = list(v).map(attr === undefined ? (x: unknown) => x : attrGetter(attr));
+    let total = (kw.start ?? start) as unknown;
+    for (const x of items) {
+      if (typeof total === "number" && typeof x === "number") total = total + x;
+      else if (Array.isArray(total) && Array.isArray(x)) total = [...total, ...x];
+      else
+        throw new TemplateError(
+          "NOETL_E_TEMPLATE_TYPE",
+          `unsupported operand type(s) for +: '${typeName(total)}' and '${typeName(x)}'`,
+        );
+    }
+    return total;
+  },
+  title: (v) =>
+    pyStr(v).replace(
+      /[A-Za-z]+('[A-Za-z]+)?/g,
+      (w) => (w[0] as string).toUpperCase() + w.slice(1).toLowerCase(),
+    ),
+  tojson: (v, [indent], kw) => toJson(defined(v), (kw.indent ?? indent) as number | undefined),
+  trim: (v, [chars]) => {
+    const s = pyStr(v);
+    if (chars === undefined || chars === null) return s.trim();
+    const c = pyStr(chars);
+    let a = 0;
+    let b = s.length;
+    while (a < b && c.includes(s[a] as string)) a += 1;
+    while (b > a && c.includes(s[b - 1] as string)) b -= 1;
+    return s.slice(a, b);
+  },
+  truncate: (v, [length = 255, killwords = false, end = "...", leeway = 5]) => {
+    const s = pyStr(v);
+    const n = Number(length);
+    if (s.length <= n + Number(leeway)) return s;
+    const endS = pyStr(end);
+    if (truthy(killwords)) return s.slice(0, n - endS.length) + endS;
+    const cut = s.slice(0, n - endS.length);
+    const sp = cut.lastIndexOf(" ");
+    return (sp > 0 ? cut.slice(0, sp) : cut) + endS;
+  },
+  unique: (v, [caseSensitive = false, attribute], kw) => {
+    const attr = attribute ?? kw.attribute;
+    const key = (x: unknown) => {
+      const k = attr === undefined ? x : attrGetter(attr)(x);
+      return typeof k === "string" && !truthy(kw.case_sensitive ?? caseSensitive) ? k.toLowerCase() : k;
+    };
+    const seen: unknown[] = [];
+    const out: unknown[] = [];
+    for (const x of list(v)) {
+      const k = key(x);
+      if (!seen.some((s) => pyEquals(s, k))) {
+        seen.push(k);
+        out.push(x);
+      }
+    }
+    return out;
+  },
+  upper: (v) => pyStr(v).toUpperCase(),
+  urlencode: (v) => urlEncode(v),
+  values: (v) => (isMapping(v) ? Object.values(v) : []),
+  wordcount: (v) => (pyStr(v).match(/\w+/g) ?? []).length,
+  b64encode: (v) => base64Encode(pyStr(v)),
+  b64decode: (v) => base64Decode(pyStr(v)),
+  format: (v, args, kw) => pyFormat(pyStr(v), args.length > 0 ? args : kw),
+  get: (v, [key, dflt = null]) => (isMapping(v) && Object.hasOwn(v, String(key)) ? v[String(key)] : dflt),
+  callable: (v) => v instanceof PyFunction,
+  string_repr: (v) => numberStr(Number(v)),
+};
+FILTERS.d = FILTERS.default as Filter;
+FILTERS.e = (v) => pyStr(v);
+FILTERS.escape = FILTERS.e as Filter;

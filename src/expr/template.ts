@@ -1,0 +1,217 @@
+/** Compiled templates, cached by source. */
+import type { Expr, Node } from "./ast.ts";
+import { compileExpr, type Eval, type Frame, LIMITS } from "./evaluate.ts";
+import { freeNames } from "./free-names.ts";
+import { parseTemplate } from "./parser.ts";
+import { asScope, type Scope } from "./scope.ts";
+import { TemplateError } from "./template-error.ts";
+import { isMapping, pyStr, toNative, truthy, Undefined } from "./values.ts";
+
+type Run = (f: Frame, out: string[]) => void;
+
+export interface Template {
+  readonly source: string;
+  /** Free root names the template reads. */
+  readonly names: ReadonlySet<string>;
+  /** No `{{` / `{%`: renders to itself. */
+  readonly isStatic: boolean;
+  /** Native value when the source is exactly one `{{ expr }}`, else the rendered text. */
+  render(scope: Scope | Record<string, unknown>): unknown;
+  renderText(scope: Scope | Record<string, unknown>): string;
+}
+
+const cache = new Map<string, Template>();
+const CACHE_MAX = 50_000;
+
+export function isTemplate(s: string): boolean {
+  return s.includes("{{") || s.includes("{%") || s.includes("{#");
+}
+
+export function compile(source: string): Template {
+  let t = cache.get(source);
+  if (!t) {
+    t = build(source);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(source, t);
+  }
+  return t;
+}
+
+function build(source: string): Template {
+  if (!isTemplate(source)) {
+    return {
+      source,
+      names: new Set(),
+      isStatic: true,
+      render: () => source,
+      renderText: () => source,
+    };
+  }
+  let nodes: Node[];
+  try {
+    nodes = parseTemplate(source);
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw new TemplateError("NOETL_E_TEMPLATE_LIMIT", "template nesting too deep", { template: source });
+    throw error;
+  }
+  const single = singleExpression(source, nodes);
+  const run = compileNodes(nodes);
+  const native = single ? compileExpr(single) : undefined;
+  const frame = (scope: Scope | Record<string, unknown>): Frame => ({
+    scope: asScope(scope),
+    locals: new Map(),
+    budget: { steps: LIMITS.maxLoopSteps },
+    src: source,
+  });
+  const renderText = (scope: Scope | Record<string, unknown>) => {
+    const out: string[] = [];
+    guard(source, () => run(frame(scope), out));
+    return out.join("");
+  };
+  return {
+    source,
+    names: freeNames(nodes),
+    isStatic: false,
+    render: native ? (scope) => guard(source, () => toNative(native(frame(scope)))) : renderText,
+    renderText,
+  };
+}
+
+function guard<T>(source: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new TemplateError("NOETL_E_TEMPLATE_LIMIT", "template recursion too deep", { template: source });
+    }
+    if (error instanceof TemplateError && !error.template) {
+      throw new TemplateError(error.code as never, error.message, {
+        template: source,
+        ...(error.missing ? { missing: error.missing } : {}),
+      });
+    }
+    throw error;
+  }
+}
+
+function singleExpression(source: string, nodes: Node[]): Expr | undefined {
+  const trimmed = source.trim();
+  if (!trimmed.startsWith("{{") || !trimmed.endsWith("}}")) return undefined;
+  const outs = nodes.filter((n) => !(n.t === "text" && n.text.trim() === ""));
+  if (outs.length !== 1) return undefined;
+  const only = outs[0];
+  return only?.t === "out" ? only.expr : undefined;
+}
+
+function compileNodes(nodes: Node[]): Run {
+  const runs = nodes.map(compileNode);
+  return (f, out) => {
+    for (const r of runs) r(f, out);
+  };
+}
+
+function compileNode(node: Node): Run {
+  switch (node.t) {
+    case "text": {
+      const text = node.text;
+      return (_f, out) => {
+        out.push(text);
+      };
+    }
+    case "out": {
+      const e = compileExpr(node.expr);
+      return (f, out) => {
+        out.push(pyStr(e(f)));
+      };
+    }
+    case "if": {
+      const branches = node.branches.map(([t, b]) => [compileExpr(t), compileNodes(b)] as const);
+      const els = node.else ? compileNodes(node.else) : undefined;
+      return (f, out) => {
+        for (const [test, body] of branches) {
+          if (truthy(test(f))) return body(f, out);
+        }
+        els?.(f, out);
+      };
+    }
+    case "set": {
+      const value = compileExpr(node.value);
+      const targets = node.targets;
+      return (f) => {
+        const v = value(f);
+        if (targets.length === 1) f.locals.set(targets[0] as string, v);
+        else
+          for (const [i, t] of targets.entries()) f.locals.set(t, Array.isArray(v) ? v[i] : new Undefined(t));
+      };
+    }
+    case "for":
+      return compileFor(node);
+  }
+}
+
+function compileFor(node: Extract<Node, { t: "for" }>): Run {
+  const iter = compileExpr(node.iter);
+  const filter = node.filter ? compileExpr(node.filter) : undefined;
+  const body = compileNodes(node.body);
+  const els = node.else ? compileNodes(node.else) : undefined;
+  const targets = node.targets;
+  return (f, out) => {
+    const source = iter(f);
+    let items: unknown[];
+    if (Array.isArray(source)) items = source;
+    else if (typeof source === "string") items = [...source];
+    else if (isMapping(source)) items = Object.keys(source);
+    else if (source instanceof Undefined) items = [];
+    else
+      throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `'${pyStr(source)}' is not iterable`, {
+        template: f.src,
+        offset: node.pos,
+      });
+    const saved = new Map(f.locals);
+    const bind = (item: unknown) => {
+      if (targets.length === 1) f.locals.set(targets[0] as string, item);
+      else
+        for (const [i, t] of targets.entries())
+          f.locals.set(t, Array.isArray(item) ? item[i] : new Undefined(t));
+    };
+    if (filter) {
+      items = items.filter((item) => {
+        bind(item);
+        return truthy(filter(f));
+      });
+    }
+    const n = items.length;
+    items.forEach((item, i) => {
+      if (--f.budget.steps < 0) {
+        throw new TemplateError("NOETL_E_TEMPLATE_LIMIT", "too many loop iterations", {
+          template: f.src,
+          offset: node.pos,
+        });
+      }
+      bind(item);
+      f.locals.set("loop", {
+        index: i + 1,
+        index0: i,
+        revindex: n - i,
+        revindex0: n - i - 1,
+        first: i === 0,
+        last: i === n - 1,
+        length: n,
+        previtem: i > 0 ? items[i - 1] : new Undefined("loop.previtem"),
+        nextitem: i < n - 1 ? items[i + 1] : new Undefined("loop.nextitem"),
+      });
+      body(f, out);
+    });
+    if (n === 0) els?.(f, out);
+    // {% set %} inside a loop does not leak out (Jinja2 scoping)
+    f.locals.clear();
+    for (const [k, v] of saved) f.locals.set(k, v);
+    let size = 0;
+    for (const s of out) size += s.length;
+    if (size > LIMITS.maxOutput)
+      throw new TemplateError("NOETL_E_TEMPLATE_LIMIT", "output too large", { template: f.src });
+  };
+}
+
+export type { Eval };

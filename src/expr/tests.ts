@@ -1,0 +1,47 @@
+import { TemplateError } from "./template-error.ts";
+import { isMapping, isUndefined, PyFunction, pyCompare, pyContains, pyEquals } from "./values.ts";
+
+type Test = (value: unknown, ...args: unknown[]) => boolean;
+
+const num = (v: unknown) => typeof v === "number" || typeof v === "boolean";
+
+/** Jinja2 tests (`x is defined`, `n is divisibleby 3` …). */
+export const TESTS: Record<string, Test> = {
+  defined: (v) => !isUndefined(v),
+  undefined: (v) => isUndefined(v),
+  none: (v) => v === null,
+  number: (v) => num(v),
+  integer: (v) => num(v) && Number.isInteger(v),
+  float: (v) => num(v) && !Number.isInteger(v),
+  string: (v) => typeof v === "string",
+  boolean: (v) => typeof v === "boolean",
+  mapping: (v) => isMapping(v),
+  sequence: (v) => Array.isArray(v) || typeof v === "string" || isMapping(v) || isUndefined(v),
+  iterable: (v) => Array.isArray(v) || typeof v === "string" || isMapping(v) || isUndefined(v),
+  callable: (v) => v instanceof PyFunction,
+  true: (v) => v === true,
+  false: (v) => v === false,
+  even: (v) => num(v) && (v as number) % 2 === 0,
+  odd: (v) => num(v) && Math.abs((v as number) % 2) === 1,
+  divisibleby: (v, n) => num(v) && (v as number) % (n as number) === 0,
+  eq: (v, o) => pyEquals(v, o),
+  equalto: (v, o) => pyEquals(v, o),
+  ne: (v, o) => !pyEquals(v, o),
+  lt: (v, o) => pyCompare(v, o, "<") < 0,
+  lessthan: (v, o) => pyCompare(v, o, "<") < 0,
+  le: (v, o) => pyCompare(v, o, "<=") <= 0,
+  gt: (v, o) => pyCompare(v, o, ">") > 0,
+  greaterthan: (v, o) => pyCompare(v, o, ">") > 0,
+  ge: (v, o) => pyCompare(v, o, ">=") >= 0,
+  in: (v, seq) => pyContains(seq, v),
+  lower: (v) => typeof v === "string" && v === v.toLowerCase(),
+  upper: (v) => typeof v === "string" && v === v.toUpperCase(),
+  sameas: (v, o) => v === o,
+  escaped: () => false,
+};
+
+export function runTest(name: string, value: unknown, args: unknown[]): boolean {
+  const t = TESTS[name];
+  if (!t) throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `no test named '${name}'`);
+  return t(value, ...args);
+}

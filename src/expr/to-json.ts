@@ -1,0 +1,68 @@
+import { isMapping, isUndefined } from "./values.ts";
+
+/**
+ * Jinja2's `tojson`: Python `json.dumps(sort_keys=True)` (", " and ": " separators, non-ASCII
+ * escaped) with `< > & '` escaped as \u sequences for HTML safety.
+ */
+export function toJson(value: unknown, indent?: number): string {
+  return dump(value, indent, "").replace(
+    /[<>&']/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+function str(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i] as string;
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\b") out += "\\b";
+    else if (ch === "\f") out += "\\f";
+    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, "0")}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+function num(n: number): string {
+  if (Number.isNaN(n)) return "NaN";
+  if (!Number.isFinite(n)) return n > 0 ? "Infinity" : "-Infinity";
+  return String(n);
+}
+
+function dump(v: unknown, indent: number | undefined, pad: string): string {
+  if (v === null || v === undefined || isUndefined(v)) return "null";
+  if (v === true) return "true";
+  if (v === false) return "false";
+  if (typeof v === "number") return num(v);
+  if (typeof v === "string") return str(v);
+  const inner = indent === undefined ? "" : pad + " ".repeat(indent);
+  const sep = indent === undefined ? ", " : ",\n";
+  const open = (c: string) => (indent === undefined ? c : `${c}\n${inner}`);
+  const close = (c: string) => (indent === undefined ? c : `\n${pad}${c}`);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[]";
+    return (
+      open("[") +
+      v.map((x) => dump(x, indent, inner)).join(sep + (indent === undefined ? "" : inner)) +
+      close("]")
+    );
+  }
+  if (isMapping(v)) {
+    const keys = Object.keys(v).sort();
+    if (keys.length === 0) return "{}";
+    return (
+      open("{") +
+      keys
+        .map((k) => `${str(k)}: ${dump(v[k], indent, inner)}`)
+        .join(sep + (indent === undefined ? "" : inner)) +
+      close("}")
+    );
+  }
+  return str(String(v));
+}
