@@ -1,0 +1,365 @@
+/**
+ * Engine rules, driven with synthetic worker events (no I/O): every decision is checked, and
+ * every run is replayed with `fold` to the same state.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadPlaybook } from "../dsl/index.ts";
+import type { ExecutionId, Json } from "../kernel/index.ts";
+import type { Command, NoetlEvent, ToolErrorInfo } from "../protocol/index.ts";
+import { CounterIds } from "../testing/index.ts";
+import { fold, handle, summarize } from "./index.ts";
+import { createState, type ExecutionState } from "./state.ts";
+
+const EID = "1000" as ExecutionId;
+
+function doc(workflow: string, extra = ""): string {
+  return `apiVersion: noetl.io/v2\nkind: Playbook\nmetadata: {name: t}\n${extra}\nworkflow:\n${workflow}`;
+}
+
+class Run {
+  readonly ids = new CounterIds();
+  readonly state: ExecutionState;
+  readonly log: NoetlEvent[] = [];
+  readonly pending: Command[] = [];
+  readonly playbook;
+  constructor(yaml: string, workload: Record<string, Json> = {}) {
+    this.playbook = loadPlaybook(yaml);
+    this.state = createState(this.playbook, EID);
+    this.feed({
+      execution_id: EID,
+      event_id: this.ids.next(),
+      type: "playbook.initialized",
+      at: 1,
+      payload: { path: "t", workload: { ...this.playbook.workload, ...workload }, engine_version: 1 },
+    } as NoetlEvent);
+  }
+
+  feed(event: NoetlEvent): void {
+    this.log.push(event);
+    const d = handle(this.state, event, {
+      ids: this.ids,
+      options: { maxInFlightCap: 100, inlineResultLimit: 65_536 },
+    });
+    this.log.push(...d.events);
+    this.pending.push(...d.commands);
+  }
+
+  take(step?: string): Command {
+    const i = step ? this.pending.findIndex((c) => c.step === step) : 0;
+    assert.ok(i >= 0, `no pending command for ${step}; pending: ${this.pending.map((c) => c.step)}`);
+    return this.pending.splice(i, 1)[0] as Command;
+  }
+
+  done(c: Command, result: Json, ctx_patch?: Record<string, Json>): void {
+    this.feed({
+      execution_id: EID,
+      event_id: this.ids.next(),
+      type: "call.done",
+      step: c.step,
+      at: 2,
+      payload: {
+        command_id: c.command_id,
+        result,
+        status: "ok",
+        ...(c.loop ? { loop_id: c.loop.loop_id, loop_index: c.loop.index } : {}),
+        ...(ctx_patch ? { ctx_patch } : {}),
+      },
+    } as NoetlEvent);
+  }
+
+  fail(c: Command, message: string): void {
+    const error: ToolErrorInfo = { kind: "tool_error", retryable: false, code: "X", message };
+    this.feed({
+      execution_id: EID,
+      event_id: this.ids.next(),
+      type: "call.error",
+      step: c.step,
+      at: 2,
+      payload: {
+        command_id: c.command_id,
+        result: null,
+        error,
+        ...(c.loop ? { loop_id: c.loop.loop_id, loop_index: c.loop.index } : {}),
+      },
+    } as NoetlEvent);
+  }
+
+  /** Runs every pending command with `fn` until nothing is pending. */
+  drain(fn: (c: Command) => Json = () => null): void {
+    while (this.pending.length > 0) {
+      const c = this.take();
+      this.done(c, fn(c));
+    }
+  }
+
+  get status() {
+    return summarize(this.state).status;
+  }
+
+  skipped(): string[] {
+    return this.log.filter((e) => e.type === "step.skipped").map((e) => e.step as string);
+  }
+
+  assertReplay(): void {
+    const replayed = fold(this.playbook, EID, this.log);
+    assert.deepEqual(summarize(replayed), summarize(this.state));
+  }
+}
+
+describe("engine", () => {
+  it("enters the first step (or entry_step) and completes by quiescence with the last result", () => {
+    const r = new Run(doc("  - step: a\n    next: {arcs: [{step: b}]}\n  - step: b\n"));
+    const a = r.take();
+    assert.equal(a.step, "a");
+    r.done(a, 1);
+    const b = r.take("b");
+    r.done(b, { v: 2 });
+    assert.equal(r.status, "completed");
+    assert.deepEqual(summarize(r.state).result, { v: 2 });
+    r.assertReplay();
+  });
+
+  it("entry_step overrides the first step", () => {
+    const r = new Run(doc("  - step: a\n  - step: b\n", "executor: {spec: {entry_step: b}}"));
+    assert.equal(r.take().step, "b");
+  });
+
+  it("exclusive arcs fire the first match; untaken branches are skipped transitively", () => {
+    const wf = `  - step: s
+    next: {arcs: [{step: x, when: "{{ workload.n > 5 }}"}, {step: y}]}
+  - step: x
+    next: {arcs: [{step: x2}]}
+  - step: x2
+  - step: y
+`;
+    const r = new Run(doc(wf), { n: 1 });
+    r.drain();
+    assert.equal(r.status, "completed");
+    assert.deepEqual(summarize(r.state).runs, { s: 1, y: 1 });
+    assert.deepEqual(r.skipped().sort(), ["x", "x2"]);
+    r.assertReplay();
+  });
+
+  it("inclusive arcs fan out; the AND-join runs once after both branches", () => {
+    const wf = `  - step: s
+    next: {spec: {mode: inclusive}, arcs: [{step: a}, {step: b}, {step: c, when: "{{ false }}"}]}
+  - step: a
+    next: {arcs: [{step: j}]}
+  - step: b
+    next: {arcs: [{step: j}]}
+  - step: c
+    next: {arcs: [{step: j}]}
+  - step: j
+`;
+    const r = new Run(doc(wf));
+    r.done(r.take("s"), null);
+    const a = r.take("a");
+    const b = r.take("b");
+    r.done(a, 1);
+    assert.equal(r.pending.length, 0, "join must wait for b");
+    r.done(b, 2);
+    const j = r.take("j");
+    r.done(j, 3);
+    assert.equal(r.status, "completed");
+    assert.equal(summarize(r.state).runs.j, 1);
+    assert.ok(r.skipped().includes("c"));
+    r.assertReplay();
+  });
+
+  it("step set runs before arcs; arc set and arc input are applied in order", () => {
+    const wf = `  - step: s
+    set: {ctx.n: "{{ output.data.v }}"}
+    next:
+      arcs:
+        - step: t
+          when: "{{ ctx.n == 7 }}"
+          set: {ctx.m: "{{ ctx.n + 1 }}"}
+          input: {msg: "{{ ctx.n }}"}
+  - step: t
+`;
+    const r = new Run(doc(wf));
+    r.done(r.take("s"), { v: 7 });
+    const t = r.take("t");
+    assert.deepEqual(t.input, { msg: 7 });
+    assert.deepEqual(t.ctx, { n: 7, m: 8 });
+  });
+
+  it("a step without next routes to `end` when one exists", () => {
+    const r = new Run(doc("  - step: a\n  - step: end\n"));
+    r.drain();
+    assert.deepEqual(summarize(r.state).runs, { a: 1, end: 1 });
+  });
+
+  it("cycles re-enter their target", () => {
+    const wf = `  - step: s
+    set: {ctx.i: 0}
+    next: {arcs: [{step: f}]}
+  - step: f
+    set: {ctx.i: "{{ ctx.i + 1 }}"}
+    next: {arcs: [{step: f, when: "{{ ctx.i < 3 }}"}, {step: z}]}
+  - step: z
+`;
+    const r = new Run(doc(wf));
+    r.drain();
+    assert.equal(r.status, "completed");
+    assert.deepEqual(summarize(r.state).runs, { s: 1, f: 3, z: 1 });
+    r.assertReplay();
+  });
+
+  it("admission deny skips the step", () => {
+    const wf = `  - step: s
+    next: {arcs: [{step: g}]}
+  - step: g
+    spec: {policy: {admit: {rules: [{when: "{{ workload.on }}", then: {allow: true}}, {else: {then: {allow: false}}}]}}}
+`;
+    const r = new Run(doc(wf), { on: false });
+    r.drain();
+    assert.equal(r.status, "completed");
+    assert.deepEqual(r.skipped(), ["g"]);
+  });
+
+  it("parallel loop respects max_in_flight, aggregates in index order, then routes on loop.done", () => {
+    const wf = `  - step: l
+    loop: {in: "{{ range(7) | list }}", iterator: x, spec: {mode: parallel, max_in_flight: 3}}
+    next: {arcs: [{step: after, when: "{{ event.name == 'loop.done' }}"}]}
+  - step: after
+    input: {n: "{{ l.stats.total }}"}
+`;
+    const r = new Run(doc(wf));
+    assert.equal(r.pending.length, 3);
+    let peak = 0;
+    while (r.pending.some((c) => c.step === "l")) {
+      peak = Math.max(peak, r.pending.filter((c) => c.step === "l").length);
+      const c = r.pending.pop() as Command; // complete out of order
+      r.done(c, (c.iter?.item as number) * 10);
+    }
+    assert.equal(peak, 3);
+    const after = r.take("after");
+    assert.deepEqual(after.input, { n: 7 });
+    assert.deepEqual(
+      (summarize(r.state).steps.l as { results: number[] }).results,
+      [0, 10, 20, 30, 40, 50, 60],
+    );
+    r.assertReplay();
+  });
+
+  it("sequential loop dispatches one iteration at a time with ctx patches visible", () => {
+    const wf = `  - step: l
+    loop: {in: [1, 2, 3], iterator: x}
+`;
+    const r = new Run(doc(wf));
+    let acc = 0;
+    for (let i = 0; i < 3; i++) {
+      assert.equal(r.pending.length, 1);
+      const c = r.take();
+      assert.equal(c.ctx.acc ?? 0, acc);
+      acc += c.iter?.item as number;
+      r.done(c, acc, { acc });
+    }
+    assert.equal(r.status, "completed");
+  });
+
+  it("an empty loop finishes at once with zero stats", () => {
+    const r = new Run(doc("  - step: l\n    loop: {in: '{{ [] }}', iterator: x}\n"));
+    assert.equal(r.status, "completed");
+    assert.deepEqual(summarize(r.state).steps.l, { results: [], stats: { total: 0, success: 0, failed: 0 } });
+  });
+
+  it("fail_fast loop stops dispatching and fails the step; best_effort completes", () => {
+    const wf = (mode: string) => `  - step: l
+    spec: {policy: {failure: {mode: ${mode}}}}
+    loop: {in: [1, 2, 3], iterator: x}
+`;
+    const ff = new Run(doc(wf("fail_fast")));
+    ff.fail(ff.take(), "bad");
+    assert.equal(ff.pending.length, 0);
+    assert.equal(ff.status, "failed");
+    const be = new Run(doc(wf("best_effort")));
+    be.fail(be.take(), "bad");
+    be.drain();
+    assert.equal(be.status, "completed");
+    assert.deepEqual((summarize(be.state).steps.l as { stats: Json }).stats, {
+      total: 3,
+      success: 2,
+      failed: 1,
+    });
+  });
+
+  it("call.error arcs route the error; unconditioned arcs do not fire on error", () => {
+    const wf = `  - step: s
+    next: {arcs: [{step: ok}, {step: h, when: "{{ event.name == 'call.error' }}"}]}
+  - step: ok
+  - step: h
+`;
+    const r = new Run(doc(wf));
+    r.fail(r.take("s"), "boom");
+    const h = r.take("h");
+    assert.equal(h.error?.message, "boom");
+    assert.equal((h.input.error as { message: string }).message, "boom");
+    r.done(h, "handled");
+    assert.equal(r.status, "completed");
+    assert.ok(r.skipped().includes("ok"));
+  });
+
+  it("executor.spec.on_error receives unhandled errors; without it the execution fails", () => {
+    const wf = "  - step: s\n    next: {arcs: [{step: t}]}\n  - step: t\n  - step: cleanup\n";
+    const handled = new Run(doc(wf, "executor: {spec: {on_error: cleanup}}"));
+    handled.fail(handled.take("s"), "boom");
+    handled.done(handled.take("cleanup"), "c");
+    assert.equal(handled.status, "completed");
+    const bare = new Run(doc(wf));
+    bare.fail(bare.take("s"), "boom");
+    assert.equal(bare.status, "failed");
+    assert.equal(summarize(bare.state).error?.message, "boom");
+    assert.equal(summarize(bare.state).runs.t, undefined);
+    bare.assertReplay();
+  });
+
+  it("an unhandled error lets in-flight work drain before failing", () => {
+    const wf =
+      "  - step: s\n    next: {spec: {mode: inclusive}, arcs: [{step: a}, {step: b}]}\n  - step: a\n  - step: b\n";
+    const r = new Run(doc(wf));
+    r.done(r.take("s"), null);
+    r.fail(r.take("a"), "boom");
+    assert.equal(r.status, "running");
+    r.done(r.take("b"), 1);
+    assert.equal(r.status, "failed");
+  });
+
+  it("final_step runs once after quiescence", () => {
+    const wf = "  - step: a\n  - step: fin\n";
+    const r = new Run(doc(wf, "executor: {spec: {final_step: fin}}"));
+    r.drain((c) => c.step);
+    assert.equal(r.status, "completed");
+    assert.equal(summarize(r.state).result, "fin");
+    assert.deepEqual(summarize(r.state).runs, { a: 1, fin: 1 });
+  });
+
+  it("cancellation cancels in-flight commands and ignores late results", () => {
+    const r = new Run(doc("  - step: a\n"));
+    const a = r.take();
+    r.feed({
+      execution_id: EID,
+      event_id: r.ids.next(),
+      type: "execution.cancel_requested",
+      at: 3,
+      payload: {},
+    } as NoetlEvent);
+    assert.equal(r.status, "cancelled");
+    r.done(a, 1);
+    assert.equal(r.status, "cancelled");
+    assert.ok(r.log.some((e) => e.type === "command.cancelled"));
+  });
+
+  it("a template error in `when` is an error event, not a silent false", () => {
+    const wf = `  - step: s
+    next: {arcs: [{step: t, when: "{{ missing.attr > 1 }}"}]}
+  - step: t
+`;
+    const r = new Run(doc(wf));
+    r.done(r.take("s"), null);
+    assert.equal(r.status, "failed");
+    assert.match(String(summarize(r.state).error?.message), /missing/);
+  });
+});

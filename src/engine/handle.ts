@@ -1,0 +1,550 @@
+/**
+ * `handle(state, event, env)`: apply an actionable event and decide what follows (DECISIONS
+ * 5–21): entry, step `set`, arcs, joins, skips, admission, loops, failure routing, final step,
+ * completion by quiescence, cancellation. Every decision is an event applied to the state at
+ * once, so `fold(log)` reproduces the state exactly. Pure: ids come from `env`, time from the
+ * triggering event.
+ */
+import type { Step } from "../dsl/index.ts";
+import { evaluateCondition, renderValue, TemplateError } from "../expr/index.ts";
+import type { CommandId, EventId, IdSource, Json, JsonObject } from "../kernel/index.ts";
+import type { Command, EventPayloads, EventType, NoetlEvent, ToolErrorInfo } from "../protocol/index.ts";
+import { apply } from "./apply.ts";
+import { isJoin } from "./graph.ts";
+import { loopAggregate } from "./loop-aggregate.ts";
+import { engineScope, type ScopeExtras } from "./render-scope.ts";
+import { applySet } from "./set-writes.ts";
+import type { EntryContext, ExecutionState } from "./state.ts";
+import { stepsFor } from "./steps-for.ts";
+
+export interface EngineOptions {
+  /** Server-wide cap on parallel iterations in flight per loop. */
+  maxInFlightCap: number;
+  /** Results above this many bytes of JSON are passed by reference. */
+  inlineResultLimit: number;
+}
+
+export interface DecideEnv {
+  ids: IdSource;
+  options: EngineOptions;
+}
+
+export interface Decision {
+  events: NoetlEvent[];
+  commands: Command[];
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { maxInFlightCap: 1000, inlineResultLimit: 65_536 };
+
+export function handle(state: ExecutionState, event: NoetlEvent, env: DecideEnv): Decision {
+  const d = new Decider(state, env, event);
+  d.react(event);
+  d.settle();
+  return { events: d.events, commands: d.commands };
+}
+
+class Decider {
+  readonly events: NoetlEvent[] = [];
+  readonly commands: Command[] = [];
+
+  constructor(
+    private readonly state: ExecutionState,
+    private readonly env: DecideEnv,
+    private readonly trigger: NoetlEvent,
+  ) {}
+
+  private emit<K extends EventType>(type: K, step: string | undefined, payload: EventPayloads[K]): void {
+    const event = {
+      execution_id: this.state.executionId,
+      event_id: this.env.ids.next() as EventId,
+      type,
+      ...(step !== undefined ? { step } : {}),
+      at: this.trigger.at,
+      payload,
+      cause: this.trigger.event_id,
+    } as NoetlEvent;
+    apply(this.state, event);
+    this.events.push(event);
+  }
+
+  react(event: NoetlEvent): void {
+    const s = this.state;
+    switch (event.type) {
+      case "playbook.initialized": {
+        if (s.initialized) return; // replayed twice
+        apply(s, event);
+        const first = s.playbook.executor.entry_step;
+        this.emit("workflow.initialized", undefined, { first_step: first });
+        this.enter(first, { input: {} });
+        return;
+      }
+      case "call.done":
+      case "call.error":
+      case "command.failed": {
+        const f = s.inFlight.get(event.payload.command_id);
+        apply(s, event);
+        if (!f || s.status !== "running") return;
+        if (f.loop_id !== undefined) return this.continueLoop(f.step);
+        if (event.type === "call.done") {
+          return this.completeStep(f.step, "call.done", event.payload.result ?? null, f.input);
+        }
+        const error: ToolErrorInfo = event.payload.error;
+        const result = event.type === "call.error" ? (event.payload.result ?? null) : null;
+        return this.failStep(f.step, error, result, {});
+      }
+      case "execution.cancel_requested": {
+        apply(s, event);
+        if (s.status !== "running") return;
+        for (const id of [...s.inFlight.keys()]) {
+          this.emit("command.cancelled", s.inFlight.get(id)?.step, {
+            command_id: id as CommandId,
+            reason: "execution cancelled",
+          });
+        }
+        this.emit("execution.cancelled", undefined, {
+          ...(event.payload.reason ? { reason: event.payload.reason } : {}),
+        });
+        return;
+      }
+      default:
+        apply(s, event);
+    }
+  }
+
+  // ---- entering steps -------------------------------------------------------------------------
+
+  private enter(name: string, entry: EntryContext, final = false): void {
+    const s = this.state;
+    if (s.failing || s.status !== "running") return;
+    const step = s.graph.steps.get(name);
+    if (!step) return;
+    const scope = engineScope(s, { input: entry.input, ...eventExtras(entry) });
+    let allowed = true;
+    try {
+      for (const rule of step.admit) {
+        if (rule.when === undefined || evaluateCondition(rule.when, scope)) {
+          allowed = rule.allow;
+          break;
+        }
+      }
+    } catch (error) {
+      return this.failStep(name, schemaError(error, `admission of step '${name}'`), null, entry);
+    }
+    if (!allowed) return this.skip(name, "admission");
+
+    let input: JsonObject;
+    try {
+      input = this.stepInput(step, entry, scope);
+    } catch (error) {
+      return this.failStep(name, schemaError(error, `input of step '${name}'`), null, entry);
+    }
+
+    if (step.loop) {
+      let items: unknown;
+      let limit = 1;
+      try {
+        items = renderValue(step.loop.in, scope) ?? [];
+        if (step.loop.mode === "parallel") {
+          const mif =
+            step.loop.max_in_flight === undefined
+              ? undefined
+              : Number(renderValue(step.loop.max_in_flight, scope));
+          limit = Math.min(
+            this.env.options.maxInFlightCap,
+            mif && mif > 0 ? Math.floor(mif) : this.env.options.maxInFlightCap,
+          );
+        }
+      } catch (error) {
+        return this.failStep(name, schemaError(error, `loop.in of step '${name}'`), null, entry);
+      }
+      if (!Array.isArray(items)) {
+        const error: ToolErrorInfo = {
+          kind: "schema",
+          retryable: false,
+          code: "NOETL_E_LOOP_NOT_A_LIST",
+          message: `loop.in of step '${name}' rendered to ${typeof items}, not a list`,
+        };
+        return this.failStep(name, error, null, entry);
+      }
+      this.emit("loop.started", name, {
+        loop_id: this.env.ids.next(),
+        items: items as Json[],
+        total: items.length,
+        limit,
+        input,
+        entry: entryJson(entry),
+        ...(final ? { final } : {}),
+      });
+      return this.continueLoop(name);
+    }
+    this.dispatch(step, input, entry, undefined, final);
+  }
+
+  private stepInput(step: Step, entry: EntryContext, scope: ReturnType<typeof engineScope>): JsonObject {
+    const rendered =
+      Object.keys(step.input).length > 0 && !step.loop
+        ? (renderValue(step.input, scope) as JsonObject)
+        : step.loop
+          ? {}
+          : {};
+    const input: JsonObject = { ...rendered, ...entry.input };
+    if (entry.error) input.error = entry.error as unknown as Json;
+    return input;
+  }
+
+  private dispatch(
+    step: Step,
+    input: JsonObject,
+    entry: EntryContext,
+    iter: Command["iter"],
+    final: boolean,
+    loop?: Command["loop"],
+  ): void {
+    const s = this.state;
+    const command: Command = {
+      command_id: this.env.ids.next() as CommandId,
+      execution_id: s.executionId,
+      step: step.step,
+      pool:
+        typeof step.spec.pool === "string"
+          ? step.spec.pool
+          : typeof s.playbook.executor.spec.pool === "string"
+            ? s.playbook.executor.spec.pool
+            : "default",
+      tasks: step.tasks,
+      pipeline: step.pipeline,
+      input,
+      ctx: s.ctx,
+      steps: stepsFor(s, step, this.env.options.inlineResultLimit),
+      ...(iter ? { iter } : {}),
+      ...(loop ? { loop } : {}),
+      ...(entry.event ? { event: { name: entry.event, ...(entry.from ? { step: entry.from } : {}) } } : {}),
+      ...(entry.error ? { error: entry.error } : {}),
+      ...(entry.result !== undefined ? { result: entry.result } : {}),
+      ...(s.playbook.keychain.length > 0 ? { keychain: s.playbook.keychain as unknown as JsonObject[] } : {}),
+      attempt: 1,
+    };
+    this.emit("command.issued", step.step, { command, ...(final ? { final } : {}) });
+    this.commands.push(command);
+  }
+
+  // ---- loops ----------------------------------------------------------------------------------
+
+  private continueLoop(name: string): void {
+    const s = this.state;
+    const loop = s.loops.get(name);
+    const step = s.graph.steps.get(name);
+    if (!loop || !step?.loop) return;
+    const failFast = step.failure_mode === "fail_fast";
+    const stopped = (failFast && loop.failed > 0) || s.failing !== null || s.status !== "running";
+    if (!stopped) {
+      const total = loop.items.length;
+      while (loop.inFlight < loop.limit && loop.next < total) {
+        const index = loop.next;
+        const item = loop.items[index] as Json;
+        const iter = {
+          iterator: step.loop.iterator,
+          item,
+          index,
+          total,
+          first: index === 0,
+          last: index === total - 1,
+        };
+        let input = loop.input;
+        if (Object.keys(step.input).length > 0) {
+          try {
+            const scope = engineScope(s, { input: loop.entry.input, iter, ...eventExtras(loop.entry) });
+            input = { ...(renderValue(step.input, scope) as JsonObject), ...loop.input };
+          } catch (error) {
+            // a bad per-iteration input fails this iteration like a task error would
+            loop.next = index + 1;
+            loop.done += 1;
+            loop.failed += 1;
+            loop.firstError ??= schemaError(error, `input of step '${name}' (iteration ${index})`);
+            if (failFast) break;
+            continue;
+          }
+        }
+        this.dispatch(step, input, loop.entry, iter, false, { loop_id: loop.loop_id, index });
+      }
+    }
+    const finished = loop.inFlight === 0 && (loop.next >= loop.items.length || stopped);
+    if (!finished) return;
+    const failed = failFast && loop.failed > 0;
+    const aggregate = loopAggregate(s, loop, this.env.options.inlineResultLimit);
+    const stats = { total: loop.items.length, success: loop.success, failed: loop.failed };
+    const firstError = loop.firstError;
+    const entry = loop.entry;
+    this.emit("loop.done", name, {
+      loop_id: loop.loop_id,
+      status: failed ? "failed" : "completed",
+      result: aggregate.stored,
+      stats,
+    });
+    // templates see the full aggregate; commands carry the stored form (maybe a reference)
+    s.results.set(name, aggregate.full);
+    if (aggregate.stored !== aggregate.full) s.refs.set(name, aggregate.stored);
+    if (failed) {
+      const error = firstError ?? {
+        kind: "tool_error",
+        retryable: false,
+        code: "NOETL_E_LOOP_FAILED",
+        message: `loop of step '${name}' failed`,
+      };
+      return this.failStep(name, error, aggregate.full, entry);
+    }
+    this.completeStep(name, "loop.done", aggregate.full, entry.input);
+  }
+
+  // ---- completion and routing -----------------------------------------------------------------
+
+  private completeStep(name: string, eventName: string, result: Json, input: JsonObject): void {
+    const s = this.state;
+    const step = s.graph.steps.get(name);
+    if (!step) return;
+    const output: JsonObject = { status: "ok", data: result, error: null };
+    if (result && typeof result === "object" && !Array.isArray(result) && eventName === "loop.done") {
+      Object.assign(output, result);
+    }
+    const extras: ScopeExtras = { input, output, result, event: { name: eventName, step: name } };
+    if (Object.keys(step.set).length > 0) {
+      try {
+        const values = applySet(s.ctx, step.set, engineScope(s, extras));
+        if (Object.keys(values).length > 0) this.emit("ctx.updated", name, { values, source: "step" });
+      } catch (error) {
+        return this.failStep(name, schemaError(error, `set of step '${name}'`), result, {});
+      }
+    }
+    this.route(step, eventName, extras, null);
+  }
+
+  private failStep(name: string, error: ToolErrorInfo, result: Json, _entry: Partial<EntryContext>): void {
+    const s = this.state;
+    const step = s.graph.steps.get(name);
+    if (!step) return;
+    const output: JsonObject = { status: "error", data: result, error: error as unknown as Json };
+    this.route(
+      step,
+      "call.error",
+      { input: {}, output, result, error, event: { name: "call.error", step: name } },
+      error,
+    );
+  }
+
+  private route(step: Step, eventName: string, extras: ScopeExtras, error: ToolErrorInfo | null): void {
+    const s = this.state;
+    const name = step.step;
+    const scope = engineScope(s, extras);
+    const fired: string[] = [];
+    const messages: JsonObject = {};
+    const mode = step.next?.mode ?? "exclusive";
+    if (step.next) {
+      try {
+        for (const arc of step.next.arcs) {
+          if (error && arc.when === undefined) continue; // unconditioned arcs are success paths
+          if (!evaluateCondition(arc.when, scope)) continue;
+          if (Object.keys(arc.set).length > 0) {
+            const values = applySet(s.ctx, arc.set, scope);
+            if (Object.keys(values).length > 0) this.emit("ctx.updated", name, { values, source: "arc" });
+          }
+          const message =
+            Object.keys(arc.input).length > 0 ? (renderValue(arc.input, scope) as JsonObject) : {};
+          if (!fired.includes(arc.step)) {
+            fired.push(arc.step);
+            messages[arc.step] = message;
+          }
+          if (mode === "exclusive") break;
+        }
+      } catch (e) {
+        const routingError = schemaError(e, `next of step '${name}'`);
+        if (error) return this.unhandled(name, eventName, error);
+        return this.failStep(name, routingError, (extras.result ?? null) as Json, {});
+      }
+    } else if (!error && name !== "end" && s.graph.steps.has("end")) {
+      fired.push("end");
+      messages.end = {};
+    } else if (!error && s.playbook.executor.no_next_is_error && name !== "end") {
+      return this.unhandled(name, eventName, {
+        kind: "schema",
+        retryable: false,
+        code: "NOETL_E_NO_NEXT",
+        message: `step '${name}' has no next and executor.spec.no_next_is_error is set`,
+      });
+    }
+
+    if (error && fired.length === 0) {
+      const handler = s.playbook.executor.on_error;
+      if (handler && handler !== name && s.graph.steps.has(handler)) {
+        this.emit("next.evaluated", name, { event: eventName, fired: [], mode, error });
+        this.skipUntaken(name, new Set());
+        return this.enter(handler, { input: {}, from: name, event: "call.error", error });
+      }
+      return this.unhandled(name, eventName, error);
+    }
+
+    this.emit("next.evaluated", name, {
+      event: eventName,
+      fired,
+      mode,
+      ...(fired.length > 0 ? { messages } : {}),
+      ...(error ? { error } : {}),
+    });
+    const result = extras.result as Json | undefined;
+    for (const target of fired) {
+      const entry: EntryContext = {
+        input: (messages[target] as JsonObject) ?? {},
+        from: name,
+        event: eventName,
+        ...(error ? { error } : {}),
+        ...(result !== undefined ? { result } : {}),
+      };
+      if (isJoin(s.graph, target) && !s.graph.backEdges.has(`${name}→${target}`)) this.checkJoin(target);
+      else this.enter(target, entry);
+    }
+    this.skipUntaken(name, new Set(fired));
+  }
+
+  private unhandled(name: string, eventName: string, error: ToolErrorInfo): void {
+    this.emit("next.evaluated", name, {
+      event: eventName,
+      fired: [],
+      mode: "exclusive",
+      error,
+      unhandled: true,
+    });
+  }
+
+  /** Successors of `from` that were not fired: joins count the branch as resolved, others are skipped. */
+  private skipUntaken(from: string, fired: ReadonlySet<string>): void {
+    const s = this.state;
+    for (const target of s.graph.successors.get(from) ?? []) {
+      if (fired.has(target) || s.graph.backEdges.has(`${from}→${target}`)) continue;
+      if (isJoin(s.graph, target)) this.checkJoin(target);
+      else if (this.untouched(target)) this.skip(target, "untaken", from);
+    }
+  }
+
+  private untouched(step: string): boolean {
+    const s = this.state;
+    return (s.runs.get(step) ?? 0) === 0 && !s.skipped.has(step) && !s.loops.has(step);
+  }
+
+  private skip(step: string, reason: "untaken" | "admission" | "upstream", from?: string): void {
+    const s = this.state;
+    const work: Array<[string, "untaken" | "admission" | "upstream", string | undefined]> = [
+      [step, reason, from],
+    ];
+    while (work.length > 0) {
+      const [name, why, origin] = work.shift() as [
+        string,
+        "untaken" | "admission" | "upstream",
+        string | undefined,
+      ];
+      if (s.skipped.has(name)) continue;
+      this.emit("step.skipped", name, { reason: why, ...(origin ? { from: origin } : {}) });
+      for (const target of s.graph.successors.get(name) ?? []) {
+        if (s.graph.backEdges.has(`${name}→${target}`)) continue;
+        if (isJoin(s.graph, target)) this.checkJoin(target);
+        else if (this.untouched(target)) work.push([target, "upstream", name]);
+      }
+    }
+  }
+
+  private checkJoin(name: string): void {
+    const s = this.state;
+    const js = s.joins.get(name);
+    if (!js) return;
+    const ups = s.graph.upstreams.get(name) ?? new Set<string>();
+    for (const u of ups) if (!js.arrived.has(u) && !js.resolved.has(u)) return;
+    if (js.arrived.size === 0) return this.skip(name, "upstream");
+    this.enter(name, mergeArrivals(s, name));
+  }
+
+  // ---- quiescence ------------------------------------------------------------------------------
+
+  settle(): void {
+    const s = this.state;
+    for (let guard = 0; guard < 10_000 && s.status === "running" && s.initialized; guard++) {
+      if (s.inFlight.size > 0) return;
+      if (s.failing) {
+        this.emit("workflow.failed", undefined, { error: s.failing });
+        this.emit("playbook.failed", undefined, { error: s.failing });
+        return;
+      }
+      if (s.loops.size > 0) {
+        // a loop with nothing in flight (e.g. every iteration failed to render) finishes now
+        const [name] = s.loops.keys();
+        this.continueLoop(name as string);
+        continue;
+      }
+      const pending = [...s.joins.entries()]
+        .filter(([, js]) => js.arrived.size > 0)
+        .sort(([a], [b]) => (s.graph.order.get(a) ?? 0) - (s.graph.order.get(b) ?? 0));
+      if (pending.length > 0) {
+        const [name] = pending[0] as [string, unknown];
+        this.enter(name, mergeArrivals(s, name));
+        if (s.inFlight.size === 0 && s.joins.has(name)) s.joins.delete(name); // entered nothing (skipped/failed)
+        continue;
+      }
+      const final = s.playbook.executor.final_step;
+      if (final && !s.finalStepRan) {
+        this.enter(final, { input: {} }, true);
+        if (!s.finalStepRan) s.finalStepRan = true; // could not enter (admission/failure)
+        continue;
+      }
+      const result = s.lastCompleted !== undefined ? (s.results.get(s.lastCompleted) ?? null) : null;
+      this.emit("workflow.completed", undefined, { result });
+      this.emit("playbook.completed", undefined, { result });
+      return;
+    }
+  }
+}
+
+function mergeArrivals(s: ExecutionState, name: string): EntryContext {
+  const js = s.joins.get(name);
+  const input: JsonObject = {};
+  let error: ToolErrorInfo | undefined;
+  let from: string | undefined;
+  for (const [, a] of js?.arrived ?? []) {
+    Object.assign(input, a.input);
+    error ??= a.error;
+    from ??= a.from;
+  }
+  return { input, ...(from ? { from } : {}), event: "call.done", ...(error ? { error } : {}) };
+}
+
+function eventExtras(entry: EntryContext): ScopeExtras {
+  return {
+    ...(entry.event ? { event: { name: entry.event, ...(entry.from ? { step: entry.from } : {}) } } : {}),
+    ...(entry.error ? { error: entry.error } : {}),
+    ...(entry.result !== undefined ? { result: entry.result } : {}),
+  };
+}
+
+function entryJson(entry: EntryContext): JsonObject {
+  return {
+    input: entry.input,
+    ...(entry.from ? { from: entry.from } : {}),
+    ...(entry.event ? { event: entry.event } : {}),
+    ...(entry.error ? { error: entry.error as unknown as Json } : {}),
+    ...(entry.result !== undefined ? { result: entry.result } : {}),
+  };
+}
+
+function schemaError(error: unknown, where: string): ToolErrorInfo {
+  if (error instanceof TemplateError) {
+    return {
+      kind: "schema",
+      retryable: false,
+      code: error.code,
+      message: `${where}: ${error.describe()}`,
+      ...(error.missing ? { missing: error.missing } : {}),
+    };
+  }
+  return {
+    kind: "schema",
+    retryable: false,
+    code: "NOETL_E_TEMPLATE",
+    message: `${where}: ${(error as Error)?.message ?? String(error)}`,
+  };
+}
