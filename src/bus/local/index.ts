@@ -1,0 +1,1 @@
+export { LocalBus } from "./local-bus.ts";

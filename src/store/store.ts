@@ -1,0 +1,158 @@
+/**
+ * Persistence port. Adapters: `memory/` (tests), `sqlite/` (embedded), `postgres/` (distributed).
+ * All pass the shared conformance suite (`conformance.ts`).
+ *
+ * The write side is one call, `commit`, executed in ONE transaction: new events (idempotent on
+ * (execution_id, event_id)), new commands (the outbox), command status changes and the
+ * execution projection. Nothing is published before it returns.
+ */
+import type { CommandId, EventId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
+import type {
+  Command,
+  CommandStatus,
+  EventType,
+  ExecutionStatus,
+  NoetlEvent,
+  ResultRef,
+} from "../protocol/index.ts";
+
+export interface ExecutionRow {
+  execution_id: ExecutionId;
+  path: string;
+  catalog_version?: number;
+  status: ExecutionStatus;
+  parent_execution_id?: ExecutionId;
+  started_at: number;
+  ended_at?: number;
+  result?: Json;
+  error?: Json;
+  /** Last assigned event seq. */
+  last_seq: number;
+}
+
+export interface CommandRow {
+  command: Command;
+  status: CommandStatus;
+  worker_id?: string;
+  /** Epoch ms at which the current claim expires. */
+  lease_until?: number;
+  claimed_at?: number;
+  completed_at?: number;
+  /** Number of times the command was claimed. */
+  claims: number;
+  created_at: number;
+}
+
+export interface CommandUpdate {
+  command_id: CommandId;
+  status: CommandStatus;
+  worker_id?: string;
+  at: number;
+}
+
+export interface CommitBatch {
+  events: NoetlEvent[];
+  commands?: Command[];
+  commandUpdates?: CommandUpdate[];
+  /** Insert-or-update of the execution projection. */
+  execution?: Partial<ExecutionRow> & { execution_id: ExecutionId };
+}
+
+export interface CommitResult {
+  /** Events actually inserted (duplicates by (execution_id, event_id) are skipped), with seq set. */
+  inserted: NoetlEvent[];
+  duplicates: EventId[];
+}
+
+export interface ReadEventsOptions {
+  afterSeq?: number;
+  limit?: number;
+  types?: EventType[];
+}
+
+export interface ListExecutionsFilter {
+  status?: ExecutionStatus;
+  path?: string;
+  parent_execution_id?: ExecutionId;
+  limit?: number;
+  offset?: number;
+}
+
+export type ClaimOutcome =
+  | { status: "claimed"; row: CommandRow }
+  | { status: "already_terminal" | "active_claim" | "not_found"; row?: CommandRow };
+
+export interface ListCommandsFilter {
+  execution_id?: ExecutionId;
+  status?: CommandStatus[];
+  /** Commands whose lease expired before this time (for the reaper). */
+  leaseExpiredBefore?: number;
+  /** PENDING commands created before this time (lost publish). */
+  createdBefore?: number;
+  limit?: number;
+}
+
+export interface CatalogEntry {
+  catalog_id: string;
+  path: string;
+  version: number;
+  kind: string;
+  content: string;
+  created_at: number;
+}
+
+export interface CredentialRow {
+  name: string;
+  type: string;
+  /** Encrypted by the credential service; stores never see clear text. */
+  data_encrypted: string;
+  description?: string;
+  tags?: string[];
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Store {
+  readonly name: string;
+  /** Create tables / run ordered migrations. Idempotent. */
+  init(): Promise<void>;
+  commit(batch: CommitBatch): Promise<CommitResult>;
+
+  readEvents(executionId: ExecutionId, options?: ReadEventsOptions): Promise<NoetlEvent[]>;
+  getExecution(executionId: ExecutionId): Promise<ExecutionRow | undefined>;
+  listExecutions(filter?: ListExecutionsFilter): Promise<ExecutionRow[]>;
+
+  getCommand(commandId: CommandId): Promise<CommandRow | undefined>;
+  /** Atomically claim a PENDING command, or a CLAIMED/RUNNING one whose lease expired. */
+  claimCommand(commandId: CommandId, workerId: string, now: number, leaseMs: number): Promise<ClaimOutcome>;
+  /** Extend the lease of a command held by this worker; false if it is no longer theirs. */
+  renewLease(commandId: CommandId, workerId: string, now: number, leaseMs: number): Promise<boolean>;
+  listCommands(filter: ListCommandsFilter): Promise<CommandRow[]>;
+
+  catalogRegister(entry: { path: string; kind: string; content: string; now: number }): Promise<CatalogEntry>;
+  catalogGet(path: string, version?: number): Promise<CatalogEntry | undefined>;
+  catalogGetById(catalogId: string): Promise<CatalogEntry | undefined>;
+  catalogList(filter?: { path?: string; kind?: string }): Promise<CatalogEntry[]>;
+
+  /** Large results (DECISIONS 38). `ref` is `noetl://execution/<eid>/result/<name>/<id>`. */
+  resultPut(executionId: ExecutionId, name: string, data: Json, now: number): Promise<ResultRef>;
+  resultGet(ref: string): Promise<Json | undefined>;
+
+  credentialPut(row: CredentialRow): Promise<void>;
+  credentialGet(name: string): Promise<CredentialRow | undefined>;
+  credentialList(): Promise<CredentialRow[]>;
+  credentialDelete(name: string): Promise<boolean>;
+
+  /** Key-value settings (e.g. generated secrets); small values only. */
+  kvGet(key: string): Promise<JsonObject | undefined>;
+  kvPut(key: string, value: JsonObject): Promise<void>;
+
+  /**
+   * Run `fn` while holding the per-execution serialisation lock (a row lock / advisory lock in
+   * postgres; a process-local mutex in sqlite/memory), so two orchestrator replicas never decide
+   * on the same execution at once.
+   */
+  withExecutionLock<T>(executionId: ExecutionId, fn: () => Promise<T>): Promise<T>;
+
+  close(): Promise<void>;
+}
