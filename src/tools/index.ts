@@ -1,0 +1,9 @@
+/**
+ * @module tools
+ * The Tool contract and registry. Each tool kind lives in its own sub-folder (a leaf);
+ * only `app/` imports them.
+ */
+
+export { ToolRegistry } from "./registry.ts";
+export type { CredentialAccessor, Tool, ToolContext, ToolLogger } from "./tool.ts";
+export { ToolError } from "./tool.ts";

@@ -1,0 +1,7 @@
+/**
+ * @module tools/javascript
+ * `kind: javascript`: code in a pool of worker threads.
+ */
+export { ERROR_CODES } from "./error-codes.ts";
+export type { JavascriptToolOptions } from "./javascript-tool.ts";
+export { createJavascriptTool } from "./javascript-tool.ts";
