@@ -1,0 +1,33 @@
+/** Any thrown value → the classified error of DECISIONS 22–23. */
+import { TemplateError } from "../expr/index.ts";
+import { NoetlError } from "../kernel/index.ts";
+import type { ToolErrorInfo } from "../protocol/index.ts";
+import { ToolError } from "../tools/index.ts";
+
+export function toErrorInfo(error: unknown, task?: string): ToolErrorInfo {
+  const at = task ? { task } : {};
+  if (error instanceof ToolError) return { ...error.info, ...at };
+  if (error instanceof TemplateError) {
+    return {
+      kind: "schema",
+      retryable: false,
+      code: error.code,
+      message: error.describe(),
+      ...(error.missing ? { missing: error.missing } : {}),
+      ...at,
+    };
+  }
+  if (error instanceof NoetlError)
+    return { kind: "tool_error", retryable: false, code: error.code, message: error.message, ...at };
+  if (error instanceof Error && error.name === "AbortError") {
+    return {
+      kind: "cancelled",
+      retryable: false,
+      code: "NOETL_E_CANCELLED",
+      message: "task cancelled",
+      ...at,
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: "tool_error", retryable: false, code: "NOETL_E_TOOL", message, ...at };
+}

@@ -1,0 +1,100 @@
+/**
+ * The render scope of a task (DECISIONS 26, 29): specials (`workload`, `ctx`, `input`,
+ * `output`, `iter`, `event`, `error`, `result`, `keychain`, pipeline names), then iteration
+ * aliases, pipeline task results, step results, `ctx`, `workload`. Read lazily over the live
+ * pipeline state; nothing is copied per render.
+ */
+import { type Scope, stepResultView } from "../expr/index.ts";
+import type { Json, JsonObject } from "../kernel/index.ts";
+import type { Command, IterScope } from "../protocol/index.ts";
+
+export interface PipelineState {
+  ctx: JsonObject;
+  /** Latest successful result of each task, by label. */
+  results: Record<string, Json>;
+  prev: Json | undefined;
+  task: string;
+  attempt: number;
+  output: JsonObject | undefined;
+  /** `iter.k` writes of policies (this iteration). */
+  iterVars: JsonObject;
+  /** `step.k` writes of policies (this step run). */
+  stepVars: JsonObject;
+}
+
+export function iterView(iter: IterScope, extra: JsonObject = {}): Record<string, unknown> {
+  return {
+    [iter.iterator]: iter.item,
+    item: iter.item,
+    index: iter.index,
+    _index: iter.index,
+    first: iter.first,
+    last: iter.last,
+    total: iter.total,
+    ...(iter.parent ? { parent: iterView(iter.parent) } : {}),
+    ...extra,
+  };
+}
+
+export function taskScope(
+  command: Command,
+  workload: JsonObject,
+  steps: JsonObject,
+  keychain: JsonObject | undefined,
+  p: PipelineState,
+): Scope {
+  const iter = command.iter;
+  const special = (name: string): unknown => {
+    switch (name) {
+      case "workload":
+        return workload;
+      case "ctx":
+        return p.ctx;
+      case "input":
+        return command.input;
+      case "output":
+        return p.output;
+      case "iter":
+        return iter
+          ? iterView(iter, p.iterVars)
+          : Object.keys(p.iterVars).length > 0
+            ? p.iterVars
+            : undefined;
+      case "step":
+        return p.stepVars;
+      case "event":
+        return command.event;
+      case "error":
+        return command.error;
+      case "result":
+        return command.result;
+      case "execution_id":
+        return command.execution_id;
+      case "keychain":
+        return keychain;
+      case "results":
+        return p.results;
+      case "_prev":
+        return p.prev;
+      case "_task":
+        return p.task;
+      case "_attempt":
+        return p.attempt;
+      case "loop_index":
+        return iter?.index;
+      default:
+        return undefined;
+    }
+  };
+  const lookup = (name: string): unknown => {
+    const s = special(name);
+    if (s !== undefined) return s;
+    if (iter && name === iter.iterator) return iter.item;
+    if (Object.hasOwn(p.results, name)) return p.results[name];
+    if (Object.hasOwn(steps, name)) return stepResultView(steps[name]);
+    if (Object.hasOwn(p.ctx, name)) return p.ctx[name];
+    if (Object.hasOwn(workload, name)) return workload[name];
+    return undefined;
+  };
+  return { get: lookup, has: (name) => lookup(name) !== undefined };
+}

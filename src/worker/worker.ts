@@ -1,0 +1,331 @@
+/**
+ * The worker: receives command pointers from the bus, claims the command through the
+ * ControlPlane, runs the step's task pipeline, externalises large results and reports the
+ * outcome as events. It never starts steps. The same code runs embedded (ControlPlane =
+ * the orchestrator in-process) and distributed (ControlPlane = the HTTP client).
+ */
+import type { Bus, Delivery, Subscription } from "../bus/index.ts";
+import { referencedNames } from "../expr/index.ts";
+import type { Clock, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
+import type { Command, ControlPlane, Task, WorkerEvent } from "../protocol/index.ts";
+import { isResultRef } from "../protocol/index.ts";
+import type { CredentialAccessor, ToolContext, ToolLogger, ToolRegistry } from "../tools/index.ts";
+import { resolveKeychain } from "./keychain.ts";
+import { runPipeline } from "./pipeline.ts";
+import { Redactor } from "./redactor.ts";
+import { type PipelineState, taskScope } from "./task-scope.ts";
+
+export interface WorkerOptions {
+  controlPlane: ControlPlane;
+  tools: ToolRegistry;
+  workerId: string;
+  log: ToolLogger;
+  clock: Clock;
+  credentials: CredentialAccessor;
+  /** Results above this many bytes of JSON are stored by reference (DECISIONS 38). */
+  inlineResultLimit?: number;
+  /** Heartbeat period while a command runs (default 10 s). */
+  heartbeatMs?: number;
+  /** Bound on captured stdout/stderr per command (bytes). */
+  maxCapturedOutput?: number;
+}
+
+export class Worker {
+  private readonly o: WorkerOptions & { inlineResultLimit: number; heartbeatMs: number };
+  private readonly subscriptions: Subscription[] = [];
+  private readonly running = new Map<string, AbortController>();
+  private readonly workloads = new Map<ExecutionId, JsonObject>();
+
+  constructor(options: WorkerOptions) {
+    this.o = { inlineResultLimit: 65_536, heartbeatMs: 10_000, ...options };
+  }
+
+  get workerId(): string {
+    return this.o.workerId;
+  }
+
+  async start(bus: Bus, pool = "default", concurrency = 8): Promise<void> {
+    const sub = await bus.subscribe(pool, (d) => this.onDelivery(d), {
+      concurrency,
+      consumer: `workers-${pool}`,
+    });
+    this.subscriptions.push(sub);
+  }
+
+  /** Stop receiving; `drain` waits for running commands, otherwise they are aborted. */
+  async stop(options: { drain?: boolean } = {}): Promise<void> {
+    if (!options.drain) for (const c of this.running.values()) c.abort(new Error("worker stopping"));
+    await Promise.allSettled(this.subscriptions.map((s) => s.close()));
+    this.subscriptions.length = 0;
+  }
+
+  private async onDelivery(delivery: Delivery): Promise<void> {
+    try {
+      await this.execute(delivery.notice.command_id);
+      await delivery.ack();
+    } catch (error) {
+      this.o.log.error("command delivery failed", {
+        error: (error as Error).message,
+        command_id: delivery.notice.command_id,
+      });
+      await delivery.nak(1000);
+    }
+  }
+
+  /** Claims and runs one command (idempotent: a command held or finished elsewhere is skipped). */
+  async execute(commandId: string): Promise<void> {
+    const cp = this.o.controlPlane;
+    const claim = await cp.claim(commandId as Command["command_id"], this.o.workerId);
+    if (claim.status !== "claimed" || !claim.command) return;
+    const command = claim.command;
+    const abort = new AbortController();
+    this.running.set(command.command_id, abort);
+    const beat = setInterval(
+      () => {
+        cp.heartbeat(command.command_id, this.o.workerId).then(
+          (r) => r.cancelled && abort.abort(new Error("cancelled")),
+          () => undefined,
+        );
+      },
+      Math.min(this.o.heartbeatMs, Math.max(1000, (claim.lease_ms ?? 30_000) / 3)),
+    );
+    beat.unref?.();
+    try {
+      const events = await this.run(command, abort.signal);
+      await cp.report(command.execution_id, events);
+    } finally {
+      clearInterval(beat);
+      this.running.delete(command.command_id);
+    }
+  }
+
+  private async run(command: Command, signal: AbortSignal): Promise<WorkerEvent[]> {
+    const clock = this.o.clock;
+    const started = clock.now();
+    const redactor = new Redactor();
+    const base = { command_id: command.command_id, worker_id: this.o.workerId };
+    const events: WorkerEvent[] = [
+      {
+        type: "step.enter",
+        step: command.step,
+        payload: {
+          command_id: command.command_id,
+          ...(command.loop ? { loop_index: command.loop.index } : {}),
+        },
+      },
+    ];
+    const loopFields = command.loop ? { loop_id: command.loop.loop_id, loop_index: command.loop.index } : {};
+    let outcome: Awaited<ReturnType<typeof runPipeline>>;
+    try {
+      const names = referencedNames(
+        command.tasks.map((t) => [t.config, t.policy.rules.map((r) => [r.when ?? null, r.then.set ?? null])]),
+      );
+      const workload = await this.workload(command.execution_id);
+      const steps = await this.resolveSteps(command.steps, names);
+      const keychain = names.has("keychain")
+        ? await resolveKeychain(command.keychain ?? [], this.o.credentials, redactor)
+        : undefined;
+      const state: PipelineState = {
+        ctx: command.ctx,
+        results: {},
+        prev: undefined,
+        task: "",
+        attempt: 1,
+        output: undefined,
+        iterVars: {},
+        stepVars: {},
+      };
+      const scope = taskScope(command, workload, steps, keychain, state);
+      const captured = { bytes: 0 };
+      outcome = await runPipeline({
+        command,
+        state,
+        scope,
+        tool: (kind) => this.o.tools.get(kind),
+        context: (task, input, taskSignal, timeoutMs) =>
+          this.toolContext(command, task, input, taskSignal, timeoutMs, redactor, scope, captured, events),
+        signal,
+        now: () => clock.now(),
+        sleep,
+      });
+    } catch (error) {
+      outcome = {
+        status: "error",
+        result: null,
+        error: {
+          kind: "tool_error",
+          retryable: false,
+          code: "NOETL_E_WORKER",
+          message: (error as Error).message,
+        },
+        ctxPatch: {},
+        tasks: [],
+      };
+    }
+    if (command.tasks.length > 1 || outcome.tasks.some((t) => t.attempt > 1 || t.status === "error")) {
+      for (const t of outcome.tasks) {
+        events.push({
+          type: "task.done",
+          step: command.step,
+          payload: { command_id: command.command_id, ...t },
+        });
+      }
+    }
+    const duration = clock.now() - started;
+    let result = outcome.result;
+    if (result !== null && typeof result === "object" && jsonBytes(result) > this.o.inlineResultLimit) {
+      result = (await this.o.controlPlane.putResult(
+        command.execution_id,
+        command.step,
+        redactor.redact(result),
+      )) as unknown as Json;
+    }
+    const ctxPatch = Object.keys(outcome.ctxPatch).length > 0 ? { ctx_patch: outcome.ctxPatch } : {};
+    if (outcome.status === "error") {
+      events.push({
+        type: "call.error",
+        step: command.step,
+        payload: {
+          ...base,
+          ...loopFields,
+          result,
+          error: outcome.error ?? unknownError(),
+          duration_ms: duration,
+          ...ctxPatch,
+        },
+      });
+    } else {
+      events.push({
+        type: "call.done",
+        step: command.step,
+        payload: {
+          ...base,
+          ...loopFields,
+          result,
+          status: outcome.status,
+          duration_ms: duration,
+          ...ctxPatch,
+        },
+      });
+    }
+    return redactor.redact(events);
+  }
+
+  private toolContext(
+    command: Command,
+    task: Task,
+    input: JsonObject,
+    signal: AbortSignal,
+    timeoutMs: number | undefined,
+    redactor: Redactor,
+    scope: { get(name: string): unknown },
+    captured: { bytes: number },
+    events: WorkerEvent[],
+  ): ToolContext {
+    const credentials = this.o.credentials;
+    const limit = this.o.maxCapturedOutput ?? 65_536;
+    return {
+      executionId: command.execution_id,
+      commandId: command.command_id,
+      step: command.step,
+      task: task.name,
+      input,
+      get context() {
+        return renderContext(command, scope);
+      },
+      signal,
+      ...(timeoutMs ? { timeoutMs } : {}),
+      log: this.o.log,
+      credentials: {
+        async get(name: string) {
+          const value = await credentials.get(name);
+          redactor.add(value);
+          return value;
+        },
+      },
+      controlPlane: this.o.controlPlane,
+      addSecret: (value) => redactor.add(value),
+      emitOutput(stream, text) {
+        if (captured.bytes >= limit) return;
+        const chunk =
+          text.length + captured.bytes > limit
+            ? `${text.slice(0, limit - captured.bytes)}…[truncated]`
+            : text;
+        captured.bytes += chunk.length;
+        events.push({
+          type: "task.output",
+          step: command.step,
+          payload: { command_id: command.command_id, task: task.name, stream, text: chunk },
+        });
+      },
+    };
+  }
+
+  private async workload(executionId: ExecutionId): Promise<JsonObject> {
+    let w = this.workloads.get(executionId);
+    if (!w) {
+      w = (await this.o.controlPlane.getExecution(executionId)).workload;
+      if (this.workloads.size > 1000) this.workloads.clear();
+      this.workloads.set(executionId, w);
+    }
+    return w;
+  }
+
+  /** Step results stored by reference are fetched when the step's templates name them. */
+  private async resolveSteps(steps: JsonObject, names: ReadonlySet<string>): Promise<JsonObject> {
+    let out = steps;
+    for (const [name, value] of Object.entries(steps)) {
+      if (!names.has(name)) continue;
+      let resolved: Json = value;
+      if (isResultRef(value)) resolved = await this.o.controlPlane.resolveResult(value.ref);
+      else if (value && typeof value === "object" && !Array.isArray(value) && isResultRef(value.results)) {
+        resolved = { ...value, results: await this.o.controlPlane.resolveResult(value.results.ref) };
+      } else continue;
+      if (out === steps) out = { ...steps };
+      out[name] = resolved;
+    }
+    return out;
+  }
+}
+
+/** The render context handed to code tools (python `context`): the names templates can see. */
+function renderContext(command: Command, scope: { get(name: string): unknown }): JsonObject {
+  const out: JsonObject = {};
+  for (const name of [
+    "workload",
+    "ctx",
+    "input",
+    "iter",
+    "event",
+    "error",
+    "result",
+    "execution_id",
+    "results",
+  ]) {
+    const v = scope.get(name);
+    if (v !== undefined) out[name] = v as Json;
+  }
+  for (const name of Object.keys(command.steps)) out[name] = scope.get(name) as Json;
+  if (command.iter) out[command.iter.iterator] = command.iter.item;
+  return out;
+}
+
+function jsonBytes(value: Json): number {
+  return JSON.stringify(value).length;
+}
+
+function unknownError() {
+  return { kind: "unknown" as const, retryable: false, code: "NOETL_E_UNKNOWN", message: "unknown error" };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
