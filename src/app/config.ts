@@ -1,0 +1,41 @@
+/**
+ * Runtime configuration, read from the environment ONCE (only app/ reads the environment).
+ */
+import { join, resolve } from "node:path";
+
+export interface AppConfig {
+  /** Directory for the embedded database, generated keys, result files. */
+  home: string;
+  /** Embedded SQLite database file. */
+  dbPath: string;
+  /** PostgreSQL connection string (distributed mode). */
+  postgresUrl: string;
+  natsUrl: string;
+  python?: string;
+  secretKey?: string;
+  logLevel: string;
+  /** Embedded worker concurrency. */
+  workers: number;
+  serverUrl: string;
+  apiToken?: string;
+}
+
+export function readConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<AppConfig> = {},
+): AppConfig {
+  const home = resolve(overrides.home ?? env.NOETL_HOME ?? ".noetl");
+  const config: AppConfig = {
+    home,
+    dbPath: resolve(env.NOETL_DB ?? join(home, "noetl.db")),
+    postgresUrl: env.NOETL_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+    natsUrl: env.NOETL_NATS_URL ?? "nats://127.0.0.1:4222",
+    logLevel: env.NOETL_LOG_LEVEL ?? "warn",
+    workers: Number(env.NOETL_WORKERS ?? 8) || 8,
+    serverUrl: env.NOETL_SERVER_URL ?? "http://127.0.0.1:8082",
+    ...(env.NOETL_PYTHON ? { python: env.NOETL_PYTHON } : {}),
+    ...(env.NOETL_SECRET_KEY ? { secretKey: env.NOETL_SECRET_KEY } : {}),
+    ...(env.NOETL_API_TOKEN ? { apiToken: env.NOETL_API_TOKEN } : {}),
+  };
+  return { ...config, ...overrides };
+}

@@ -1,0 +1,16 @@
+/**
+ * @module app
+ * The composition root: reads configuration once, wires adapters and services into presets.
+ */
+
+export { builtinTools } from "./builtin-tools.ts";
+export type { AppConfig } from "./config.ts";
+export { readConfig } from "./config.ts";
+export { CredentialService } from "./credentials.ts";
+export type { EmbeddedApp, EmbeddedOptions } from "./embedded.ts";
+export { embedded, openEmbeddedStore } from "./embedded.ts";
+export { ERROR_CODES } from "./error-codes.ts";
+export { createLogger } from "./logger.ts";
+export type { RunReport } from "./run-report.ts";
+export { runReport } from "./run-report.ts";
+export { systemClock } from "./system-clock.ts";

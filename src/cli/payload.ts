@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import type { JsonObject } from "../kernel/index.ts";
+import { NoetlError } from "../kernel/index.ts";
+
+/**
+ * Builds an execution payload from `--payload JSON|@file` and repeated `--set key=value`
+ * (values parsed as JSON when they parse — numbers, booleans, lists — else kept as strings;
+ * dotted keys build nested maps).
+ */
+export function buildPayload(payload: string | undefined, sets: readonly string[]): JsonObject {
+  const base: JsonObject = payload ? parseJsonObject(readArg(payload), "--payload") : {};
+  for (const assignment of sets) {
+    const eq = assignment.indexOf("=");
+    if (eq <= 0) throw invalid(`--set expects key=value, got '${assignment}'`);
+    const key = assignment.slice(0, eq).trim();
+    const raw = assignment.slice(eq + 1);
+    setPath(base, key.split("."), parseScalar(raw));
+  }
+  return base;
+}
+
+function readArg(value: string): string {
+  if (!value.startsWith("@")) return value;
+  try {
+    return readFileSync(value.slice(1), "utf8");
+  } catch (error) {
+    throw invalid(`cannot read ${value.slice(1)}: ${(error as Error).message}`);
+  }
+}
+
+function parseJsonObject(text: string, what: string): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw invalid(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalid(`${what} must be a JSON object`);
+  }
+  return value as JsonObject;
+}
+
+function parseScalar(raw: string): JsonObject[string] {
+  try {
+    return JSON.parse(raw) as JsonObject[string];
+  } catch {
+    return raw;
+  }
+}
+
+function setPath(target: JsonObject, path: string[], value: JsonObject[string]): void {
+  let node = target;
+  for (const [i, key] of path.entries()) {
+    if (i === path.length - 1) {
+      node[key] = value;
+      return;
+    }
+    const next = node[key];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as JsonObject;
+  }
+}
+
+function invalid(message: string): NoetlError {
+  return new NoetlError("NOETL_E_CLI_ARGUMENT", message);
+}

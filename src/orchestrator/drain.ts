@@ -1,0 +1,91 @@
+import type { DecideEnv, ExecutionState } from "../engine/index.ts";
+import { apply, handle, summarize } from "../engine/index.ts";
+import type { Clock, EventId, ExecutionId, IdSource, Json } from "../kernel/index.ts";
+import type { Command, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
+import { ACTIONABLE_EVENTS } from "../protocol/index.ts";
+import type { Store } from "../store/index.ts";
+import { commandUpdatesOf } from "./command-updates.ts";
+import type { ExecutionCache } from "./execution-cache.ts";
+import { hydrate } from "./hydrate.ts";
+
+export interface DrainContext {
+  store: Store;
+  cache: ExecutionCache;
+  clock: Clock;
+  ids: IdSource;
+  env: DecideEnv;
+}
+
+export interface DrainOutcome {
+  inserted: NoetlEvent[];
+  commands: Command[];
+  state: ExecutionState;
+}
+
+/**
+ * One decision round for one execution (called under its lock): stamp the incoming events,
+ * run the engine on the actionable ones, and commit incoming + decided events, new commands,
+ * command status changes and the execution projection in one transaction.
+ */
+export async function drainBatches(
+  ctx: DrainContext,
+  executionId: ExecutionId,
+  batches: readonly WorkerEvent[][],
+): Promise<DrainOutcome> {
+  const live = await ctx.cache.get(executionId);
+  const now = ctx.clock.now();
+  const resolve = (ref: string) => ctx.store.resultGet(ref);
+  const events: NoetlEvent[] = [];
+  const commands: Command[] = [];
+  const wasTerminal = summarize(live.state).status !== "running";
+  try {
+    for (const batch of batches) {
+      for (const raw of batch) {
+        const event = {
+          ...raw,
+          execution_id: executionId,
+          event_id: (raw.event_id ?? ctx.ids.next()) as EventId,
+          at: raw.at ?? now,
+        } as NoetlEvent;
+        events.push(event);
+        if (ACTIONABLE_EVENTS.has(event.type)) {
+          const decision = handle(live.state, await hydrate(event, resolve), ctx.env);
+          events.push(...decision.events);
+          commands.push(...decision.commands);
+        } else {
+          apply(live.state, event);
+        }
+      }
+    }
+    const summary = summarize(live.state);
+    const ended = !wasTerminal && summary.status !== "running";
+    const result = await ctx.store.commit({
+      events,
+      commands,
+      commandUpdates: commandUpdatesOf(events),
+      execution: {
+        execution_id: executionId,
+        status: summary.status,
+        ...(ended
+          ? {
+              ended_at: now,
+              ...(summary.result !== undefined ? { result: summary.result as Json } : {}),
+              ...(summary.error !== undefined && summary.error !== null
+                ? { error: summary.error as Json }
+                : {}),
+            }
+          : {}),
+      },
+    });
+    if (result.duplicates.length > 0) {
+      // Re-delivered events were folded twice in memory: rebuild from the log next time.
+      ctx.cache.drop(executionId);
+    } else {
+      live.seq = result.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), live.seq);
+    }
+    return { inserted: result.inserted, commands, state: live.state };
+  } catch (error) {
+    ctx.cache.drop(executionId);
+    throw error;
+  }
+}

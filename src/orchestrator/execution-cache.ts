@@ -1,0 +1,83 @@
+import type { ExecutionState } from "../engine/index.ts";
+import { apply, createState } from "../engine/index.ts";
+import type { ExecutionId } from "../kernel/index.ts";
+import { NoetlError } from "../kernel/index.ts";
+import type { NoetlEvent } from "../protocol/index.ts";
+import type { Store } from "../store/index.ts";
+import { hydrate } from "./hydrate.ts";
+import type { LoadedPlaybook, PlaybookLoader } from "./playbook-loader.ts";
+
+export interface LiveExecution {
+  id: ExecutionId;
+  loaded: LoadedPlaybook;
+  state: ExecutionState;
+  /** Highest seq folded into `state`. */
+  seq: number;
+}
+
+/**
+ * In-memory execution states, rebuilt from the event log on a miss (after a restart, or when
+ * another replica advanced the execution). Bounded: least recently used entries are dropped.
+ */
+export class ExecutionCache {
+  private readonly live = new Map<ExecutionId, LiveExecution>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly loader: PlaybookLoader,
+    private readonly capacity = 10_000,
+  ) {}
+
+  peek(id: ExecutionId): LiveExecution | undefined {
+    return this.live.get(id);
+  }
+
+  set(live: LiveExecution): void {
+    this.live.delete(live.id);
+    this.live.set(live.id, live);
+    if (this.live.size > this.capacity) {
+      const oldest = this.live.keys().next().value;
+      if (oldest !== undefined) this.live.delete(oldest);
+    }
+  }
+
+  drop(id: ExecutionId): void {
+    this.live.delete(id);
+  }
+
+  /** The execution's state, caught up with the log (events committed by other replicas are folded). */
+  async get(id: ExecutionId): Promise<LiveExecution> {
+    const cached = this.live.get(id);
+    const row = await this.store.getExecution(id);
+    if (!row) throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${id} not found`);
+    if (cached && cached.seq === row.last_seq) return cached;
+    if (cached && cached.seq < row.last_seq) {
+      const newer = await this.store.readEvents(id, { afterSeq: cached.seq });
+      await this.foldInto(cached, newer);
+      return cached;
+    }
+    return this.rebuild(id);
+  }
+
+  async rebuild(id: ExecutionId): Promise<LiveExecution> {
+    const events = await this.store.readEvents(id);
+    const first = events[0];
+    if (first?.type !== "playbook.initialized") {
+      throw new NoetlError("NOETL_E_EXECUTION_CORRUPT", `execution ${id} has no playbook.initialized event`);
+    }
+    const init = first as NoetlEvent & { type: "playbook.initialized" };
+    const loaded = await this.loader.byPath(init.payload.path, init.payload.catalog_version);
+    const live: LiveExecution = { id, loaded, state: createState(loaded.playbook, id), seq: 0 };
+    await this.foldInto(live, events);
+    this.set(live);
+    return live;
+  }
+
+  private async foldInto(live: LiveExecution, events: readonly NoetlEvent[]): Promise<void> {
+    const resolve = (ref: string) => this.store.resultGet(ref);
+    for (const e of events) {
+      apply(live.state, await hydrate(e, resolve));
+      live.seq = Math.max(live.seq, e.seq ?? live.seq);
+    }
+  }
+}

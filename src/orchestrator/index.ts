@@ -1,0 +1,13 @@
+/**
+ * @module orchestrator
+ * The control-plane service: ingest events → engine → persist events + commands in one
+ * transaction → publish pointers. Leases, reaper, cancellation, resume.
+ */
+
+export { ERROR_CODES } from "./error-codes.ts";
+export { KeyedBatcher } from "./keyed-queue.ts";
+export type { OrchestratorLog } from "./log.ts";
+export { silentLog } from "./log.ts";
+export type { EventsListener, OrchestratorDeps, OrchestratorOptions } from "./orchestrator.ts";
+export { DEFAULT_ORCHESTRATOR_OPTIONS, Orchestrator, toSummary } from "./orchestrator.ts";
+export { inlineWorkbook } from "./playbook-loader.ts";

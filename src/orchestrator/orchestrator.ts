@@ -1,0 +1,330 @@
+/**
+ * The control plane: the only scheduler. It persists events idempotently, runs the engine on
+ * actionable events, writes the resulting events and commands in the same transaction, and
+ * publishes command pointers after the commit. Embedded mode calls it in-process (it implements
+ * the worker's ControlPlane); distributed mode puts the HTTP API in front of it.
+ */
+
+import type { Bus } from "../bus/index.ts";
+import type { Playbook } from "../dsl/index.ts";
+import { PlaybookInvalidError, parsePlaybook } from "../dsl/index.ts";
+import { createState, ENGINE_VERSION, handle, isTerminal, summarize } from "../engine/index.ts";
+import type { Clock, CommandId, ExecutionId, IdSource, Json, JsonObject } from "../kernel/index.ts";
+import { NoetlError } from "../kernel/index.ts";
+import type {
+  ClaimResult,
+  Command,
+  ControlPlane,
+  ExecuteRequest,
+  ExecutionInfo,
+  ExecutionSummary,
+  NoetlEvent,
+  ResultRef,
+  WorkerEvent,
+} from "../protocol/index.ts";
+import type { CatalogEntry, Store } from "../store/index.ts";
+import { type DrainContext, drainBatches } from "./drain.ts";
+import { ExecutionCache } from "./execution-cache.ts";
+import { KeyedBatcher } from "./keyed-queue.ts";
+import type { OrchestratorLog } from "./log.ts";
+import { silentLog } from "./log.ts";
+import { PlaybookLoader } from "./playbook-loader.ts";
+import { Watchers } from "./watchers.ts";
+
+export interface OrchestratorOptions {
+  /** Claim lease (a worker heartbeats well within it). */
+  leaseMs: number;
+  /** Server-wide cap on parallel loop iterations in flight per loop. */
+  maxInFlightCap: number;
+  /** Results above this size (bytes of JSON) are stored by reference. */
+  inlineResultLimit: number;
+}
+
+export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
+  leaseMs: 30_000,
+  maxInFlightCap: 1000,
+  inlineResultLimit: 65_536,
+};
+
+export interface OrchestratorDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  ids: IdSource;
+  log?: OrchestratorLog;
+  options?: Partial<OrchestratorOptions>;
+}
+
+export type EventsListener = (executionId: ExecutionId, events: readonly NoetlEvent[]) => void;
+
+export class Orchestrator implements ControlPlane {
+  readonly store: Store;
+  readonly options: OrchestratorOptions;
+  private readonly bus: Bus;
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+  private readonly log: OrchestratorLog;
+  private readonly loader: PlaybookLoader;
+  private readonly cache: ExecutionCache;
+  private readonly batcher: KeyedBatcher<WorkerEvent[], undefined>;
+  private readonly watchers = new Watchers();
+  private readonly infoByExecution = new Map<ExecutionId, ExecutionInfo>();
+
+  constructor(deps: OrchestratorDeps) {
+    this.store = deps.store;
+    this.bus = deps.bus;
+    this.clock = deps.clock;
+    this.ids = deps.ids;
+    this.log = deps.log ?? silentLog;
+    this.options = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...deps.options };
+    this.loader = new PlaybookLoader(this.store);
+    this.cache = new ExecutionCache(this.store, this.loader);
+    this.batcher = new KeyedBatcher((key, batches) => this.drain(key as ExecutionId, batches));
+  }
+
+  // ---- catalog ------------------------------------------------------------------------------
+
+  /** Validate and register a playbook; returns the new catalog entry (version = max + 1). */
+  async register(content: string, options: { file?: string } = {}): Promise<CatalogEntry> {
+    const parsed = parsePlaybook(content, { file: options.file });
+    if (!parsed.playbook) throw new PlaybookInvalidError(parsed.diagnostics);
+    const path = catalogPath(parsed.playbook);
+    return this.store.catalogRegister({ path, kind: "Playbook", content, now: this.clock.now() });
+  }
+
+  // ---- executions ---------------------------------------------------------------------------
+
+  async execute(request: ExecuteRequest): Promise<{ execution_id: ExecutionId }> {
+    const entry = request.content
+      ? await this.register(request.content)
+      : await this.resolveEntry(request.path, request.version);
+    const { playbook } = this.loader.load(entry);
+    const executionId = this.ids.next() as ExecutionId;
+    const now = this.clock.now();
+    const workload: JsonObject = { ...playbook.workload, ...(request.payload ?? {}) };
+    const init = {
+      execution_id: executionId,
+      event_id: this.ids.next(),
+      type: "playbook.initialized",
+      at: now,
+      payload: {
+        path: entry.path,
+        catalog_version: entry.version,
+        workload,
+        engine_version: ENGINE_VERSION,
+        ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
+      },
+    } as NoetlEvent;
+    const state = createState(this.loader.load(entry).playbook, executionId);
+    const decision = handle(state, init, this.engineEnv());
+    const events = [init, ...decision.events];
+    const summary = summarize(state);
+    const committed = await this.store.commit({
+      events,
+      commands: decision.commands,
+      execution: {
+        execution_id: executionId,
+        path: entry.path,
+        catalog_version: entry.version,
+        status: summary.status,
+        started_at: now,
+        ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
+        ...(summary.status !== "running" ? { ended_at: now, result: summary.result as Json } : {}),
+      },
+    });
+    const seq = committed.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), 0);
+    this.cache.set({ id: executionId, loaded: this.loader.load(entry), state, seq });
+    await this.publish(decision.commands);
+    this.watchers.notify(executionId, committed.inserted, state);
+    return { execution_id: executionId };
+  }
+
+  /** Ingest worker events (idempotent on event ids); actionable ones drive the engine. */
+  async report(executionId: ExecutionId, events: WorkerEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.batcher.push(executionId, events);
+  }
+
+  async cancel(executionId: ExecutionId, reason?: string, cascade = true): Promise<ExecutionId[]> {
+    const row = await this.store.getExecution(executionId);
+    if (!row) throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${executionId} not found`);
+    const cancelled: ExecutionId[] = [];
+    if (row.status === "running") {
+      await this.report(executionId, [
+        { type: "execution.cancel_requested", payload: { ...(reason ? { reason } : {}), cascade } },
+      ]);
+      cancelled.push(executionId);
+    }
+    if (cascade) {
+      const children = await this.store.listExecutions({ parent_execution_id: executionId });
+      for (const child of children) cancelled.push(...(await this.cancel(child.execution_id, reason, true)));
+    }
+    return cancelled;
+  }
+
+  async status(executionId: ExecutionId) {
+    const live = await this.cache.get(executionId);
+    return summarize(live.state);
+  }
+
+  async waitFor(executionId: ExecutionId, signal?: AbortSignal): Promise<ExecutionSummary> {
+    const live = await this.cache.get(executionId);
+    if (isTerminal(live.state)) return toSummary(executionId, live.state);
+    return this.watchers.waitTerminal(executionId, signal);
+  }
+
+  /** Listen to every committed event (progress display, SSE). Returns an unsubscribe function. */
+  onEvents(listener: EventsListener): () => void {
+    return this.watchers.listen(listener);
+  }
+
+  /**
+   * Continue an interrupted execution from its event log: commands that were issued but not
+   * finished are dispatched again (no completed step runs twice: its call.done is in the log).
+   */
+  async resume(executionId: ExecutionId): Promise<number> {
+    this.cache.drop(executionId);
+    await this.cache.get(executionId);
+    const open = await this.store.listCommands({
+      execution_id: executionId,
+      status: ["PENDING", "CLAIMED", "RUNNING"],
+    });
+    const now = this.clock.now();
+    if (open.some((c) => c.status !== "PENDING")) {
+      await this.store.commit({
+        events: [],
+        commandUpdates: open
+          .filter((c) => c.status !== "PENDING")
+          .map((c) => ({ command_id: c.command.command_id, status: "PENDING" as const, at: now })),
+      });
+    }
+    await this.publish(open.map((c) => c.command));
+    return open.length;
+  }
+
+  /** Re-publish commands whose worker lost its lease or whose notification was lost. */
+  async reap(stalePendingMs = 60_000): Promise<number> {
+    const now = this.clock.now();
+    const expired = await this.store.listCommands({
+      status: ["CLAIMED", "RUNNING"],
+      leaseExpiredBefore: now,
+    });
+    const lost = await this.store.listCommands({ status: ["PENDING"], createdBefore: now - stalePendingMs });
+    const all = [...expired, ...lost].slice(0, 100);
+    await this.publish(all.map((c) => c.command));
+    if (all.length > 0) this.log.warn("reaper re-dispatched commands", { count: all.length });
+    return all.length;
+  }
+
+  // ---- ControlPlane for workers ---------------------------------------------------------------
+
+  async claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
+    const now = this.clock.now();
+    const outcome = await this.store.claimCommand(commandId, workerId, now, this.options.leaseMs);
+    if (outcome.status !== "claimed") return { status: outcome.status };
+    const command = outcome.row.command;
+    if (await this.isCancelled(command.execution_id)) return { status: "cancelled" };
+    return { status: "claimed", command, lease_ms: this.options.leaseMs };
+  }
+
+  async heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {
+    const now = this.clock.now();
+    const row = await this.store.getCommand(commandId);
+    if (!row) return { cancelled: true };
+    const held = await this.store.renewLease(commandId, workerId, now, this.options.leaseMs);
+    return { cancelled: !held || (await this.isCancelled(row.command.execution_id)) };
+  }
+
+  async isCancelled(executionId: ExecutionId): Promise<boolean> {
+    const row = await this.store.getExecution(executionId);
+    return row?.status === "cancelled";
+  }
+
+  async getExecution(executionId: ExecutionId): Promise<ExecutionInfo> {
+    const known = this.infoByExecution.get(executionId);
+    if (known) return known;
+    const [first] = await this.store.readEvents(executionId, { limit: 1 });
+    if (first?.type !== "playbook.initialized") {
+      throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${executionId} not found`);
+    }
+    const p = first.payload;
+    const info: ExecutionInfo = {
+      execution_id: executionId,
+      path: p.path,
+      workload: p.workload,
+      ...(p.catalog_version !== undefined ? { catalog_version: p.catalog_version } : {}),
+      ...(p.parent_execution_id ? { parent_execution_id: p.parent_execution_id } : {}),
+    };
+    if (this.infoByExecution.size > 10_000) this.infoByExecution.clear();
+    this.infoByExecution.set(executionId, info);
+    return info;
+  }
+
+  async putResult(executionId: ExecutionId, name: string, data: Json): Promise<ResultRef> {
+    return this.store.resultPut(executionId, name, data, this.clock.now());
+  }
+
+  async resolveResult(ref: string): Promise<Json> {
+    const value = await this.store.resultGet(ref);
+    if (value === undefined) {
+      throw new NoetlError("REFERENCE_NOT_AVAILABLE", `result reference not found: ${ref}`);
+    }
+    return value;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private engineEnv() {
+    return {
+      ids: this.ids,
+      options: {
+        maxInFlightCap: this.options.maxInFlightCap,
+        inlineResultLimit: this.options.inlineResultLimit,
+      },
+    };
+  }
+
+  private async resolveEntry(path?: string, version?: number): Promise<CatalogEntry> {
+    if (!path) throw new NoetlError("NOETL_E_EXECUTE_REQUEST", "execute needs a playbook path or content");
+    return (await this.loader.byPath(path, version)).entry;
+  }
+
+  private async drain(executionId: ExecutionId, batches: WorkerEvent[][]): Promise<undefined[]> {
+    const ctx: DrainContext = {
+      store: this.store,
+      cache: this.cache,
+      clock: this.clock,
+      ids: this.ids,
+      env: this.engineEnv(),
+    };
+    const out = await this.store.withExecutionLock(executionId, () =>
+      drainBatches(ctx, executionId, batches),
+    );
+    await this.publish(out.commands);
+    this.watchers.notify(executionId, out.inserted, out.state);
+    return batches.map(() => undefined);
+  }
+
+  private async publish(commands: readonly Command[]): Promise<void> {
+    for (const c of commands) {
+      await this.bus.publish(c.pool, { execution_id: c.execution_id, command_id: c.command_id });
+    }
+  }
+}
+
+function catalogPath(playbook: Playbook): string {
+  return String(playbook.metadata.path ?? playbook.metadata.name);
+}
+
+export function toSummary(
+  executionId: ExecutionId,
+  state: Parameters<typeof summarize>[0],
+): ExecutionSummary {
+  const s = summarize(state);
+  return {
+    execution_id: executionId,
+    status: s.status,
+    ...(s.result !== undefined ? { result: s.result as Json } : {}),
+    ...(s.error !== undefined && s.error !== null ? { error: s.error as Json } : {}),
+  };
+}
