@@ -1,6 +1,6 @@
 /**
  * @module tools/javascript
- * `kind: javascript`: code in a pool of worker threads.
+ * `kind: javascript`: a function body run in a pool of worker threads.
  */
 export { ERROR_CODES } from "./error-codes.ts";
 export type { JavascriptToolOptions } from "./javascript-tool.ts";

@@ -1,173 +1,126 @@
-/**
- * `kind: javascript` (our own tool, DECISIONS 35): `code` is the body of an async function of
- * `input` and `context` (input keys are also bound as local names); its return value is the
- * result. Runs in a pool of reused worker threads with a heap limit and a per-task timeout;
- * a thread that times out, is cancelled or crashes is replaced.
- */
-import { Worker } from "node:worker_threads";
 import type { Json, JsonObject } from "../../kernel/index.ts";
+import { isJsonObject } from "../../kernel/index.ts";
+import type { ErrorKind } from "../../protocol/index.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
+import { type JsFailure, JsTaskFailure, JsWorkerPool } from "./js-worker-pool.ts";
 import { toJson } from "./to-json.ts";
-import { WORKER_SOURCE } from "./worker-source.ts";
 
+/** Options of {@link createJavascriptTool}. */
 export interface JavascriptToolOptions {
-  /** Worker threads (default 2). */
+  /** Worker threads kept warm (default 2). */
   poolSize?: number;
-  /** Heap limit per thread in MB (default 256). */
+  /** V8 old-generation heap limit per thread, MiB (default 256). */
   maxOldGenerationSizeMb?: number;
-  /** Default task timeout in ms (default 60 s). */
-  timeoutMs?: number;
+  /** Task timeout when neither the context nor `config.timeout` sets one, ms (default 60 000). */
+  defaultTimeoutMs?: number;
 }
 
-interface Slot {
-  worker: Worker;
-  busy: boolean;
-}
-
-interface Reply {
-  id: number;
-  ok: boolean;
-  value?: unknown;
-  clone?: boolean;
-  error?: { name: string; message: string; stack: string };
-}
-
+/**
+ * `kind: javascript`: runs `config.code` — the body of an async function of `(input, context)`
+ * that may `return` a value — in a pool of worker threads (lazily started). The result must be
+ * JSON (see {@link toJson}). Timeouts, cancellation and heap exhaustion terminate the thread,
+ * which is replaced on the next task.
+ */
 export function createJavascriptTool(options: JavascriptToolOptions = {}): Tool {
-  const size = Math.max(1, options.poolSize ?? 2);
-  const heap = options.maxOldGenerationSizeMb ?? 256;
-  const defaultTimeout = options.timeoutMs ?? 60_000;
-  const slots: Slot[] = [];
-  const waiting: Array<(slot: Slot) => void> = [];
-  let nextId = 1;
-
-  const spawn = (): Slot => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      resourceLimits: { maxOldGenerationSizeMb: heap },
-    });
-    worker.unref();
-    return { worker, busy: false };
-  };
-  const acquire = (): Promise<Slot> => {
-    const free = slots.find((s) => !s.busy);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
-    }
-    if (slots.length < size) {
-      const slot = spawn();
-      slot.busy = true;
-      slots.push(slot);
-      return Promise.resolve(slot);
-    }
-    return new Promise((resolve) => waiting.push(resolve));
-  };
-  const release = (slot: Slot, replace: boolean): void => {
-    let s = slot;
-    if (replace) {
-      void slot.worker.terminate();
-      const i = slots.indexOf(slot);
-      s = spawn();
-      if (i >= 0) slots[i] = s;
-    }
-    const next = waiting.shift();
-    if (next) {
-      s.busy = true;
-      next(s);
-    } else s.busy = false;
-  };
-
+  const pool = new JsWorkerPool({
+    size: Math.max(1, options.poolSize ?? 2),
+    maxOldGenerationSizeMb: options.maxOldGenerationSizeMb ?? 256,
+  });
+  const defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
   return {
     kind: "javascript",
     async run(config: JsonObject, ctx: ToolContext): Promise<Json> {
-      if (typeof config.code !== "string") {
-        throw new ToolError({
-          kind: "schema",
-          retryable: false,
-          code: "NOETL_E_JS_CONFIG",
-          message: "kind: javascript needs `code` (a function body)",
-        });
-      }
-      const timeout =
-        ctx.timeoutMs ?? (typeof config.timeout === "number" ? config.timeout * 1000 : defaultTimeout);
-      const slot = await acquire();
-      const id = nextId++;
-      return new Promise<Json>((resolve, reject) => {
-        let done = false;
-        const finish = (replace: boolean, fn: () => void) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          slot.worker.off("message", onMessage);
-          slot.worker.off("error", onError);
-          slot.worker.off("exit", onExit);
-          ctx.signal.removeEventListener("abort", onAbort);
-          release(slot, replace);
-          fn();
-        };
-        const fail = (
-          code: string,
-          kind: "tool_error" | "timeout" | "cancelled",
-          message: string,
-          js?: Reply["error"],
-        ) =>
-          new ToolError(
-            { kind, retryable: kind === "timeout", code, message },
-            js ? { extra: { js: { name: js.name, message: js.message, stack: js.stack } } } : {},
-          );
-        const onMessage = (reply: Reply) => {
-          if (reply.id !== id) return;
-          if (!reply.ok) {
-            const e = reply.error ?? { name: "Error", message: "unknown error", stack: "" };
-            const code = reply.clone ? "NOETL_E_JS_RESULT" : "NOETL_E_JS";
-            return finish(false, () => reject(fail(code, "tool_error", `${e.name}: ${e.message}`, e)));
-          }
-          try {
-            const value = toJson(reply.value);
-            finish(false, () => resolve(value));
-          } catch (error) {
-            finish(false, () => reject(fail("NOETL_E_JS_RESULT", "tool_error", (error as Error).message)));
-          }
-        };
-        const onError = (error: Error) => {
-          const oom =
-            /heap|memory/i.test(error.message) ||
-            (error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
-          finish(true, () =>
-            reject(
-              fail(
-                oom ? "NOETL_E_JS_OUT_OF_MEMORY" : "NOETL_E_JS_CRASHED",
-                "tool_error",
-                `javascript worker died: ${error.message}`,
-              ),
-            ),
-          );
-        };
-        const onExit = (code: number) =>
-          finish(true, () =>
-            reject(fail("NOETL_E_JS_CRASHED", "tool_error", `javascript worker exited with code ${code}`)),
-          );
-        const onAbort = () =>
-          finish(true, () => reject(fail("NOETL_E_JS_CANCELLED", "cancelled", "javascript task cancelled")));
-        const timer = setTimeout(
-          () =>
-            finish(true, () =>
-              reject(fail("NOETL_E_JS_TIMEOUT", "timeout", `javascript task timed out after ${timeout} ms`)),
-            ),
-          timeout,
+      const code = config.code;
+      if (typeof code !== "string") {
+        throw toolError(
+          "schema",
+          "NOETL_E_JS_CONFIG",
+          "kind: javascript needs `code` (a string: a function body)",
         );
-        slot.worker.on("message", onMessage);
-        slot.worker.on("error", onError);
-        slot.worker.on("exit", onExit);
-        if (ctx.signal.aborted) return onAbort();
-        ctx.signal.addEventListener("abort", onAbort, { once: true });
-        slot.worker.postMessage({ id, code: config.code, input: ctx.input, context: ctx.context });
-      });
+      }
+      const timeoutMs = taskTimeoutMs(config, ctx, defaultTimeoutMs);
+      let reply: Awaited<ReturnType<JsWorkerPool["run"]>>;
+      try {
+        reply = await pool.run({
+          code,
+          input: taskInput(config, ctx),
+          context: ctx.context,
+          timeoutMs,
+          signal: ctx.signal,
+        });
+      } catch (error) {
+        if (error instanceof JsTaskFailure) throw failureError(error.failure);
+        throw error;
+      }
+      if (!reply.ok) {
+        const { name, message, stack } = reply.error;
+        if (reply.clone) {
+          throw toolError("tool_error", "NOETL_E_JS_RESULT", `javascript result is not JSON: ${message}`);
+        }
+        throw new ToolError(
+          {
+            kind: "tool_error",
+            retryable: false,
+            code: "NOETL_E_JS",
+            message: `${name}: ${message}`,
+            exception_type: name,
+          },
+          { extra: { js: { name, message, stack } } },
+        );
+      }
+      try {
+        return toJson(reply.value);
+      } catch (error) {
+        throw toolError(
+          "tool_error",
+          "NOETL_E_JS_RESULT",
+          `javascript result is not JSON: ${(error as Error).message}`,
+        );
+      }
     },
-    async close() {
-      const all = slots.splice(0);
-      await Promise.allSettled(all.map((s) => s.worker.terminate()));
-    },
+    close: () => pool.close(),
   };
+}
+
+/** `ctx.input` with `config.args` and `config.input` (objects) merged over it. */
+function taskInput(config: JsonObject, ctx: ToolContext): JsonObject {
+  const args = config.args;
+  const input = config.input;
+  if (!isJsonObject(args) && !isJsonObject(input)) return ctx.input;
+  return { ...ctx.input, ...(isJsonObject(args) ? args : {}), ...(isJsonObject(input) ? input : {}) };
+}
+
+function taskTimeoutMs(config: JsonObject, ctx: ToolContext, fallbackMs: number): number {
+  if (ctx.timeoutMs !== undefined && ctx.timeoutMs > 0) return ctx.timeoutMs;
+  const seconds = Number(config.timeout);
+  return config.timeout !== undefined && config.timeout !== null && seconds > 0 ? seconds * 1000 : fallbackMs;
+}
+
+function failureError(failure: JsFailure): ToolError {
+  switch (failure.kind) {
+    case "timeout":
+      return timeoutError(`javascript task timed out after ${failure.timeoutMs} ms`);
+    case "aborted":
+      if (failure.reason instanceof Error && failure.reason.name === "TimeoutError") {
+        return timeoutError(`javascript task timed out: ${failure.reason.message}`);
+      }
+      return toolError("cancelled", "NOETL_E_JS_CANCELLED", "javascript task cancelled");
+    case "out_of_memory":
+      return toolError(
+        "tool_error",
+        "NOETL_E_JS_OUT_OF_MEMORY",
+        `javascript task ran out of memory: ${failure.message}`,
+      );
+    case "crashed":
+      return toolError("tool_error", "NOETL_E_JS_CRASHED", `javascript worker crashed: ${failure.message}`);
+  }
+}
+
+function timeoutError(message: string): ToolError {
+  return new ToolError({ kind: "timeout", retryable: true, code: "NOETL_E_JS_TIMEOUT", message });
+}
+
+function toolError(kind: ErrorKind, code: string, message: string): ToolError {
+  return new ToolError({ kind, retryable: false, code, message });
 }
