@@ -17,6 +17,8 @@ export interface AppConfig {
   /** Embedded worker concurrency. */
   workers: number;
   serverUrl: string;
+  /** Set when NOETL_SERVER_URL is set: client commands then talk to that server. */
+  remote?: string;
   apiToken?: string;
 }
 
@@ -33,6 +35,7 @@ export function readConfig(
     logLevel: env.NOETL_LOG_LEVEL ?? "warn",
     workers: Number(env.NOETL_WORKERS ?? 8) || 8,
     serverUrl: env.NOETL_SERVER_URL ?? "http://127.0.0.1:8082",
+    ...(env.NOETL_SERVER_URL ? { remote: env.NOETL_SERVER_URL } : {}),
     ...(env.NOETL_PYTHON ? { python: env.NOETL_PYTHON } : {}),
     ...(env.NOETL_SECRET_KEY ? { secretKey: env.NOETL_SECRET_KEY } : {}),
     ...(env.NOETL_API_TOKEN ? { apiToken: env.NOETL_API_TOKEN } : {}),

@@ -14,6 +14,8 @@ const program = new Command()
 // Command modules (one line each; keep sorted).
 const modules: Array<() => Promise<{ register(p: Command): void }>> = [
   () => import("./commands/catalog.ts"),
+  () => import("./commands/credential.ts"),
+  () => import("./commands/exec.ts"),
   () => import("./commands/inspect.ts"),
   () => import("./commands/run.ts"),
   () => import("./commands/validate.ts"),

@@ -1,5 +1,5 @@
 /** A read-only summary of an execution's state (status displays, `noetl run --json`). */
-import type { Json } from "../kernel/index.ts";
+import type { Json, JsonObject } from "../kernel/index.ts";
 import type { ExecutionStatus, ToolErrorInfo } from "../protocol/index.ts";
 import type { ExecutionState } from "./state.ts";
 
@@ -11,6 +11,8 @@ export interface ExecutionSummaryView {
   runs: Record<string, number>;
   /** Steps running now. */
   current: string[];
+  /** Execution variables (`ctx`). */
+  ctx: JsonObject;
 }
 
 export function summarize(state: ExecutionState): ExecutionSummaryView {
@@ -21,5 +23,6 @@ export function summarize(state: ExecutionState): ExecutionSummaryView {
     steps: Object.fromEntries(state.results),
     runs: Object.fromEntries(state.runs),
     current: [...state.current],
+    ctx: state.ctx,
   };
 }

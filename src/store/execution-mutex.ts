@@ -1,7 +1,12 @@
-/** A process-local per-key mutex (a promise chain per execution id). */
+/**
+ * A process-local mutex per key (a promise chain per execution id): `run` calls for the same key
+ * execute one after the other, in call order; different keys run concurrently. A failing `fn`
+ * releases the lock. Entries are dropped when a chain drains, so idle keys cost nothing.
+ */
 export class ExecutionMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
 
+  /** Run `fn` once every earlier `run` of the same key has settled. */
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(key) ?? Promise.resolve();
     const next = prev.then(fn, fn);

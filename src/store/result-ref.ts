@@ -1,61 +1,40 @@
 /**
- * Result references (DECISIONS 38). Stored results: `noetl://execution/<eid>/result/<name>/<id>`.
- * Loop aggregates: `noetl://execution/<eid>/loop/<step>/<loop_id>`, resolved from the
- * iterations' `call.done`/`call.error` events, so large loop results are never written twice.
+ * Stored results (DECISIONS 38): `noetl://execution/<eid>/result/<name>/<id>`. The id is derived
+ * from the content hash, so putting the same data under the same name twice (a retried worker)
+ * yields the same reference and stores nothing new.
  */
-import type { ExecutionId, Json } from "../kernel/index.ts";
-import type { NoetlEvent, ResultRef } from "../protocol/index.ts";
+import { createHash } from "node:crypto";
+import type { Json } from "../kernel/index.ts";
+import type { ResultRef } from "../protocol/index.ts";
 
-export function resultRef(
-  executionId: string,
-  name: string,
-  id: string,
-  store: string,
-  text: string,
-  sha256: string,
-  preview: Json,
-): ResultRef {
-  return {
+/** A result ready to store: its reference envelope and its JSON text. */
+export interface PreparedResult {
+  ref: ResultRef;
+  text: string;
+}
+
+/** Serialise `data` and build its reference envelope (bytes, sha256, preview). */
+export function prepareResult(store: string, executionId: string, name: string, data: Json): PreparedResult {
+  const text = JSON.stringify(data);
+  const sha256 = createHash("sha256").update(text).digest("hex");
+  const ref: ResultRef = {
     kind: "result_ref",
-    ref: `noetl://execution/${executionId}/result/${encodeURIComponent(name)}/${id}`,
+    ref: `noetl://execution/${executionId}/result/${encodeURIComponent(name)}/${sha256.slice(0, 32)}`,
     store,
     bytes: Buffer.byteLength(text),
     sha256,
-    preview,
+    preview: previewOf(data),
   };
+  return { ref, text };
 }
 
+/** A small preview of a stored value: list length, map keys, the first 200 characters of a string. */
 export function previewOf(data: Json): Json {
   if (Array.isArray(data)) return { type: "list", length: data.length };
-  if (typeof data === "string") return data.slice(0, 200);
-  if (data && typeof data === "object") return { type: "map", keys: Object.keys(data).slice(0, 20) };
-  return data;
-}
-
-export interface LoopRef {
-  executionId: ExecutionId;
-  step: string;
-  loopId: string;
-}
-
-export function parseLoopRef(ref: string): LoopRef | undefined {
-  const m = /^noetl:\/\/execution\/([^/]+)\/loop\/([^/]+)\/([^/]+)$/.exec(ref);
-  if (!m) return undefined;
-  return {
-    executionId: m[1] as ExecutionId,
-    step: decodeURIComponent(m[2] as string),
-    loopId: m[3] as string,
-  };
-}
-
-/** The `results` list of a loop, in index order, from its iteration events. */
-export function loopResult(events: readonly NoetlEvent[], ref: LoopRef): Json[] {
-  const results: Json[] = [];
-  for (const e of events) {
-    if (e.type !== "call.done" && e.type !== "call.error") continue;
-    if (e.payload.loop_id !== ref.loopId || e.payload.loop_index === undefined) continue;
-    while (results.length < e.payload.loop_index) results.push(null);
-    results[e.payload.loop_index] = e.payload.result ?? null;
+  if (typeof data === "string") return data.length > 200 ? data.slice(0, 200) : data;
+  if (data !== null && typeof data === "object") {
+    const keys = Object.keys(data);
+    return { type: "map", size: keys.length, keys: keys.slice(0, 20) };
   }
-  return results;
+  return data;
 }

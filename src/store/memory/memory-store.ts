@@ -1,13 +1,16 @@
 /**
  * In-memory Store (tests, engine benchmarks). Same semantics as the SQLite and PostgreSQL
  * adapters, checked by the shared conformance suite; nothing survives the process.
+ *
+ * Values are kept by reference (events and commands are not deep-copied): callers treat what
+ * they commit and read as immutable, as they must with any store.
  */
-import { createHash } from "node:crypto";
 import type { CommandId, EventId, ExecutionId, Json, JsonObject } from "../../kernel/index.ts";
 import type { NoetlEvent, ResultRef } from "../../protocol/index.ts";
 import { isTerminalStatus } from "../command-status.ts";
 import { ExecutionMutex } from "../execution-mutex.ts";
-import { loopResult, parseLoopRef, previewOf, resultRef } from "../result-ref.ts";
+import { LOOP_REF_EVENT_TYPES, loopResults, parseLoopRef } from "../loop-ref.ts";
+import { prepareResult } from "../result-ref.ts";
 import type {
   CatalogEntry,
   ClaimOutcome,
@@ -22,68 +25,46 @@ import type {
   Store,
 } from "../store.ts";
 
+/** The event log of one execution: events in seq order (`events[i].seq === i + 1`). */
+interface EventLog {
+  events: NoetlEvent[];
+  ids: Set<EventId>;
+}
+
 export class MemoryStore implements Store {
   readonly name = "memory";
-  private readonly events = new Map<ExecutionId, NoetlEvent[]>();
-  private readonly eventIds = new Map<ExecutionId, Set<EventId>>();
+  private readonly logs = new Map<ExecutionId, EventLog>();
   private readonly executions = new Map<ExecutionId, ExecutionRow>();
   private readonly commands = new Map<CommandId, CommandRow>();
-  private readonly catalog: CatalogEntry[] = [];
+  private readonly catalogByPath = new Map<string, CatalogEntry[]>();
+  private readonly catalogById = new Map<string, CatalogEntry>();
   private readonly results = new Map<string, Json>();
   private readonly credentials = new Map<string, CredentialRow>();
   private readonly kv = new Map<string, JsonObject>();
   private readonly mutex = new ExecutionMutex();
-  private nextId = 1;
+  private nextCatalogId = 1;
 
   async init(): Promise<void> {}
 
+  /** Atomic: the body is synchronous, so no other call observes a half-applied batch. */
   async commit(batch: CommitBatch): Promise<CommitResult> {
     const inserted: NoetlEvent[] = [];
     const duplicates: EventId[] = [];
     const at = batch.events[0]?.at ?? batch.commandUpdates?.[0]?.at ?? Date.now();
-    if (batch.execution) {
-      const prev = this.executions.get(batch.execution.execution_id);
-      const row = {
-        path: "",
-        status: "running",
-        started_at: at,
-        last_seq: 0,
-        ...prev,
-        ...stripUndefined(batch.execution),
-      } as ExecutionRow;
-      row.last_seq = prev?.last_seq ?? 0;
-      this.executions.set(row.execution_id, row);
-    }
+    if (batch.execution) this.upsertExecution(batch.execution, at);
     for (const event of batch.events) {
-      let ids = this.eventIds.get(event.execution_id);
-      if (!ids) {
-        ids = new Set();
-        this.eventIds.set(event.execution_id, ids);
-      }
-      if (ids.has(event.event_id)) {
+      const log = this.logOf(event.execution_id);
+      if (log.ids.has(event.event_id)) {
         duplicates.push(event.event_id);
         continue;
       }
-      ids.add(event.event_id);
-      let row = this.executions.get(event.execution_id);
-      if (!row) {
-        row = {
-          execution_id: event.execution_id,
-          path: "",
-          status: "running",
-          started_at: event.at,
-          last_seq: 0,
-        };
-        this.executions.set(event.execution_id, row);
-      }
-      row.last_seq += 1;
+      const row =
+        this.executions.get(event.execution_id) ??
+        this.upsertExecution({ execution_id: event.execution_id }, event.at);
+      row.last_seq = log.events.length + 1;
       const stored = { ...event, seq: row.last_seq } as NoetlEvent;
-      let list = this.events.get(event.execution_id);
-      if (!list) {
-        list = [];
-        this.events.set(event.execution_id, list);
-      }
-      list.push(stored);
+      log.ids.add(event.event_id);
+      log.events.push(stored);
       inserted.push(stored);
     }
     for (const command of batch.commands ?? []) {
@@ -92,29 +73,26 @@ export class MemoryStore implements Store {
     }
     for (const u of batch.commandUpdates ?? []) {
       const row = this.commands.get(u.command_id);
-      if (!row) continue;
-      if (isTerminalStatus(row.status) && u.status !== row.status) continue;
+      if (!row || isTerminalStatus(row.status)) continue;
       row.status = u.status;
-      if (u.worker_id) row.worker_id = u.worker_id;
-      if (isTerminalStatus(u.status)) row.completed_at = u.at;
       if (u.status === "PENDING") {
         delete row.worker_id;
         delete row.lease_until;
-      }
+      } else if (u.worker_id) row.worker_id = u.worker_id;
+      if (isTerminalStatus(u.status)) row.completed_at = u.at;
     }
     return { inserted, duplicates };
   }
 
   async readEvents(executionId: ExecutionId, options: ReadEventsOptions = {}): Promise<NoetlEvent[]> {
-    const list = this.events.get(executionId) ?? [];
-    const after = options.afterSeq ?? 0;
+    const events = this.logs.get(executionId)?.events;
+    if (!events) return [];
     const types = options.types ? new Set(options.types) : undefined;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const out: NoetlEvent[] = [];
-    for (const e of list) {
-      if ((e.seq ?? 0) <= after) continue;
-      if (types && !types.has(e.type)) continue;
-      out.push(e);
-      if (options.limit !== undefined && out.length >= options.limit) break;
+    for (let i = Math.max(0, options.afterSeq ?? 0); i < events.length && out.length < limit; i++) {
+      const e = events[i] as NoetlEvent;
+      if (!types || types.has(e.type)) out.push(e);
     }
     return out;
   }
@@ -125,16 +103,17 @@ export class MemoryStore implements Store {
   }
 
   async listExecutions(filter: ListExecutionsFilter = {}): Promise<ExecutionRow[]> {
-    const rows = [...this.executions.values()]
-      .filter(
-        (r) =>
-          (!filter.status || r.status === filter.status) &&
-          (!filter.path || r.path === filter.path) &&
-          (!filter.parent_execution_id || r.parent_execution_id === filter.parent_execution_id),
-      )
-      .sort((a, b) => b.started_at - a.started_at || (b.execution_id > a.execution_id ? 1 : -1));
+    const rows: ExecutionRow[] = [];
+    for (const r of this.executions.values()) {
+      if (filter.status && r.status !== filter.status) continue;
+      if (filter.path && r.path !== filter.path) continue;
+      if (filter.parent_execution_id && r.parent_execution_id !== filter.parent_execution_id) continue;
+      rows.push(r);
+    }
+    rows.sort((a, b) => b.started_at - a.started_at || compareDesc(a.execution_id, b.execution_id));
     const offset = filter.offset ?? 0;
-    return rows.slice(offset, offset + (filter.limit ?? 100)).map((r) => ({ ...r }));
+    const end = filter.limit === undefined ? undefined : offset + filter.limit;
+    return rows.slice(offset, end).map((r) => ({ ...r }));
   }
 
   async getCommand(commandId: CommandId): Promise<CommandRow | undefined> {
@@ -151,20 +130,23 @@ export class MemoryStore implements Store {
     const row = this.commands.get(commandId);
     if (!row) return { status: "not_found" };
     if (isTerminalStatus(row.status)) return { status: "already_terminal", row: { ...row } };
-    const live = row.status !== "PENDING" && (row.lease_until ?? 0) >= now && row.worker_id !== workerId;
-    if (live) return { status: "active_claim", row: { ...row } };
-    row.status = "CLAIMED";
-    row.worker_id = workerId;
+    const live = row.status !== "PENDING" && (row.lease_until ?? 0) >= now;
+    if (live && row.worker_id !== workerId) return { status: "active_claim", row: { ...row } };
+    if (!live) {
+      // a new claim: PENDING, or a lease that expired (its worker is presumed dead)
+      row.status = "CLAIMED";
+      row.worker_id = workerId;
+      row.claimed_at = now;
+      row.claims += 1;
+    }
     row.lease_until = now + leaseMs;
-    row.claimed_at = now;
-    row.claims += 1;
     return { status: "claimed", row: { ...row } };
   }
 
   async renewLease(commandId: CommandId, workerId: string, now: number, leaseMs: number): Promise<boolean> {
     const row = this.commands.get(commandId);
-    if (!row || row.worker_id !== workerId || isTerminalStatus(row.status) || row.status === "PENDING")
-      return false;
+    if (!row || row.worker_id !== workerId) return false;
+    if (row.status !== "CLAIMED" && row.status !== "RUNNING") return false;
     row.lease_until = now + leaseMs;
     return true;
   }
@@ -176,14 +158,14 @@ export class MemoryStore implements Store {
       if (filter.execution_id && row.command.execution_id !== filter.execution_id) continue;
       if (statuses && !statuses.has(row.status)) continue;
       if (filter.leaseExpiredBefore !== undefined) {
-        if (!(row.status === "CLAIMED" || row.status === "RUNNING")) continue;
+        if (row.status !== "CLAIMED" && row.status !== "RUNNING") continue;
         if ((row.lease_until ?? 0) >= filter.leaseExpiredBefore) continue;
       }
       if (filter.createdBefore !== undefined && row.created_at >= filter.createdBefore) continue;
       out.push({ ...row });
     }
-    out.sort((a, b) => a.created_at - b.created_at);
-    return filter.limit !== undefined ? out.slice(0, filter.limit) : out;
+    out.sort((a, b) => a.created_at - b.created_at); // stable: insertion order breaks ties
+    return filter.limit === undefined ? out : out.slice(0, filter.limit);
   }
 
   async catalogRegister(entry: {
@@ -192,68 +174,65 @@ export class MemoryStore implements Store {
     content: string;
     now: number;
   }): Promise<CatalogEntry> {
-    const version =
-      this.catalog.filter((c) => c.path === entry.path).reduce((m, c) => Math.max(m, c.version), 0) + 1;
+    let versions = this.catalogByPath.get(entry.path);
+    if (!versions) {
+      versions = [];
+      this.catalogByPath.set(entry.path, versions);
+    }
     const row: CatalogEntry = {
-      catalog_id: String(this.nextId++),
+      catalog_id: String(this.nextCatalogId++),
       path: entry.path,
-      version,
+      version: versions.length + 1,
       kind: entry.kind,
       content: entry.content,
       created_at: entry.now,
     };
-    this.catalog.push(row);
+    versions.push(row);
+    this.catalogById.set(row.catalog_id, row);
     return { ...row };
   }
 
   async catalogGet(path: string, version?: number): Promise<CatalogEntry | undefined> {
-    let best: CatalogEntry | undefined;
-    for (const c of this.catalog) {
-      if (c.path !== path) continue;
-      if (version !== undefined ? c.version === version : !best || c.version > best.version) best = c;
-    }
-    return best ? { ...best } : undefined;
+    const versions = this.catalogByPath.get(path);
+    const row = version === undefined ? versions?.at(-1) : versions?.[version - 1];
+    return row ? { ...row } : undefined;
   }
 
   async catalogGetById(catalogId: string): Promise<CatalogEntry | undefined> {
-    const row = this.catalog.find((c) => c.catalog_id === catalogId);
+    const row = this.catalogById.get(catalogId);
     return row ? { ...row } : undefined;
   }
 
   async catalogList(filter: { path?: string; kind?: string } = {}): Promise<CatalogEntry[]> {
-    return this.catalog
-      .filter((c) => (!filter.path || c.path === filter.path) && (!filter.kind || c.kind === filter.kind))
-      .map((c) => ({ ...c }))
-      .sort((a, b) => (a.path === b.path ? b.version - a.version : a.path < b.path ? -1 : 1));
+    const out: CatalogEntry[] = [];
+    const paths = [...this.catalogByPath.keys()].sort();
+    for (const path of paths) {
+      if (filter.path && path !== filter.path) continue;
+      const versions = this.catalogByPath.get(path) ?? [];
+      for (let i = versions.length - 1; i >= 0; i--) {
+        const row = versions[i] as CatalogEntry;
+        if (!filter.kind || row.kind === filter.kind) out.push({ ...row });
+      }
+    }
+    return out;
   }
 
   async resultPut(executionId: ExecutionId, name: string, data: Json, _now: number): Promise<ResultRef> {
-    const text = JSON.stringify(data);
-    const ref = resultRef(
-      executionId,
-      name,
-      String(this.nextId++),
-      this.name,
-      text,
-      createHash("sha256").update(text).digest("hex"),
-      previewOf(data),
-    );
-    this.results.set(ref.ref, JSON.parse(text) as Json);
+    const { ref, text } = prepareResult(this.name, executionId, name, data);
+    if (!this.results.has(ref.ref)) this.results.set(ref.ref, JSON.parse(text) as Json);
     return ref;
   }
 
   async resultGet(ref: string): Promise<Json | undefined> {
     const loop = parseLoopRef(ref);
-    if (loop)
-      return loopResult(
-        await this.readEvents(loop.executionId, { types: ["call.done", "call.error"] }),
-        loop,
-      );
-    return this.results.get(ref);
+    if (!loop) return this.results.get(ref);
+    if (!this.logs.has(loop.executionId)) return undefined;
+    return loopResults(await this.readEvents(loop.executionId, { types: [...LOOP_REF_EVENT_TYPES] }), loop);
   }
 
   async credentialPut(row: CredentialRow): Promise<void> {
-    this.credentials.set(row.name, { ...row });
+    const prev = this.credentials.get(row.name);
+    this.credentials.set(row.name, { ...row, created_at: prev?.created_at ?? row.created_at });
   }
 
   async credentialGet(name: string): Promise<CredentialRow | undefined> {
@@ -262,7 +241,9 @@ export class MemoryStore implements Store {
   }
 
   async credentialList(): Promise<CredentialRow[]> {
-    return [...this.credentials.values()].map((r) => ({ ...r })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return [...this.credentials.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((r) => ({ ...r }));
   }
 
   async credentialDelete(name: string): Promise<boolean> {
@@ -270,11 +251,12 @@ export class MemoryStore implements Store {
   }
 
   async kvGet(key: string): Promise<JsonObject | undefined> {
-    return this.kv.get(key);
+    const value = this.kv.get(key);
+    return value === undefined ? undefined : structuredClone(value);
   }
 
   async kvPut(key: string, value: JsonObject): Promise<void> {
-    this.kv.set(key, value);
+    this.kv.set(key, structuredClone(value));
   }
 
   withExecutionLock<T>(executionId: ExecutionId, fn: () => Promise<T>): Promise<T> {
@@ -282,10 +264,53 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {}
+
+  private logOf(executionId: ExecutionId): EventLog {
+    let log = this.logs.get(executionId);
+    if (!log) {
+      log = { events: [], ids: new Set() };
+      this.logs.set(executionId, log);
+    }
+    return log;
+  }
+
+  /** Insert-or-merge the projection; a new row gets defaults for what the batch does not say. */
+  private upsertExecution(
+    patch: Partial<ExecutionRow> & { execution_id: ExecutionId },
+    at: number,
+  ): ExecutionRow {
+    let row = this.executions.get(patch.execution_id);
+    if (!row) {
+      row = {
+        execution_id: patch.execution_id,
+        path: "",
+        status: "running",
+        started_at: at,
+        last_seq: this.logs.get(patch.execution_id)?.events.length ?? 0,
+      };
+      this.executions.set(row.execution_id, row);
+    }
+    const target = row as unknown as Record<string, unknown>;
+    for (const key of EXECUTION_FIELDS) {
+      const value = (patch as Record<string, unknown>)[key];
+      if (value !== undefined) target[key] = value;
+    }
+    return row;
+  }
 }
 
-function stripUndefined<T extends object>(obj: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(obj)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
+/** Projection fields a batch may set (`last_seq` is the store's own). */
+const EXECUTION_FIELDS = [
+  "path",
+  "catalog_version",
+  "status",
+  "parent_execution_id",
+  "started_at",
+  "ended_at",
+  "result",
+  "error",
+] as const;
+
+function compareDesc(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
 }

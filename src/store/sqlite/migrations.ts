@@ -1,7 +1,20 @@
-/** Ordered schema migrations of the SQLite store (applied once each, in a transaction). */
-export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+/**
+ * Ordered schema migrations of the SQLite store. `migrate` applies the missing ones, each in
+ * its own transaction together with its `schema_migrations` row, so it is idempotent and safe
+ * to run at every start. Never edit a released migration: append a new one.
+ */
+import type Database from "better-sqlite3";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
+    name: "initial schema",
     sql: `
 CREATE TABLE catalog (
   catalog_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -28,16 +41,16 @@ CREATE INDEX execution_started ON execution(started_at DESC);
 CREATE INDEX execution_parent ON execution(parent_execution_id) WHERE parent_execution_id IS NOT NULL;
 CREATE TABLE event (
   execution_id TEXT NOT NULL,
-  event_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
   type TEXT NOT NULL,
   step TEXT,
   at INTEGER NOT NULL,
   payload TEXT NOT NULL,
   cause TEXT,
-  PRIMARY KEY (execution_id, event_id)
+  PRIMARY KEY (execution_id, seq)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX event_seq ON event(execution_id, seq);
+CREATE UNIQUE INDEX event_id ON event(execution_id, event_id);
 CREATE TABLE command (
   command_id TEXT PRIMARY KEY,
   execution_id TEXT NOT NULL,
@@ -75,3 +88,24 @@ CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
   },
 ];
+
+/** Apply the migrations not yet recorded in `schema_migrations`, in version order. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+  );
+  const applied = new Set(db.prepare("SELECT version FROM schema_migrations").pluck().all() as number[]);
+  const record = db.prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)");
+  const isApplied = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?").pluck();
+  const done: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      if (isApplied.get(m.version) !== undefined) return; // another process got there first
+      db.exec(m.sql);
+      record.run(m.version, Date.now());
+      done.push(m.version);
+    }).immediate();
+  }
+  return done;
+}

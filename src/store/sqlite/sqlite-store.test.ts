@@ -2,52 +2,99 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { it } from "node:test";
-import type { ExecutionId } from "../../kernel/index.ts";
+import { after, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import { storeConformance } from "../conformance.ts";
+import { command, event, newExecutionId, uid } from "../conformance-fixtures.ts";
+import { MIGRATIONS } from "./migrations.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "noetl-sqlite-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const file = () => join(dir, `${uid("db")}.db`);
 
 storeConformance("sqlite (:memory:)", async () => new SqliteStore({ path: ":memory:" }));
+storeConformance("sqlite (file)", async () => new SqliteStore({ path: file() }));
 storeConformance(
   "sqlite (file, durability full)",
-  async () => new SqliteStore({ path: join(dir, "conf.db"), durability: "full" }),
+  async () => new SqliteStore({ path: file(), durability: "full" }),
 );
 
-it("sqlite: data survives reopening the file", async () => {
-  const path = join(dir, "reopen.db");
-  const a = new SqliteStore({ path });
-  await a.init();
-  const x = "77" as ExecutionId;
-  await a.commit({
-    events: [
-      {
-        execution_id: x,
-        event_id: "e1",
-        type: "workflow.initialized",
-        at: 1,
-        payload: { first_step: "s" },
-      } as never,
-    ],
-    execution: { execution_id: x, path: "p", status: "running", started_at: 1 },
+describe("sqlite store", () => {
+  it("keeps everything when the file is reopened", async () => {
+    const path = file();
+    const a = new SqliteStore({ path });
+    await a.init();
+    const x = newExecutionId();
+    const c = command(x);
+    await a.commit({
+      events: [event(x, "workflow.initialized", { first_step: "s" }, { at: 1 })],
+      commands: [c],
+      execution: { execution_id: x, path: "p", status: "running", started_at: 1 },
+    });
+    await a.claimCommand(c.command_id, "w1", 10, 100);
+    const entry = await a.catalogRegister({ path: "pb", kind: "Playbook", content: "x", now: 1 });
+    const ref = await a.resultPut(x, "r", { big: true }, 1);
+    await a.kvPut("secret", { key: "k" });
+    await a.close();
+
+    const b = new SqliteStore({ path });
+    await b.init();
+    assert.equal((await b.readEvents(x)).length, 1);
+    assert.equal((await b.getExecution(x))?.last_seq, 1);
+    const again = await b.commit({ events: [event(x, "workflow.completed", { result: 1 }, { at: 2 })] });
+    assert.equal(again.inserted[0]?.seq, 2, "seq continues after reopening");
+    assert.equal((await b.getCommand(c.command_id))?.worker_id, "w1");
+    assert.deepEqual(await b.catalogGet("pb"), entry);
+    assert.equal(
+      (await b.catalogRegister({ path: "pb", kind: "Playbook", content: "y", now: 2 })).version,
+      2,
+    );
+    assert.deepEqual(await b.resultGet(ref.ref), { big: true });
+    assert.deepEqual(await b.kvGet("secret"), { key: "k" });
+    await b.close();
   });
-  await a.close();
-  const b = new SqliteStore({ path });
-  await b.init();
-  assert.equal((await b.readEvents(x)).length, 1);
-  const again = await b.commit({
-    events: [
-      {
-        execution_id: x,
-        event_id: "e2",
-        type: "workflow.initialized",
-        at: 2,
-        payload: { first_step: "s" },
-      } as never,
-    ],
+
+  it("records ordered migrations once and uses WAL with the chosen durability", async () => {
+    const path = file();
+    const store = new SqliteStore({ path, durability: "full" });
+    await store.init();
+    await store.init();
+    assert.equal(store.durability, "full");
+    await store.close();
+    await new SqliteStore({ path }).init(); // a second open migrates nothing
+    const db = new Database(path, { readonly: true });
+    try {
+      const versions = db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all();
+      assert.deepEqual(
+        versions,
+        MIGRATIONS.map((m) => m.version),
+      );
+      assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+    } finally {
+      db.close();
+    }
   });
-  assert.equal(again.inserted[0]?.seq, 2);
-  await b.close();
-  rmSync(dir, { recursive: true, force: true });
+
+  it("a failing commit leaves nothing behind (one transaction)", async () => {
+    const store = new SqliteStore({ path: ":memory:" });
+    await store.init();
+    const x = newExecutionId();
+    const c = command(x);
+    const bad = event(x, "ctx.updated", { values: {}, source: "step" });
+    (bad.payload as unknown as { values: { n: bigint } }).values.n = 1n; // JSON.stringify throws
+    await assert.rejects(
+      store.commit({
+        events: [event(x, "workflow.initialized", { first_step: "s" }), bad],
+        commands: [c],
+        execution: { execution_id: x, path: "p", status: "running", started_at: 1 },
+      }),
+    );
+    assert.deepEqual(await store.readEvents(x), []);
+    assert.equal(await store.getExecution(x), undefined);
+    assert.equal(await store.getCommand(c.command_id), undefined);
+    const ok = await store.commit({ events: [event(x, "workflow.initialized", { first_step: "s" })] });
+    assert.equal(ok.inserted[0]?.seq, 1);
+    await store.close();
+  });
 });

@@ -26,6 +26,14 @@ describe("javascript tool", () => {
     assert.deepEqual(out, { sum: 3, who: "w" });
   });
 
+  it("binds identifier input keys as locals (reserved words and input/context excepted)", async () => {
+    const out = await tool.run(
+      { code: "return { s: a + b, i: input['class'], c: context.n }" },
+      toolContext({ input: { a: 1, b: 2, class: 3, "not-an-id": 4, context: 5 }, context: { n: 7 } }),
+    );
+    assert.deepEqual(out, { s: 3, i: 3, c: 7 });
+  });
+
   it("merges config.args and config.input over the task input", async () => {
     const out = await tool.run(
       { code: "return input", args: { b: 2 }, input: { c: 3 } },

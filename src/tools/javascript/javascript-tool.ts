@@ -18,9 +18,9 @@ export interface JavascriptToolOptions {
 
 /**
  * `kind: javascript`: runs `config.code` — the body of an async function of `(input, context)`
- * that may `return` a value — in a pool of worker threads (lazily started). The result must be
- * JSON (see {@link toJson}). Timeouts, cancellation and heap exhaustion terminate the thread,
- * which is replaced on the next task.
+ * that may `return` a value; input keys that are identifiers are also bound as locals — in a
+ * lazily started pool of worker threads. The result must be JSON (see {@link toJson}). Timeouts,
+ * cancellation and heap exhaustion terminate the thread, which is replaced on the next task.
  */
 export function createJavascriptTool(options: JavascriptToolOptions = {}): Tool {
   const pool = new JsWorkerPool({

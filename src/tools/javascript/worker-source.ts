@@ -1,7 +1,8 @@
 /**
  * The worker thread's program, as plain JavaScript (run with `eval: true`, so no TypeScript loader
- * is needed in the thread). It compiles each distinct `code` once into an async function
- * `(input, context, ...inputNames) => …` (input keys that are identifiers are also bound as locals), runs it and posts `{id, ok, value}` or `{id, ok: false, error}`.
+ * is needed in the thread). It compiles each distinct `code` (per set of bound names) once into an
+ * async function `(input, context, ...inputNames) => …` — input keys that are identifiers are also
+ * bound as locals — runs it and posts `{id, ok, value}` or `{id, ok: false, error}`.
  */
 export const WORKER_SOURCE = String.raw`
 "use strict";

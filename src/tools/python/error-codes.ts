@@ -1,5 +1,9 @@
 import type { ErrorCodeDoc } from "../../kernel/index.ts";
 
+/**
+ * Error codes of `kind: python` (docs/errors.md lists them; a test keeps them in sync).
+ * Cancellation uses the shared `NOETL_E_CANCELLED`.
+ */
 export const ERROR_CODES: ErrorCodeDoc[] = [
   {
     code: "NOETL_E_PYTHON",

@@ -1,6 +1,6 @@
 /**
  * @module tools/python
- * `kind: python`: warm interpreter pool.
+ * `kind: python`: a pool of warm interpreters, one fresh namespace per task.
  */
 
 export { ERROR_CODES } from "./error-codes.ts";

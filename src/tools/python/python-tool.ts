@@ -1,262 +1,116 @@
-/**
- * `kind: python` (DECISIONS 32): a pool of warm interpreters running `runner.py`, speaking JSON
- * lines (requests on stdin, responses on fd 3; user output is captured per task). A fresh
- * namespace per task; a crashed, timed-out or cancelled interpreter is replaced.
- */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { resolve as resolvePath } from "node:path";
-import type { Readable, Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import type { Json, JsonObject } from "../../kernel/index.ts";
+import { isJsonObject } from "../../kernel/index.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
+import { type PyFailure, type PyReply, PyTaskFailure, PythonInterpreterPool } from "./interpreter-pool.ts";
+import { loadCode } from "./load-code.ts";
 
+/** Options of {@link createPythonTool}. */
 export interface PythonToolOptions {
-  /** Interpreter (default: NOETL_PYTHON, else python3), resolved once. */
+  /** Interpreter, resolved once (default: `NOETL_PYTHON`, else `python3`). */
   python?: string;
-  /** Warm interpreters (default 2). */
+  /** Warm interpreters (default 2, started on demand). */
   poolSize?: number;
-  /** Bound on captured stdout/stderr per task, in characters (default 64 KiB). */
+  /** Bound on captured stdout and on stderr per task, UTF-8 bytes (default 64 KiB). */
   maxOutputBytes?: number;
-  /** Address-space limit per interpreter in MB (default none). */
+  /** Address-space limit (RLIMIT_AS) while a task runs, MiB (default none; `config.memory_mb` overrides). */
   memoryMb?: number;
-  /** Default task timeout in ms (default 300 s). */
+  /** Task timeout when neither the context nor `config.timeout` sets one, ms (default 300 000). */
   timeoutMs?: number;
 }
 
-const RUNNER = fileURLToPath(new URL("./runner.py", import.meta.url));
-
-interface Reply {
-  id: number;
-  ok: boolean;
-  result?: Json;
-  stdout?: string;
-  stderr?: string;
-  error?: { type: string; message: string; traceback: string };
-}
-
-interface Proc {
-  child: ChildProcess;
-  busy: boolean;
-  dead: boolean;
-  buffer: string;
-  waiter?: (r: Reply | Error) => void;
-}
-
+/**
+ * `kind: python` (DECISIONS 32): runs `code` or `script` in a pool of warm interpreters with a
+ * fresh namespace per task. Inputs are bound as variables and as `input_data`, `context` is the
+ * render context, `libs` are imported; the result is `result`, a top-level `return`, or
+ * `main(**inputs)`. Output is captured (bounded) and passed to `ctx.emitOutput`. An exception is a
+ * `tool_error` with `output.py`; a timeout, cancellation or crash replaces the interpreter.
+ */
 export function createPythonTool(options: PythonToolOptions = {}): Tool {
-  const python = options.python ?? process.env.NOETL_PYTHON ?? "python3";
-  const size = Math.max(1, options.poolSize ?? 2);
+  const pool = new PythonInterpreterPool({
+    python: options.python ?? process.env.NOETL_PYTHON ?? "python3",
+    size: Math.max(1, options.poolSize ?? 2),
+  });
   const maxOutput = options.maxOutputBytes ?? 65_536;
-  const procs: Proc[] = [];
-  const waiting: Array<(p: Proc) => void> = [];
-  let nextId = 1;
-
-  const start = (): Proc => {
-    const child = spawn(python, ["-u", RUNNER], {
-      stdio: ["pipe", "ignore", "ignore", "pipe"],
-      env: {
-        ...process.env,
-        ...(options.memoryMb ? { NOETL_PY_MEMORY_MB: String(options.memoryMb) } : {}),
-        PYTHONUNBUFFERED: "1",
-      },
-    });
-    const proc: Proc = { child, busy: false, dead: false, buffer: "" };
-    const out = child.stdio[3] as Readable;
-    out.setEncoding("utf8");
-    out.on("data", (chunk: string) => {
-      proc.buffer += chunk;
-      let nl = proc.buffer.indexOf("\n");
-      while (nl >= 0) {
-        const line = proc.buffer.slice(0, nl);
-        proc.buffer = proc.buffer.slice(nl + 1);
-        nl = proc.buffer.indexOf("\n");
-        if (!line.trim()) continue;
-        const w = proc.waiter;
-        proc.waiter = undefined;
-        try {
-          w?.(JSON.parse(line) as Reply);
-        } catch (error) {
-          w?.(error as Error);
-        }
-      }
-    });
-    const onDeath = (why: string) => {
-      if (proc.dead) return;
-      proc.dead = true;
-      const w = proc.waiter;
-      proc.waiter = undefined;
-      w?.(new Error(why));
-    };
-    child.on("exit", (code, signal) => onDeath(`python interpreter exited (${signal ?? code})`));
-    child.on("error", (error) => onDeath(`cannot start ${python}: ${error.message}`));
-    (child.stdin as Writable).on("error", () => undefined);
-    child.unref();
-    (child.stdin as Writable & { unref?: () => void }).unref?.();
-    (out as Readable & { unref?: () => void }).unref?.();
-    return proc;
-  };
-
-  const acquire = (): Promise<Proc> => {
-    for (let i = 0; i < procs.length; i++) {
-      const p = procs[i] as Proc;
-      if (p.dead) procs[i] = start();
-    }
-    const free = procs.find((p) => !p.busy);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
-    }
-    if (procs.length < size) {
-      const p = start();
-      p.busy = true;
-      procs.push(p);
-      return Promise.resolve(p);
-    }
-    return new Promise((res) => waiting.push(res));
-  };
-
-  const release = (proc: Proc, kill: boolean): void => {
-    let p = proc;
-    if (kill || proc.dead) {
-      proc.child.kill("SIGKILL");
-      const i = procs.indexOf(proc);
-      p = start();
-      if (i >= 0) procs[i] = p;
-    }
-    const next = waiting.shift();
-    if (next) {
-      p.busy = true;
-      next(p);
-    } else p.busy = false;
-  };
-
+  const defaultTimeoutMs = options.timeoutMs ?? 300_000;
   return {
     kind: "python",
     async run(config: JsonObject, ctx: ToolContext): Promise<Json> {
-      const code = await loadCode(config, ctx);
-      const libs =
-        config.libs && typeof config.libs === "object" && !Array.isArray(config.libs) ? config.libs : {};
-      const timeout =
-        ctx.timeoutMs ??
-        (typeof config.timeout === "number" ? config.timeout * 1000 : (options.timeoutMs ?? 300_000));
-      const proc = await acquire();
-      const id = nextId++;
-      const reply = await new Promise<Reply | Error>((resolve) => {
-        let settled = false;
-        const settle = (r: Reply | Error, kill: boolean) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          ctx.signal.removeEventListener("abort", onAbort);
-          proc.waiter = undefined;
-          release(proc, kill);
-          resolve(r);
-        };
-        const timer = setTimeout(() => settle(timeoutError(timeout), true), timeout);
-        const onAbort = () => settle(abortError(), true);
-        if (ctx.signal.aborted) return onAbort();
-        ctx.signal.addEventListener("abort", onAbort, { once: true });
-        proc.waiter = (r) => settle(r, r instanceof Error);
-        const request = JSON.stringify({
-          id,
-          code,
-          inputs: ctx.input,
-          context: ctx.context,
-          libs,
-          max_output: maxOutput,
-        });
-        (proc.child.stdin as Writable).write(`${request}\n`);
-      });
-      if (reply instanceof ToolError) throw reply;
-      if (reply instanceof Error) {
-        throw new ToolError({
-          kind: "tool_error",
-          retryable: false,
-          code: "NOETL_E_PYTHON_CRASHED",
-          message: reply.message,
-        });
+      const { code, filename } = await loadCode(config, ctx);
+      const memoryMb = Number(config.memory_mb ?? options.memoryMb ?? 0);
+      const request = {
+        code,
+        filename,
+        inputs: taskInput(config, ctx),
+        context: ctx.context,
+        libs: isJsonObject(config.libs) ? config.libs : {},
+        ...(memoryMb > 0 ? { memory_mb: memoryMb } : {}),
+        max_output: maxOutput,
+      };
+      let reply: PyReply;
+      try {
+        reply = await pool.run(request, taskTimeoutMs(config, ctx, defaultTimeoutMs), ctx.signal);
+      } catch (error) {
+        if (error instanceof PyTaskFailure) throw failureError(error.failure);
+        throw error;
       }
       if (reply.stdout) ctx.emitOutput?.("stdout", reply.stdout);
       if (reply.stderr) ctx.emitOutput?.("stderr", reply.stderr);
-      if (!reply.ok) {
-        const e = reply.error ?? { type: "Error", message: "unknown error", traceback: "" };
-        throw new ToolError(
-          {
-            kind: "tool_error",
-            retryable: false,
-            code: "NOETL_E_PYTHON",
-            message: `${e.type}: ${e.message}`,
-            exception_type: e.type,
-          },
-          {
-            extra: {
-              py: {
-                type: e.type,
-                message: e.message,
-                traceback: e.traceback,
-                stdout: reply.stdout ?? "",
-                stderr: reply.stderr ?? "",
-              },
-            },
-          },
-        );
-      }
-      return reply.result ?? null;
+      if (reply.ok) return reply.result;
+      const { type, message, traceback } = reply.error;
+      throw new ToolError(
+        {
+          kind: "tool_error",
+          retryable: false,
+          code: "NOETL_E_PYTHON",
+          message: message ? `${type}: ${message}` : type,
+          exception_type: type,
+        },
+        { extra: { py: { type, message, traceback } } },
+      );
     },
-    async close() {
-      for (const p of procs.splice(0)) p.child.kill("SIGKILL");
-    },
+    close: () => pool.close(),
   };
 }
 
-async function loadCode(config: JsonObject, ctx: ToolContext): Promise<string> {
-  if (typeof config.code === "string") return config.code;
-  const script = config.script;
-  if (typeof script === "string") return script;
-  if (script && typeof script === "object" && !Array.isArray(script)) {
-    const source = (script.source ?? {}) as JsonObject;
-    const type = String(source.type ?? (script.uri ? "file" : "inline"));
-    if (type === "inline" && typeof source.code === "string") return source.code;
-    const location = String(source.path ?? source.url ?? script.uri ?? "");
-    try {
-      if (type === "http" || type === "https" || /^https?:\/\//.test(location)) {
-        const res = await fetch(location, { signal: ctx.signal });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        return await res.text();
+/** `ctx.input` with `config.args` and `config.input` (objects) merged over it. */
+function taskInput(config: JsonObject, ctx: ToolContext): JsonObject {
+  const args = config.args;
+  const input = config.input;
+  if (!isJsonObject(args) && !isJsonObject(input)) return ctx.input;
+  return { ...ctx.input, ...(isJsonObject(args) ? args : {}), ...(isJsonObject(input) ? input : {}) };
+}
+
+function taskTimeoutMs(config: JsonObject, ctx: ToolContext, fallbackMs: number): number {
+  if (ctx.timeoutMs !== undefined && ctx.timeoutMs > 0) return ctx.timeoutMs;
+  const seconds = Number(config.timeout);
+  return config.timeout !== undefined && config.timeout !== null && seconds > 0 ? seconds * 1000 : fallbackMs;
+}
+
+function failureError(failure: PyFailure): ToolError {
+  switch (failure.kind) {
+    case "timeout":
+      return timeoutError(`python task timed out after ${failure.timeoutMs} ms (interpreter replaced)`);
+    case "aborted":
+      if (failure.reason instanceof Error && failure.reason.name === "TimeoutError") {
+        return timeoutError(`python task timed out: ${failure.reason.message} (interpreter replaced)`);
       }
-      return await readFile(resolvePath(location.replace(/^file:\/\//, "")), "utf8");
-    } catch (error) {
-      throw new ToolError({
-        kind: "schema",
+      return new ToolError({
+        kind: "cancelled",
         retryable: false,
-        code: "NOETL_E_PYTHON_SCRIPT",
-        message: `cannot load python script ${location}: ${(error as Error).message}`,
+        code: "NOETL_E_CANCELLED",
+        message: "python task cancelled (interpreter replaced)",
       });
-    }
+    case "crashed":
+      return new ToolError({
+        kind: "tool_error",
+        retryable: false,
+        code: "NOETL_E_PYTHON_CRASHED",
+        message: failure.message,
+      });
   }
-  throw new ToolError({
-    kind: "schema",
-    retryable: false,
-    code: "NOETL_E_PYTHON_SCRIPT",
-    message: "kind: python needs `code` or `script`",
-  });
 }
 
-function timeoutError(ms: number): ToolError {
-  return new ToolError({
-    kind: "timeout",
-    retryable: true,
-    code: "NOETL_E_PYTHON_TIMEOUT",
-    message: `python task timed out after ${ms} ms`,
-  });
-}
-
-function abortError(): ToolError {
-  return new ToolError({
-    kind: "cancelled",
-    retryable: false,
-    code: "NOETL_E_CANCELLED",
-    message: "python task cancelled",
-  });
+function timeoutError(message: string): ToolError {
+  return new ToolError({ kind: "timeout", retryable: true, code: "NOETL_E_PYTHON_TIMEOUT", message });
 }

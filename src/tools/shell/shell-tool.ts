@@ -1,147 +1,204 @@
-/**
- * `kind: shell` (DECISIONS 35): `command` (a string) or `cmds` (a list run in order, stopping at
- * the first non-zero exit), optional `env`, `cwd`, `timeout` (seconds), `shell` (default
- * /bin/sh). Result `{returncode, stdout, stderr}`; a non-zero exit is a task error carrying it.
- */
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import type { Json, JsonObject } from "../../kernel/index.ts";
+import { isJsonObject } from "../../kernel/index.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
+import { BoundedOutput } from "./bounded-output.ts";
 
+/** Bound on captured stdout and on stderr per command, bytes. */
 const MAX_OUTPUT = 1024 * 1024;
 
-interface RunResult extends JsonObject {
+/** The result of one command. */
+interface CommandResult extends JsonObject {
   returncode: number;
   stdout: string;
   stderr: string;
 }
 
+interface ShellRun {
+  shell: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string | undefined;
+  /** Absolute deadline (ms since epoch) of the whole task, when it has a timeout. */
+  deadline: number | undefined;
+  timeoutMs: number | undefined;
+  ctx: ToolContext;
+}
+
+/**
+ * `kind: shell` (DECISIONS 35): `command` (a string) or `cmds`/`commands` (a list run in order,
+ * stopping at the first non-zero exit); `env` (merged over the worker's environment; null unsets),
+ * `cwd`, `timeout` (seconds, for the whole task), `shell` (default /bin/sh). Result
+ * `{returncode, stdout, stderr}` of the last command (plus `results` for a list). A non-zero exit
+ * is a `tool_error` carrying that result as data; a timeout or cancellation kills the process group.
+ */
 export function createShellTool(): Tool {
   return {
     kind: "shell",
     async run(config: JsonObject, ctx: ToolContext): Promise<Json> {
-      const list = commandsOf(config);
-      if (list.length === 0) {
+      const { commands, list } = commandsOf(config);
+      if (commands.length === 0) {
         throw new ToolError({
           kind: "schema",
           retryable: false,
           code: "NOETL_E_SHELL_CONFIG",
-          message: "kind: shell needs `command` or `cmds`",
+          message: "kind: shell needs `command` (a string) or `cmds` (a list of strings)",
         });
       }
-      const env = { ...process.env, ...stringMap(config.env) };
-      const cwd = typeof config.cwd === "string" ? config.cwd : undefined;
-      const shell = typeof config.shell === "string" ? config.shell : "/bin/sh";
-      const timeout =
-        ctx.timeoutMs ?? (typeof config.timeout === "number" ? config.timeout * 1000 : undefined);
-      const results: RunResult[] = [];
-      for (const command of list) {
-        const r = await runOne(shell, command, env, cwd, timeout, ctx);
-        results.push(r);
-        if (r.returncode !== 0) {
-          const data = list.length > 1 ? { ...r, results } : r;
+      const timeoutMs = taskTimeoutMs(config, ctx);
+      const run: ShellRun = {
+        shell: typeof config.shell === "string" && config.shell !== "" ? config.shell : "/bin/sh",
+        env: envOf(config.env),
+        cwd: typeof config.cwd === "string" && config.cwd !== "" ? config.cwd : undefined,
+        deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+        timeoutMs,
+        ctx,
+      };
+      const results: CommandResult[] = [];
+      const resultOf = (): JsonObject => {
+        const last = results[results.length - 1] as CommandResult;
+        return list ? { ...last, results } : last;
+      };
+      for (const command of commands) {
+        const outcome = await runCommand(command, run);
+        results.push(outcome.result);
+        if (outcome.killed) throw killedError(outcome.killed, run, command, resultOf());
+        if (outcome.result.returncode !== 0) {
+          const stderr = outcome.result.stderr.trim();
           throw new ToolError(
             {
               kind: "tool_error",
               retryable: false,
               code: "NOETL_E_SHELL_EXIT",
-              message: `command exited with code ${r.returncode}: ${r.stderr.trim().slice(0, 500) || command}`,
+              message: `command exited with code ${outcome.result.returncode}: ${stderr ? stderr.slice(-500) : command}`,
+              status_code: outcome.result.returncode,
             },
-            { data },
+            { data: resultOf() },
           );
         }
       }
-      const last = results[results.length - 1] as RunResult;
-      return list.length > 1 ? { ...last, results } : last;
+      return resultOf();
     },
   };
 }
 
-function commandsOf(config: JsonObject): string[] {
-  const raw = config.cmds ?? config.commands ?? config.command;
-  if (typeof raw === "string") return [raw];
-  if (Array.isArray(raw)) return raw.map(String);
-  return [];
+/** Commands from `command`/`cmds`/`commands`/`cmd` (a string or a list). */
+function commandsOf(config: JsonObject): { commands: string[]; list: boolean } {
+  const raw = config.cmds ?? config.commands ?? config.command ?? config.cmd;
+  if (typeof raw === "string") return { commands: raw.trim() === "" ? [] : [raw], list: false };
+  if (Array.isArray(raw)) {
+    const commands = raw
+      .filter((c) => c !== null)
+      .map((c) => (typeof c === "string" ? c : JSON.stringify(c)));
+    return { commands, list: true };
+  }
+  return { commands: [], list: false };
 }
 
-function stringMap(v: Json | undefined): Record<string, string> {
-  if (!v || typeof v !== "object" || Array.isArray(v)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) out[k] = typeof val === "string" ? val : JSON.stringify(val);
-  return out;
+function envOf(value: Json | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (!isJsonObject(value)) return env;
+  for (const [key, v] of Object.entries(value)) {
+    if (v === null) delete env[key];
+    else env[key] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return env;
 }
 
-function runOne(
-  shell: string,
-  command: string,
-  env: NodeJS.ProcessEnv,
-  cwd: string | undefined,
-  timeoutMs: number | undefined,
-  ctx: ToolContext,
-): Promise<RunResult> {
+function taskTimeoutMs(config: JsonObject, ctx: ToolContext): number | undefined {
+  if (ctx.timeoutMs !== undefined && ctx.timeoutMs > 0) return ctx.timeoutMs;
+  const raw = config.timeout ?? config.timeout_seconds;
+  const seconds = Number(raw);
+  return raw !== undefined && raw !== null && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+type KillReason = "timeout" | "cancelled";
+
+function runCommand(command: string, run: ShellRun): Promise<{ result: CommandResult; killed?: KillReason }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(shell, ["-c", command], {
-      env,
-      ...(cwd ? { cwd } : {}),
+    const { ctx } = run;
+    if (ctx.signal.aborted) {
+      resolve({ result: { returncode: -1, stdout: "", stderr: "" }, killed: abortReason(ctx.signal) });
+      return;
+    }
+    const child = spawn(run.shell, ["-c", command], {
+      env: run.env,
+      ...(run.cwd ? { cwd: run.cwd } : {}),
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      if (stdout.length < MAX_OUTPUT) stdout += d.slice(0, MAX_OUTPUT - stdout.length);
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      if (stderr.length < MAX_OUTPUT) stderr += d.slice(0, MAX_OUTPUT - stderr.length);
-    });
-    let killedFor: "timeout" | "cancelled" | undefined;
-    const kill = (why: "timeout" | "cancelled") => {
-      killedFor = why;
+    const stdout = new BoundedOutput(MAX_OUTPUT);
+    const stderr = new BoundedOutput(MAX_OUTPUT);
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    let killed: KillReason | undefined;
+    const kill = (reason: KillReason) => {
+      if (killed) return;
+      killed = reason;
       try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       } catch {
         child.kill("SIGKILL");
       }
+      // A grandchild that left the group may keep the pipes open: do not wait for it.
+      child.once("exit", () => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      });
     };
-    const timer = timeoutMs ? setTimeout(() => kill("timeout"), timeoutMs) : undefined;
-    const onAbort = () => kill("cancelled");
+    const remaining = run.deadline === undefined ? undefined : Math.max(0, run.deadline - Date.now());
+    const timer = remaining === undefined ? undefined : setTimeout(() => kill("timeout"), remaining);
+    const onAbort = () => kill(abortReason(ctx.signal));
     ctx.signal.addEventListener("abort", onAbort, { once: true });
-    child.on("error", (error) => {
-      clearTimeout(timer);
+    const cleanup = () => {
+      if (timer) clearTimeout(timer);
       ctx.signal.removeEventListener("abort", onAbort);
+    };
+    child.on("error", (error) => {
+      cleanup();
       reject(
         new ToolError({
           kind: "tool_error",
           retryable: false,
           code: "NOETL_E_SHELL_START",
-          message: error.message,
+          message: `cannot start ${run.shell}: ${error.message}`,
         }),
       );
     });
     child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener("abort", onAbort);
-      if (killedFor === "timeout") {
-        return reject(
-          new ToolError({
-            kind: "timeout",
-            retryable: true,
-            code: "NOETL_E_SHELL_TIMEOUT",
-            message: `command timed out after ${timeoutMs} ms`,
-          }),
-        );
-      }
-      if (killedFor === "cancelled") {
-        return reject(
-          new ToolError({
-            kind: "cancelled",
-            retryable: false,
-            code: "NOETL_E_CANCELLED",
-            message: "command cancelled",
-          }),
-        );
-      }
-      resolve({ returncode: code ?? (signal ? 128 : 1), stdout, stderr });
+      cleanup();
+      const returncode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1);
+      const result = { returncode, stdout: stdout.text(), stderr: stderr.text() };
+      resolve(killed ? { result, killed } : { result });
     });
   });
+}
+
+function abortReason(signal: AbortSignal): KillReason {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name === "TimeoutError" ? "timeout" : "cancelled";
+}
+
+function killedError(reason: KillReason, run: ShellRun, command: string, data: JsonObject): ToolError {
+  if (reason === "timeout") {
+    return new ToolError(
+      {
+        kind: "timeout",
+        retryable: true,
+        code: "NOETL_E_SHELL_TIMEOUT",
+        message: `command timed out${run.timeoutMs ? ` after ${run.timeoutMs} ms` : ""}: ${command}`,
+      },
+      { data },
+    );
+  }
+  return new ToolError(
+    {
+      kind: "cancelled",
+      retryable: false,
+      code: "NOETL_E_CANCELLED",
+      message: `command cancelled: ${command}`,
+    },
+    { data },
+  );
 }

@@ -1,0 +1,61 @@
+/** Request bodies of the HTTP API (zod): validated by hand so errors are our JSON shape. */
+import { z } from "zod";
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const RegisterBody = z
+  .object({
+    content: z.string().min(1).optional(),
+    content_base64: z.string().min(1).optional(),
+  })
+  .refine(
+    (b) => b.content !== undefined || b.content_base64 !== undefined,
+    "content (YAML text) is required",
+  );
+
+export const ExecuteBody = z
+  .object({
+    path: z.string().min(1).optional(),
+    version: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).optional(),
+    content: z.string().min(1).optional(),
+    payload: jsonObject.optional(),
+    workload: jsonObject.optional(),
+    parent_execution_id: z.string().regex(/^\d+$/).optional(),
+  })
+  .refine((b) => b.path !== undefined || b.content !== undefined, "path or content is required");
+
+const workerEvent = z.object({
+  type: z.string().min(1),
+  step: z.string().optional(),
+  event_id: z.string().optional(),
+  at: z.number().optional(),
+  payload: jsonObject,
+});
+
+export const EventsBody = z
+  .object({
+    execution_id: z.string().regex(/^\d+$/),
+    events: z.array(workerEvent).max(10_000).optional(),
+    event: workerEvent.optional(),
+  })
+  .refine((b) => b.events !== undefined || b.event !== undefined, "events (a list) or event is required");
+
+export const WorkerBody = z.object({ worker_id: z.string().min(1).max(200) });
+
+export const CancelBody = z
+  .object({ reason: z.string().max(1000).optional(), cascade: z.boolean().optional() })
+  .optional();
+
+export const ResultBody = z.object({
+  execution_id: z.string().regex(/^\d+$/),
+  name: z.string().min(1).max(200),
+  data: z.unknown(),
+});
+
+export const CredentialBody = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  type: z.string().min(1).max(50),
+  data: jsonObject,
+  description: z.string().max(1000).optional(),
+  tags: z.array(z.string()).optional(),
+});

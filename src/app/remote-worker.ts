@@ -1,0 +1,69 @@
+/**
+ * A worker process (distributed mode): receives command pointers from the bus and talks to the
+ * server only over its HTTP API (`client/`). The same Worker and tools as embedded mode.
+ */
+import { hostname } from "node:os";
+import type { Bus } from "../bus/index.ts";
+import { HttpClient, RemoteControlPlane } from "../client/index.ts";
+import type { JsonObject } from "../kernel/index.ts";
+import type { ToolRegistry } from "../tools/index.ts";
+import { Worker } from "../worker/index.ts";
+import { builtinTools } from "./builtin-tools.ts";
+import type { AppConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { systemClock } from "./system-clock.ts";
+
+export interface RemoteWorkerOptions {
+  config: AppConfig;
+  bus: Bus;
+  serverUrl?: string;
+  pool?: string;
+  concurrency?: number;
+  workerId?: string;
+  tools?: ToolRegistry;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Stops taking work; `drain` waits for running commands (graceful shutdown). */
+  stop(drain?: boolean): Promise<void>;
+}
+
+export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<RunningWorker> {
+  const { config, bus } = options;
+  const http = new HttpClient({
+    baseUrl: options.serverUrl ?? config.serverUrl,
+    ...(config.apiToken ? { token: config.apiToken } : {}),
+  });
+  const workerId =
+    options.workerId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const controlPlane = new RemoteControlPlane(http, workerId);
+  const tools = options.tools ?? builtinTools({ ...(config.python ? { python: config.python } : {}) });
+  const worker = new Worker({
+    controlPlane,
+    tools,
+    workerId,
+    log: createLogger(config.logLevel),
+    clock: systemClock,
+    credentials: {
+      async get(name: string) {
+        const r = await http.get<{ data: JsonObject }>(
+          `/api/credentials/${encodeURIComponent(name)}?include_data=true`,
+        );
+        return r.data;
+      },
+    },
+  });
+  await worker.start(bus, options.pool ?? "default", options.concurrency ?? config.workers);
+  let stopped = false;
+  return {
+    worker,
+    async stop(drain = true) {
+      if (stopped) return;
+      stopped = true;
+      await worker.stop({ drain });
+      await bus.close();
+      await tools.close();
+    },
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The HTTP API with a worker that reaches the server only over HTTP (RemoteControlPlane), on an
+ * in-memory store and the in-process bus: the distributed code paths without external services.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  type RunningServer,
+  type RunningWorker,
+  readConfig,
+  startRemoteWorker,
+  startServer,
+} from "../../src/app/index.ts";
+import { LocalBus } from "../../src/bus/local/index.ts";
+import { HttpClient, RemoteError } from "../../src/client/index.ts";
+import { MemoryStore } from "../../src/store/memory/index.ts";
+
+const home = mkdtempSync(join(tmpdir(), "noetl-api-"));
+const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
+let server: RunningServer;
+let worker: RunningWorker;
+let http: HttpClient;
+const pb = (name: string) => readFileSync(new URL(`../playbooks/${name}.yaml`, import.meta.url), "utf8");
+
+before(async () => {
+  const bus = new LocalBus();
+  server = await startServer({ config, store: new MemoryStore(), bus, port: 0 });
+  worker = await startRemoteWorker({ config, bus, serverUrl: server.url, concurrency: 8 });
+  http = new HttpClient({ baseUrl: server.url });
+});
+after(async () => {
+  await worker.stop(false);
+  await server.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function runToEnd(content: string, payload: object = {}) {
+  const reg = await http.post<{ path: string; version: number }>("/api/catalog/register", { content });
+  const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", {
+    path: reg.path,
+    payload,
+  });
+  const waited = await http.get<{ status: string }>(`/api/executions/${execution_id}/wait?timeout_ms=20000`, {
+    timeoutMs: 25_000,
+  });
+  return {
+    execution_id,
+    waited,
+    result: await http.get<{ status: string; result: unknown; runs: Record<string, number> }>(
+      `/api/executions/${execution_id}/result`,
+    ),
+  };
+}
+
+describe("HTTP API + remote worker", () => {
+  it("health, OpenAPI and metrics", async () => {
+    assert.deepEqual(await http.get("/api/health"), { status: "ok" });
+    const res = await fetch(`${server.url}/docs/json`);
+    assert.equal(res.status, 200);
+    assert.ok(((await res.json()) as { paths: object }).paths);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /noetl_up 1/);
+  });
+
+  it("runs playbooks end to end through the API (loops, sub-playbooks, python)", async () => {
+    const linear = await runToEnd(pb("linear"));
+    assert.equal(linear.result.status, "completed");
+    assert.deepEqual(linear.result.result, { value: 21, seen: 2 });
+    await http.post("/api/catalog/register", { content: pb("child") });
+    const parent = await runToEnd(pb("parent"));
+    assert.deepEqual(parent.result.result, [1, 3, 6]);
+    const loops = await runToEnd(pb("loops"));
+    assert.equal(loops.result.status, "completed");
+  });
+
+  it("events, status, vars, executions list", async () => {
+    const { execution_id } = await runToEnd(pb("pagination"));
+    const { events } = await http.get<{ events: Array<{ type: string; seq: number }> }>(
+      `/api/executions/${execution_id}/events?limit=5`,
+    );
+    assert.equal(events.length, 5);
+    assert.equal(events[0]?.type, "playbook.initialized");
+    const after = await http.get<{ events: Array<{ seq: number }> }>(
+      `/api/executions/${execution_id}/events?after_seq=5&limit=1`,
+    );
+    assert.equal(after.events[0]?.seq, 6);
+    const vars = await http.get<{ ctx: { page: number } }>(`/api/executions/${execution_id}/vars`);
+    assert.equal(vars.ctx.page, 3);
+    const list = await http.get<{ executions: Array<{ execution_id: string }> }>("/api/executions?limit=100");
+    assert.ok(list.executions.some((e) => e.execution_id === execution_id));
+  });
+
+  it("streams events over SSE until the execution ends", async () => {
+    const reg = await http.post<{ path: string }>("/api/catalog/register", { content: pb("slow-middle") });
+    const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", { path: reg.path });
+    const res = await fetch(`${server.url}/api/executions/${execution_id}/stream`);
+    assert.equal(res.headers.get("content-type"), "text/event-stream");
+    const text = await res.text(); // the server ends the stream at the terminal event
+    const types = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    assert.equal(types[0], "playbook.initialized");
+    assert.equal(types.at(-1), "playbook.completed");
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
+  });
+
+  it("cancels a running execution", async () => {
+    const reg = await http.post<{ path: string }>("/api/catalog/register", { content: pb("slow-middle") });
+    const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", { path: reg.path });
+    await new Promise((r) => setTimeout(r, 200));
+    const c = await http.post<{ cancelled: string[] }>(`/api/executions/${execution_id}/cancel`, {
+      reason: "test",
+    });
+    assert.deepEqual(c.cancelled, [execution_id]);
+    const w = await http.get<{ status: string }>(`/api/executions/${execution_id}/wait?timeout_ms=5000`);
+    assert.equal(w.status, "cancelled");
+  });
+
+  it("malformed requests get 400/422 JSON errors; unknown ids 404", async () => {
+    const bad = await fetch(`${server.url}/api/execute`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
+    assert.equal(bad.status, 400);
+    assert.ok(((await bad.json()) as { error: { code: string } }).error.code);
+    await assert.rejects(
+      http.post("/api/execute", { payload: {} }),
+      (e: unknown) => e instanceof RemoteError && e.status === 422,
+    );
+    await assert.rejects(
+      http.get("/api/executions/999999"),
+      (e: unknown) => e instanceof RemoteError && e.status === 404,
+    );
+    await assert.rejects(
+      http.get("/api/executions/abc"),
+      (e: unknown) => e instanceof RemoteError && e.status === 400,
+    );
+    const invalid = await http
+      .post("/api/catalog/register", {
+        content: "apiVersion: noetl.io/v2\nkind: Playbook\nmetadata: {name: x}\nworkflow: []",
+      })
+      .catch((e: unknown) => e);
+    assert.ok(invalid instanceof RemoteError && invalid.status === 422);
+    assert.ok(JSON.stringify(invalid.details).includes("NOETL_E_DSL_WORKFLOW"));
+    const huge = await fetch(`${server.url}/api/catalog/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ content: "x".repeat(11 * 1024 * 1024) }),
+    });
+    assert.equal(huge.status, 413);
+  });
+
+  it("credentials: data only with include_data, never in lists; secrets redacted from events", async () => {
+    await http.post("/api/credentials", {
+      name: "svc",
+      type: "generic",
+      data: { token: "s3cr3t-value-xyz" },
+    });
+    const list = JSON.stringify(await http.get("/api/credentials"));
+    assert.ok(list.includes("svc") && !list.includes("s3cr3t"));
+    assert.ok(!JSON.stringify(await http.get("/api/credentials/svc")).includes("s3cr3t"));
+    const withData = await http.get<{ data: { token: string } }>("/api/credentials/svc?include_data=true");
+    assert.equal(withData.data.token, "s3cr3t-value-xyz");
+    const leak = `apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: leak, path: api/leak }
+keychain: [{ name: svc, kind: credential }]
+workflow:
+  - step: a
+    tool: { kind: javascript, input: { t: "{{ keychain.svc.token }}" }, code: "return { echoed: t, msg: 'token is ' + t }" }
+`;
+    const r = await runToEnd(leak);
+    assert.equal(r.result.status, "completed");
+    const events = JSON.stringify(await http.get(`/api/executions/${r.execution_id}/events`));
+    assert.ok(!events.includes("s3cr3t-value-xyz"), "secret leaked into events");
+    assert.ok(events.includes("[REDACTED]"));
+  });
+});
+
+describe("HTTP API bearer token", () => {
+  it("rejects requests without the token; health stays open", async () => {
+    const bus = new LocalBus();
+    const s = await startServer({
+      config: { ...config, apiToken: "tok" },
+      store: new MemoryStore(),
+      bus,
+      port: 0,
+    });
+    try {
+      const open = new HttpClient({ baseUrl: s.url });
+      assert.deepEqual(await open.get("/api/health"), { status: "ok" });
+      await assert.rejects(
+        open.get("/api/executions"),
+        (e: unknown) => e instanceof RemoteError && e.status === 401,
+      );
+      const authed = new HttpClient({ baseUrl: s.url, token: "tok" });
+      assert.ok(await authed.get("/api/executions"));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("refuses to bind a non-loopback address without a token", async () => {
+    await assert.rejects(
+      startServer({ config, store: new MemoryStore(), bus: new LocalBus(), host: "0.0.0.0", port: 0 }),
+      /NOETL_API_TOKEN/,
+    );
+  });
+});
