@@ -1,7 +1,7 @@
 /** Conformance cases: the command outbox, status updates, claims, leases and reaper listings. */
 import assert from "node:assert/strict";
 import type { CommandId } from "../kernel/index.ts";
-import type { StoreTest } from "./conformance.ts";
+import type { StoreTest } from "./conformance-fixtures.ts";
 import { command, event, newExecutionId, uid } from "./conformance-fixtures.ts";
 
 export function commandCases(test: StoreTest): void {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Json } from "../kernel/index.ts";
-import type { StoreTest } from "./conformance.ts";
+import type { StoreTest } from "./conformance-fixtures.ts";
 import { event, iteration, newExecutionId, sleep, uid } from "./conformance-fixtures.ts";
 
 export function dataCases(test: StoreTest): void {

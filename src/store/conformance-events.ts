@@ -1,7 +1,7 @@
 /** Conformance cases: idempotent events, seq per execution, reads, the execution projection. */
 import assert from "node:assert/strict";
 import type { ExecutionId } from "../kernel/index.ts";
-import type { StoreTest } from "./conformance.ts";
+import type { StoreTest } from "./conformance-fixtures.ts";
 import { command, event, newExecutionId, uid } from "./conformance-fixtures.ts";
 
 export function eventLogCases(test: StoreTest): void {

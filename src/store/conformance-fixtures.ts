@@ -4,6 +4,10 @@
  */
 import type { CommandId, EventId, ExecutionId } from "../kernel/index.ts";
 import type { Command, EventPayloads, EventType, NoetlEvent, ToolErrorInfo } from "../protocol/index.ts";
+import type { Store } from "./store.ts";
+
+/** Registers one conformance test that gets a fresh, initialised store. */
+export type StoreTest = (title: string, body: (store: Store) => Promise<void>) => void;
 
 let counter = 0;
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -10,10 +10,10 @@ import { describe, it } from "node:test";
 import { commandCases } from "./conformance-commands.ts";
 import { dataCases } from "./conformance-data.ts";
 import { eventLogCases } from "./conformance-events.ts";
+import type { StoreTest } from "./conformance-fixtures.ts";
 import type { Store } from "./store.ts";
 
 /** Registers one test that runs `body` against a fresh, initialised store. */
-export type StoreTest = (title: string, body: (store: Store) => Promise<void>) => void;
 
 /** Register the conformance tests of a Store adapter under `describe("store conformance: <name>")`. */
 export function storeConformance(name: string, make: () => Promise<Store>): void {
