@@ -60,7 +60,7 @@ export async function embedded(options: EmbeddedOptions = {}): Promise<EmbeddedA
     clock,
     ids: new SnowflakeIds(clock),
     log,
-    ...(options.orchestrator ? { options: options.orchestrator } : {}),
+    options: { exclusive: true, ...options.orchestrator },
   });
   const credentials = new CredentialService(store, {
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),

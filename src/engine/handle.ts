@@ -224,7 +224,8 @@ class Decider {
       ...(s.playbook.keychain.length > 0 ? { keychain: s.playbook.keychain as unknown as JsonObject[] } : {}),
       attempt: 1,
     };
-    this.emit("command.issued", step.step, { command, ...(final ? { final } : {}) });
+    const { tasks: _t, ctx: _c, steps: _s, ...issued } = command;
+    this.emit("command.issued", step.step, { command: issued, ...(final ? { final } : {}) });
     this.commands.push(command);
   }
 

@@ -26,6 +26,8 @@ export class ExecutionCache {
     private readonly store: Store,
     private readonly loader: PlaybookLoader,
     private readonly capacity = 10_000,
+    /** The only writer of the store: a cached state is always current (no log catch-up read). */
+    private readonly exclusive = false,
   ) {}
 
   peek(id: ExecutionId): LiveExecution | undefined {
@@ -48,6 +50,7 @@ export class ExecutionCache {
   /** The execution's state, caught up with the log (events committed by other replicas are folded). */
   async get(id: ExecutionId): Promise<LiveExecution> {
     const cached = this.live.get(id);
+    if (cached && this.exclusive) return cached;
     const row = await this.store.getExecution(id);
     if (!row) throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${id} not found`);
     if (cached && cached.seq === row.last_seq) return cached;

@@ -38,12 +38,19 @@ export interface OrchestratorOptions {
   maxInFlightCap: number;
   /** Results above this size (bytes of JSON) are stored by reference. */
   inlineResultLimit: number;
+  /**
+   * This orchestrator is the only one writing to its store (embedded mode): its cached states
+   * are authoritative and claims by in-process workers are kept in memory (a crash re-dispatches
+   * every unfinished command on resume anyway). Never set it with server replicas.
+   */
+  exclusive: boolean;
 }
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   leaseMs: 30_000,
   maxInFlightCap: 1000,
   inlineResultLimit: 65_536,
+  exclusive: false,
 };
 
 export interface OrchestratorDeps {
@@ -69,6 +76,8 @@ export class Orchestrator implements ControlPlane {
   private readonly batcher: KeyedBatcher<WorkerEvent[], undefined>;
   private readonly watchers = new Watchers();
   private readonly infoByExecution = new Map<ExecutionId, ExecutionInfo>();
+  /** Exclusive mode: commands published and not finished, with their in-memory claim. */
+  private readonly open = new Map<CommandId, { command: Command; worker?: string }>();
 
   constructor(deps: OrchestratorDeps) {
     this.store = deps.store;
@@ -78,7 +87,7 @@ export class Orchestrator implements ControlPlane {
     this.log = deps.log ?? silentLog;
     this.options = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...deps.options };
     this.loader = new PlaybookLoader(this.store);
-    this.cache = new ExecutionCache(this.store, this.loader);
+    this.cache = new ExecutionCache(this.store, this.loader, 10_000, this.options.exclusive);
     this.batcher = new KeyedBatcher((key, batches) => this.drain(key as ExecutionId, batches));
   }
 
@@ -219,6 +228,15 @@ export class Orchestrator implements ControlPlane {
   // ---- ControlPlane for workers ---------------------------------------------------------------
 
   async claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
+    const held = this.open.get(commandId);
+    if (held) {
+      if (held.worker && held.worker !== workerId) return { status: "active_claim" };
+      held.worker = workerId;
+      const live = this.cache.peek(held.command.execution_id);
+      if (live && live.state.status === "cancelled") return { status: "cancelled" };
+      if (live && !live.state.inFlight.has(commandId)) return { status: "already_terminal" };
+      return { status: "claimed", command: held.command, lease_ms: this.options.leaseMs };
+    }
     const now = this.clock.now();
     const outcome = await this.store.claimCommand(commandId, workerId, now, this.options.leaseMs);
     if (outcome.status !== "claimed") return { status: outcome.status };
@@ -228,6 +246,11 @@ export class Orchestrator implements ControlPlane {
   }
 
   async heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {
+    const mine = this.open.get(commandId);
+    if (mine) {
+      const live = this.cache.peek(mine.command.execution_id);
+      return { cancelled: mine.worker !== workerId || live?.state.status === "cancelled" };
+    }
     const now = this.clock.now();
     const row = await this.store.getCommand(commandId);
     if (!row) return { cancelled: true };
@@ -236,6 +259,8 @@ export class Orchestrator implements ControlPlane {
   }
 
   async isCancelled(executionId: ExecutionId): Promise<boolean> {
+    const live = this.options.exclusive ? this.cache.peek(executionId) : undefined;
+    if (live) return live.state.status === "cancelled";
     const row = await this.store.getExecution(executionId);
     return row?.status === "cancelled";
   }
@@ -300,6 +325,13 @@ export class Orchestrator implements ControlPlane {
     const out = await this.store.withExecutionLock(executionId, () =>
       drainBatches(ctx, executionId, batches),
     );
+    if (this.open.size > 0) {
+      for (const e of out.inserted) {
+        if (e.type === "call.done" || e.type === "call.error" || e.type === "command.failed" || e.type === "command.cancelled") {
+          this.open.delete(e.payload.command_id);
+        }
+      }
+    }
     await this.publish(out.commands);
     this.watchers.notify(executionId, out.inserted, out.state);
     return batches.map(() => undefined);
@@ -307,6 +339,7 @@ export class Orchestrator implements ControlPlane {
 
   private async publish(commands: readonly Command[]): Promise<void> {
     for (const c of commands) {
+      if (this.options.exclusive) this.open.set(c.command_id, { command: c });
       await this.bus.publish(c.pool, { execution_id: c.execution_id, command_id: c.command_id });
     }
   }

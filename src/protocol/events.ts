@@ -23,7 +23,15 @@ export interface EventPayloads {
   };
   "workflow.initialized": { first_step: string };
   /** A command was created (persisted with it in the same transaction). */
-  "command.issued": { command: Command /** The run of `executor.spec.final_step`. */; final?: boolean };
+  /**
+   * A command was created (persisted with it in the same transaction). The event carries the
+   * command without its bulky parts (tasks, ctx, step results): the command row has them.
+   */
+  "command.issued": {
+    command: IssuedCommand;
+    /** The run of `executor.spec.final_step`. */
+    final?: boolean;
+  };
   "command.claimed": { command_id: CommandId; worker_id: string; lease_ms: number };
   "command.started": { command_id: CommandId; worker_id: string };
   "command.heartbeat": { command_id: CommandId; worker_id: string };
@@ -98,6 +106,9 @@ export interface EventPayloads {
 }
 
 export type EventType = keyof EventPayloads;
+
+/** What `command.issued` records of a command. */
+export type IssuedCommand = Omit<Command, "tasks" | "ctx" | "steps">;
 
 export interface CallOutcome {
   command_id: CommandId;

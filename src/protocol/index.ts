@@ -20,6 +20,7 @@ export type {
   EventPayloads,
   EventType,
   ExecutionStatus,
+  IssuedCommand,
   NoetlEvent,
 } from "./events.ts";
 export { ACTIONABLE_EVENTS, TERMINAL_EVENTS } from "./events.ts";
