@@ -107,3 +107,22 @@ export async function openEmbeddedStore(path?: string): Promise<Store> {
   await store.init();
   return store;
 }
+
+/** Serves the HTTP API and web UI of an embedded app (`noetl run --ui`). */
+export async function serveEmbeddedUi(
+  app: EmbeddedApp,
+  port = 8083,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const { buildApi } = await import("../api/index.ts");
+  const { existsSync } = await import("node:fs");
+  const { fileURLToPath } = await import("node:url");
+  const uiRoot = fileURLToPath(new URL("../../ui/", import.meta.url));
+  const api = await buildApi({
+    orchestrator: app.orchestrator,
+    store: app.store,
+    credentials: app.credentials,
+    ...(existsSync(`${uiRoot}index.html`) ? { uiRoot } : {}),
+  });
+  const url = await api.listen({ host: "127.0.0.1", port });
+  return { url, close: () => api.close() };
+}

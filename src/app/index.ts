@@ -8,7 +8,7 @@ export type { AppConfig } from "./config.ts";
 export { readConfig } from "./config.ts";
 export { CredentialService } from "./credentials.ts";
 export type { EmbeddedApp, EmbeddedOptions } from "./embedded.ts";
-export { embedded, openEmbeddedStore } from "./embedded.ts";
+export { embedded, openEmbeddedStore, serveEmbeddedUi } from "./embedded.ts";
 export { ERROR_CODES } from "./error-codes.ts";
 export { createLogger } from "./logger.ts";
 export type { RemoteWorkerOptions, RunningWorker } from "./remote-worker.ts";

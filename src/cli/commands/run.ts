@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { type EmbeddedApp, embedded, readConfig, runReport } from "../../app/index.ts";
+import { type EmbeddedApp, embedded, readConfig, runReport, serveEmbeddedUi } from "../../app/index.ts";
 import { parsePlaybook } from "../../dsl/index.ts";
 import type { ExecutionId } from "../../kernel/index.ts";
 import { printDiagnostics } from "../diagnostics.ts";
@@ -10,6 +10,7 @@ import { Progress } from "../progress.ts";
 import { readPlaybookSource } from "../read-source.ts";
 
 interface RunOptions {
+  ui?: string | boolean;
   set: string[];
   payload?: string;
   json?: boolean;
@@ -27,6 +28,7 @@ export function register(program: Command): void {
     .option("--json", "print one JSON document with the outcome on stdout")
     .option("--db <path>", "SQLite database file (default .noetl/noetl.db)")
     .option("-q, --quiet", "no progress output")
+    .option("--ui [port]", "serve the web UI while the run lasts (default port 8083); stays up until Ctrl-C")
     .action(async (target: string, options: RunOptions) => {
       const payload = buildPayload(options.payload, options.set);
       let content: string | undefined;
@@ -38,7 +40,11 @@ export function register(program: Command): void {
         if (errors.length > 0) process.exit(EXIT_INVALID);
       }
       const app = await embedded({ config: readConfig(), ...(options.db ? { dbPath: options.db } : {}) });
-      const code = await runToEnd(app, options, async () => {
+      const ui = options.ui
+        ? await serveEmbeddedUi(app, typeof options.ui === "string" ? Number(options.ui) : 8083)
+        : undefined;
+      if (ui) process.stderr.write(`web UI: ${ui.url}\n`);
+      const code = await runToEnd(app, { ...options, keepOpen: ui !== undefined }, async () => {
         if (content !== undefined) {
           const entry = await app.orchestrator.register(content, { file: target });
           return app.orchestrator.execute({ path: entry.path, version: entry.version, payload });
@@ -70,7 +76,7 @@ export function register(program: Command): void {
 /** Starts (or resumes) an execution, shows progress, waits for the end and prints the outcome. */
 async function runToEnd(
   app: EmbeddedApp,
-  options: RunOptions,
+  options: RunOptions & { keepOpen?: boolean },
   start: () => Promise<{ execution_id: ExecutionId }>,
 ): Promise<number> {
   const progress = new Progress(process.stderr, !options.quiet);
@@ -96,6 +102,11 @@ async function runToEnd(
       process.stderr.write(`${report.status} in ${report.duration_ms} ms\n`);
       if (report.error !== null) process.stderr.write(`error: ${JSON.stringify(report.error)}\n`);
       process.stdout.write(`${JSON.stringify(report.result, null, 2)}\n`);
+    }
+    if (options.keepOpen) {
+      process.off("SIGINT", onSigint);
+      process.stderr.write("the web UI stays up: press Ctrl-C to exit\n");
+      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
     }
     return report.status === "completed" ? EXIT_OK : EXIT_FAILED;
   } finally {
