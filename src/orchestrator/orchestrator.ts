@@ -327,7 +327,12 @@ export class Orchestrator implements ControlPlane {
     );
     if (this.open.size > 0) {
       for (const e of out.inserted) {
-        if (e.type === "call.done" || e.type === "call.error" || e.type === "command.failed" || e.type === "command.cancelled") {
+        if (
+          e.type === "call.done" ||
+          e.type === "call.error" ||
+          e.type === "command.failed" ||
+          e.type === "command.cancelled"
+        ) {
           this.open.delete(e.payload.command_id);
         }
       }
