@@ -37,7 +37,7 @@ export async function drainBatches(
   const resolve = (ref: string) => ctx.store.resultGet(ref);
   const events: NoetlEvent[] = [];
   const commands: Command[] = [];
-  const wasTerminal = summarize(live.state).status !== "running";
+  const wasTerminal = live.state.status !== "running";
   try {
     for (const batch of batches) {
       for (const raw of batch) {
@@ -57,25 +57,26 @@ export async function drainBatches(
         }
       }
     }
-    const summary = summarize(live.state);
-    const ended = !wasTerminal && summary.status !== "running";
+    const ended = !wasTerminal && live.state.status !== "running";
+    const summary = ended ? summarize(live.state) : undefined;
     const result = await ctx.store.commit({
       events,
       commands,
       commandUpdates: commandUpdatesOf(events),
-      execution: {
-        execution_id: executionId,
-        status: summary.status,
-        ...(ended
-          ? {
+      // the projection changes only when the execution ends (the store keeps last_seq itself)
+      ...(ended
+        ? {
+            execution: {
+              execution_id: executionId,
+              status: live.state.status,
               ended_at: now,
-              ...(summary.result !== undefined ? { result: summary.result as Json } : {}),
-              ...(summary.error !== undefined && summary.error !== null
+              ...(summary?.result !== undefined ? { result: summary.result as Json } : {}),
+              ...(summary?.error !== undefined && summary?.error !== null
                 ? { error: summary.error as Json }
                 : {}),
-            }
-          : {}),
-      },
+            },
+          }
+        : {}),
     });
     if (result.duplicates.length > 0) {
       // Re-delivered events were folded twice in memory: rebuild from the log next time.

@@ -26,6 +26,8 @@ export class KeyedBatcher<T, R> {
   private async run(key: string, q: { items: Array<{ item: T; done: Deferred<R> }>; running: boolean }) {
     q.running = true;
     try {
+      // Group commit: let reports that arrive in the same turn of the event loop join the batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       while (q.items.length > 0) {
         const batch = q.items.splice(0, q.items.length);
         try {

@@ -48,8 +48,8 @@ export class Watchers {
     }
     const set = this.waiters.get(executionId);
     if (!set || set.size === 0) return;
+    if (state.status === "running") return;
     const s = summarize(state);
-    if (s.status === "running") return;
     this.waiters.delete(executionId);
     const summary: ExecutionSummary = {
       execution_id: executionId,

@@ -45,7 +45,8 @@ export function createJavascriptTool(options: JavascriptToolOptions = {}): Tool 
         reply = await pool.run({
           code,
           input: taskInput(config, ctx),
-          context: ctx.context,
+          // the render context is built and copied only for code that reads it (it may be large)
+          context: /\bcontext\b/.test(code) ? ctx.context : {},
           timeoutMs,
           signal: ctx.signal,
         });

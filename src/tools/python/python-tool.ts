@@ -42,7 +42,8 @@ export function createPythonTool(options: PythonToolOptions = {}): Tool {
         code,
         filename,
         inputs: taskInput(config, ctx),
-        context: ctx.context,
+        // the render context is built and sent only for code that reads it (it may be large)
+        context: /\bcontext\b/.test(code) ? ctx.context : {},
         libs: isJsonObject(config.libs) ? config.libs : {},
         ...(memoryMb > 0 ? { memory_mb: memoryMb } : {}),
         max_output: maxOutput,
