@@ -11,6 +11,11 @@ export interface AppConfig {
   /** PostgreSQL connection string (distributed mode). */
   postgresUrl: string;
   natsUrl: string;
+  /** PostgreSQL schema of the distributed store (default `noetl`). */
+  pgSchema: string;
+  /** JetStream stream and subject prefix of the command bus. */
+  natsStream: string;
+  natsPrefix: string;
   python?: string;
   secretKey?: string;
   logLevel: string;
@@ -32,6 +37,9 @@ export function readConfig(
     dbPath: resolve(env.NOETL_DB ?? join(home, "noetl.db")),
     postgresUrl: env.NOETL_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",
     natsUrl: env.NOETL_NATS_URL ?? "nats://127.0.0.1:4222",
+    pgSchema: env.NOETL_PG_SCHEMA ?? "noetl",
+    natsStream: env.NOETL_NATS_STREAM ?? "NOETL_COMMANDS",
+    natsPrefix: env.NOETL_NATS_PREFIX ?? "noetl.commands",
     logLevel: env.NOETL_LOG_LEVEL ?? "warn",
     workers: Number(env.NOETL_WORKERS ?? 8) || 8,
     serverUrl: env.NOETL_SERVER_URL ?? "http://127.0.0.1:8082",

@@ -18,3 +18,6 @@ export { runReport } from "./run-report.ts";
 export type { RunningServer, ServerOptions } from "./server.ts";
 export { startServer } from "./server.ts";
 export { systemClock } from "./system-clock.ts";
+
+/** The distributed presets, loaded on demand (they pull in the PostgreSQL and NATS clients). */
+export const loadDistributed = () => import("./distributed.ts");

@@ -7,6 +7,11 @@ import type { CommandId, ExecutionId } from "../kernel/index.ts";
 export interface CommandNotice {
   execution_id: ExecutionId;
   command_id: CommandId;
+  /**
+   * Re-dispatch generation (the reaper sets it): transports that de-duplicate by command id
+   * treat each generation as a new message, so a re-dispatch is never dropped as a duplicate.
+   */
+  redelivery?: number;
 }
 
 export interface Delivery {

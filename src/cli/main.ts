@@ -18,6 +18,7 @@ const modules: Array<() => Promise<{ register(p: Command): void }>> = [
   () => import("./commands/exec.ts"),
   () => import("./commands/inspect.ts"),
   () => import("./commands/run.ts"),
+  () => import("./commands/server.ts"),
   () => import("./commands/validate.ts"),
 ];
 

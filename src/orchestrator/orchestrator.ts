@@ -217,10 +217,23 @@ export class Orchestrator implements ControlPlane {
     const expired = await this.store.listCommands({
       status: ["CLAIMED", "RUNNING"],
       leaseExpiredBefore: now,
+      limit: 100,
     });
-    const lost = await this.store.listCommands({ status: ["PENDING"], createdBefore: now - stalePendingMs });
+    const lost = await this.store.listCommands({
+      status: ["PENDING"],
+      createdBefore: now - stalePendingMs,
+      limit: 100,
+    });
     const all = [...expired, ...lost].slice(0, 100);
-    await this.publish(all.map((c) => c.command));
+    for (const row of all) {
+      const c = row.command;
+      // each claim generation is a new message for transports that de-duplicate by id
+      await this.bus.publish(c.pool, {
+        execution_id: c.execution_id,
+        command_id: c.command_id,
+        redelivery: row.claims + 1,
+      });
+    }
     if (all.length > 0) this.log.warn("reaper re-dispatched commands", { count: all.length });
     return all.length;
   }

@@ -18,7 +18,7 @@ import type { Store } from "./store.ts";
 /** Register the conformance tests of a Store adapter under `describe("store conformance: <name>")`. */
 export function storeConformance(name: string, make: () => Promise<Store>): void {
   const test: StoreTest = (title, body) =>
-    it(title, async () => {
+    it(title, { timeout: 30_000 }, async () => {
       const store = await make();
       await store.init();
       try {

@@ -1,1 +1,2 @@
+export type { LocalBusOptions } from "./local-bus.ts";
 export { LocalBus } from "./local-bus.ts";

@@ -31,6 +31,7 @@ interface EventLog {
   ids: Set<EventId>;
 }
 
+/** The `Store` port in process memory (see the module documentation). */
 export class MemoryStore implements Store {
   readonly name = "memory";
   private readonly logs = new Map<ExecutionId, EventLog>();

@@ -2,6 +2,13 @@
  * Ordered schema migrations of the SQLite store. `migrate` applies the missing ones, each in
  * its own transaction together with its `schema_migrations` row, so it is idempotent and safe
  * to run at every start. Never edit a released migration: append a new one.
+ *
+ * Layout notes (every index costs a page write per commit):
+ * - `event` is a rowid table (appends stay sequential, payloads stay out of index pages); reads
+ *   in order go through the unique (execution_id, seq) index, idempotency through
+ *   unique (execution_id, event_id).
+ * - `command` has one partial index over the open statuses, which serves the reaper and
+ *   `resume` (open commands of an execution); commands are not indexed by execution otherwise.
  */
 import type Database from "better-sqlite3";
 
@@ -47,9 +54,9 @@ CREATE TABLE event (
   step TEXT,
   at INTEGER NOT NULL,
   payload TEXT NOT NULL,
-  cause TEXT,
-  PRIMARY KEY (execution_id, seq)
-) WITHOUT ROWID;
+  cause TEXT
+);
+CREATE UNIQUE INDEX event_seq ON event(execution_id, seq);
 CREATE UNIQUE INDEX event_id ON event(execution_id, event_id);
 CREATE TABLE command (
   command_id TEXT PRIMARY KEY,
@@ -65,7 +72,6 @@ CREATE TABLE command (
   claims INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL
 );
-CREATE INDEX command_execution ON command(execution_id);
 CREATE INDEX command_open ON command(status, created_at) WHERE status IN ('PENDING','CLAIMED','RUNNING');
 CREATE TABLE result (
   ref TEXT PRIMARY KEY,

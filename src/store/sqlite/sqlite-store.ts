@@ -34,6 +34,7 @@ import { migrate } from "./migrations.ts";
 import type { CatalogRecord, CommandRecord, CredentialRecord, EventRecord, ExecutionRecord } from "./rows.ts";
 import { toCatalog, toCommand, toCredential, toEvent, toExecution } from "./rows.ts";
 
+/** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
   /** Database file, or ":memory:". The directory must exist. */
   path: string;
@@ -113,6 +114,7 @@ const SQL = {
   kvPut: "INSERT INTO kv(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 } as const;
 
+/** The `Store` port on one SQLite file (see the module documentation); call `init()` first. */
 export class SqliteStore implements Store {
   readonly name = "sqlite";
   readonly durability: "normal" | "full";

@@ -1,0 +1,2 @@
+export type { NatsBusOptions } from "./nats-bus.ts";
+export { NatsBus } from "./nats-bus.ts";

@@ -1,0 +1,3 @@
+export { MIGRATIONS, migrate } from "./migrations.ts";
+export type { PostgresStoreOptions } from "./postgres-store.ts";
+export { PostgresStore } from "./postgres-store.ts";
