@@ -6,20 +6,68 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { embedded, readConfig } from "../src/app/index.ts";
+import { embedded, readConfig, startRemoteWorker, startServer } from "../src/app/index.ts";
+import { NatsBus } from "../src/bus/nats/index.ts";
 import type { ExecutionId, JsonObject } from "../src/kernel/index.ts";
+import type { Orchestrator } from "../src/orchestrator/index.ts";
+import { PostgresStore } from "../src/store/postgres/index.ts";
 import { WORKLOADS } from "./workloads.ts";
 
-const [id = "W1", runsArg = "5"] = process.argv.slice(2);
+const [id = "W1", runsArg = "5", mode = "embedded"] = process.argv.slice(2);
 const make = WORKLOADS[id];
 if (!make) throw new Error(`unknown workload ${id}`);
 const w = make();
 const runs = Number(runsArg);
 const home = mkdtempSync(join(tmpdir(), "noetl-bench-"));
-const app = await embedded({
-  config: readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, dbPath: join(home, "bench.db") }),
-  workers: 64,
-});
+const config = readConfig(
+  { NOETL_LOG_LEVEL: "silent" },
+  { home, dbPath: join(home, "bench.db"), secretKey: "bench" },
+);
+
+/** The orchestrator to drive, its store, and how to shut everything down. */
+async function setUp(): Promise<{ orchestrator: Orchestrator; close(): Promise<void> }> {
+  if (mode !== "distributed") {
+    const app = await embedded({ config, workers: 64 });
+    return { orchestrator: app.orchestrator, close: () => app.close() };
+  }
+  // Distributed: server on PostgreSQL + NATS (a schema and stream of its own), two workers
+  // talking to it over HTTP, all in this process.
+  const tag = `b${Date.now().toString(36)}`;
+  const nats = () =>
+    NatsBus.connect({
+      servers: config.natsUrl,
+      stream: `NOETL_BENCH_${tag.toUpperCase()}`,
+      subjectPrefix: `noetl_bench.${tag}`,
+    });
+  const server = await startServer({
+    config,
+    store: new PostgresStore({ url: config.postgresUrl, schema: `noetl_${tag}` }),
+    bus: await nats(),
+    port: 0,
+  });
+  const workers: Array<Awaited<ReturnType<typeof startRemoteWorker>>> = [];
+  for (let i = 0; i < 2; i++)
+    workers.push(
+      await startRemoteWorker({ config, bus: await nats(), serverUrl: server.url, concurrency: 32 }),
+    );
+  return {
+    orchestrator: server.orchestrator,
+    async close() {
+      for (const wk of workers) await wk.stop(false);
+      const cleanup = await nats();
+      await cleanup.deleteStream();
+      await cleanup.close();
+      const { default: pg } = await import("pg");
+      const client = new pg.Client({ connectionString: config.postgresUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS noetl_${tag} CASCADE`);
+      await client.end();
+      await server.close();
+    },
+  };
+}
+
+const app = await setUp();
 const entry = await app.orchestrator.register(w.yaml);
 
 async function one(): Promise<ExecutionId> {
@@ -53,7 +101,7 @@ for (let r = 0; r < runs; r++) {
 let events = 0;
 let bytes = 0;
 for (const eid of lastIds.slice(0, 1)) {
-  for (const e of await app.store.readEvents(eid)) {
+  for (const e of await app.orchestrator.store.readEvents(eid)) {
     events += 1;
     bytes += JSON.stringify(e).length;
   }
@@ -62,6 +110,7 @@ const perExecSteps = w.steps / w.batch;
 process.stdout.write(
   `${JSON.stringify({
     id,
+    mode,
     times_ms: times,
     rss_mb: process.resourceUsage().maxRSS / 1024,
     events_per_step: events / perExecSteps,

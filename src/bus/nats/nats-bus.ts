@@ -55,6 +55,8 @@ export interface NatsBusOptions {
   duplicateWindowMs?: number;
   /** Extra connection options (name, credentials, TLS …). */
   connection?: Partial<NodeConnectionOptions>;
+  /** Told about failures the bus recovers from by itself (consume loop restarts); for logs. */
+  onError?: (error: unknown, context: string) => void;
 }
 
 type Handler = (delivery: Delivery) => Promise<void>;
@@ -99,6 +101,15 @@ export class NatsBus implements Bus {
     } catch (error) {
       await nc.close().catch(() => undefined);
       throw error;
+    }
+  }
+
+  /** @internal Forward a recovered failure to `options.onError`. */
+  reportError(error: unknown, context: string): void {
+    try {
+      this.options.onError?.(error, context);
+    } catch {
+      // a failing logger must not break the bus
     }
   }
 
@@ -284,10 +295,11 @@ class NatsSubscription implements Subscription {
           this.dispatch(m);
           while (this.active >= this.concurrency && !this.closed) await this.sleep();
         }
-      } catch {
-        // connection lost for good, consumer or stream deleted, JetStream unavailable …: retry
+      } catch (error) {
+        // consumer or stream deleted, JetStream unavailable …: retry
+        if (!this.closed) this.bus.reportError(error, `consuming pool ${this.pool}`);
       }
-      if (this.closed) break;
+      if (this.closed || this.bus.nc.isClosed()) break;
       await this.sleep(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }

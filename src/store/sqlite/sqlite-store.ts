@@ -122,6 +122,10 @@ export class SqliteStore implements Store {
   private readonly mutex = new ExecutionMutex();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly commitTx: Database.Transaction<(batch: CommitBatch) => CommitResult>;
+  private readonly groupTx: Database.Transaction<(batches: CommitBatch[]) => CommitResult[]>;
+  /** Batches waiting for the next group commit (one transaction per turn of the event loop). */
+  private pending: Array<{ batch: CommitBatch; resolve(r: CommitResult): void; reject(e: unknown): void }> =
+    [];
 
   constructor(options: SqliteStoreOptions) {
     this.durability = options.durability ?? "normal";
@@ -129,15 +133,55 @@ export class SqliteStore implements Store {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${this.durability === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // Fewer, larger checkpoints (each one syncs) and a page cache that holds the hot indexes.
+    this.db.pragma("wal_autocheckpoint = 8192");
+    this.db.pragma("journal_size_limit = 67108864");
+    this.db.pragma("cache_size = -65536");
+    this.db.pragma("temp_store = MEMORY");
     this.commitTx = this.db.transaction((batch: CommitBatch) => this.commitInTx(batch));
+    this.groupTx = this.db.transaction((batches: CommitBatch[]) => batches.map((b) => this.commitInTx(b)));
   }
 
   async init(): Promise<void> {
     migrate(this.db);
   }
 
-  async commit(batch: CommitBatch): Promise<CommitResult> {
-    return this.commitTx.immediate(batch);
+  /**
+   * Group commit: batches committed during one turn of the event loop (several executions
+   * deciding at once) share one transaction; each caller resumes only after it committed.
+   */
+  commit(batch: CommitBatch): Promise<CommitResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ batch, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const items = this.pending;
+    this.pending = [];
+    if (items.length === 1) {
+      const only = items[0] as (typeof items)[number];
+      try {
+        only.resolve(this.commitTx.immediate(only.batch));
+      } catch (error) {
+        only.reject(error);
+      }
+      return;
+    }
+    try {
+      const results = this.groupTx.immediate(items.map((i) => i.batch));
+      items.forEach((item, k) => item.resolve(results[k] as CommitResult));
+    } catch {
+      // one bad batch must not fail the others: commit them one by one
+      for (const item of items) {
+        try {
+          item.resolve(this.commitTx.immediate(item.batch));
+        } catch (error) {
+          item.reject(error);
+        }
+      }
+    }
   }
 
   async readEvents(executionId: ExecutionId, options: ReadEventsOptions = {}): Promise<NoetlEvent[]> {
