@@ -17,7 +17,12 @@ export function renderValue(value: unknown, scope: Scope | Record<string, unknow
 }
 
 function renderIn(value: unknown, scope: Scope): unknown {
-  if (typeof value === "string") return isTemplate(value) ? compile(value).render(scope) : value;
+  if (typeof value === "string") {
+    if (!isTemplate(value)) return value;
+    const v = compile(value).render(scope);
+    // an undefined value renders empty, as in Jinja2 (and JSON has no `undefined`)
+    return v === undefined ? "" : v;
+  }
   if (Array.isArray(value)) return value.map((v) => renderIn(v, scope));
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {};
