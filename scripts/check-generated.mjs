@@ -3,7 +3,7 @@
 // Regenerate with: npm run gen
 import { spawnSync } from "node:child_process";
 
-for (const script of ["scripts/gen-schema.ts", "scripts/gen-errors-doc.ts"]) {
+for (const script of ["scripts/gen-schema.ts", "scripts/gen-errors-doc.ts", "scripts/vendor-ui.mjs"]) {
   const r = spawnSync(process.execPath, ["--import", "tsx", script, "--check"], { stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

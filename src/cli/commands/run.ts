@@ -44,13 +44,17 @@ export function register(program: Command): void {
         ? await serveEmbeddedUi(app, typeof options.ui === "string" ? Number(options.ui) : 8083)
         : undefined;
       if (ui) process.stderr.write(`web UI: ${ui.url}\n`);
-      const code = await runToEnd(app, { ...options, keepOpen: ui !== undefined }, async () => {
-        if (content !== undefined) {
-          const entry = await app.orchestrator.register(content, { file: target });
-          return app.orchestrator.execute({ path: entry.path, version: entry.version, payload });
-        }
-        return app.orchestrator.execute({ path: target, payload });
-      });
+      const code = await runToEnd(
+        app,
+        { ...options, keepOpen: ui !== undefined, ...(ui ? { uiUrl: ui.url } : {}) },
+        async () => {
+          if (content !== undefined) {
+            const entry = await app.orchestrator.register(content, { file: target });
+            return app.orchestrator.execute({ path: entry.path, version: entry.version, payload });
+          }
+          return app.orchestrator.execute({ path: target, payload });
+        },
+      );
       process.exit(code);
     });
 
@@ -76,7 +80,7 @@ export function register(program: Command): void {
 /** Starts (or resumes) an execution, shows progress, waits for the end and prints the outcome. */
 async function runToEnd(
   app: EmbeddedApp,
-  options: RunOptions & { keepOpen?: boolean },
+  options: RunOptions & { keepOpen?: boolean; uiUrl?: string },
   start: () => Promise<{ execution_id: ExecutionId }>,
 ): Promise<number> {
   const progress = new Progress(process.stderr, !options.quiet);
@@ -94,6 +98,7 @@ async function runToEnd(
   try {
     executionId = (await start()).execution_id;
     if (!options.quiet) process.stderr.write(`execution ${executionId}\n`);
+    if (options.uiUrl) process.stderr.write(`watch it: ${options.uiUrl}/#/executions/${executionId}\n`);
     for (const events of early) progress.onEvents(events.filter((e) => e.execution_id === executionId));
     await app.orchestrator.waitFor(executionId);
     const report = await runReport(app.orchestrator, executionId);
