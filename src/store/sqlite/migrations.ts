@@ -54,9 +54,9 @@ CREATE TABLE event (
   step TEXT,
   at INTEGER NOT NULL,
   payload TEXT NOT NULL,
-  cause TEXT
-);
-CREATE UNIQUE INDEX event_seq ON event(execution_id, seq);
+  cause TEXT,
+  PRIMARY KEY (execution_id, seq)
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX event_id ON event(execution_id, event_id);
 CREATE TABLE command (
   command_id TEXT PRIMARY KEY,
@@ -72,7 +72,7 @@ CREATE TABLE command (
   claims INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL
 );
-CREATE INDEX command_open ON command(status, created_at) WHERE status IN ('PENDING','CLAIMED','RUNNING');
+
 CREATE TABLE result (
   ref TEXT PRIMARY KEY,
   execution_id TEXT NOT NULL,

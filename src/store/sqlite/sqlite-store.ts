@@ -49,7 +49,8 @@ const TERMINAL = "('COMPLETED','FAILED','CANCELLED')";
 const LIVE = "(status IN ('CLAIMED','RUNNING') AND COALESCE(lease_until, 0) >= @now)";
 
 const SQL = {
-  lastSeq: "SELECT last_seq FROM execution WHERE execution_id = ?",
+  lastSeq: "SELECT MAX(seq) FROM event WHERE execution_id = ?",
+  hasExecution: "SELECT 1 FROM execution WHERE execution_id = ?",
   ensureExecution:
     "INSERT OR IGNORE INTO execution(execution_id, path, status, started_at, last_seq) VALUES (?, '', 'running', ?, 0)",
   upsertExecution: `INSERT INTO execution(execution_id, path, catalog_version, status, parent_execution_id,
@@ -81,7 +82,8 @@ const SQL = {
   loopEvents: `SELECT * FROM event WHERE execution_id = ? AND step = ?
     AND type IN (SELECT value FROM json_each(?)) AND json_extract(payload, '$.loop_id') = ? ORDER BY seq`,
   hasEvents: "SELECT 1 FROM event WHERE execution_id = ? LIMIT 1",
-  getExecution: "SELECT * FROM execution WHERE execution_id = ?",
+  getExecution: `SELECT x.*, (SELECT COALESCE(MAX(seq), 0) FROM event e WHERE e.execution_id = x.execution_id) AS last_seq
+    FROM execution x WHERE x.execution_id = ?`,
   getCommand: "SELECT * FROM command WHERE command_id = ?",
   claim: `UPDATE command SET
       status = CASE WHEN ${LIVE} THEN status ELSE 'CLAIMED' END,
@@ -215,7 +217,8 @@ export class SqliteStore implements Store {
       where.push("parent_execution_id = ?");
       params.push(filter.parent_execution_id);
     }
-    const sql = `SELECT * FROM execution ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+    const sql = `SELECT x.*, (SELECT COALESCE(MAX(seq), 0) FROM event e WHERE e.execution_id = x.execution_id) AS last_seq
+      FROM execution x ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY started_at DESC, execution_id DESC LIMIT ? OFFSET ?`;
     params.push(filter.limit ?? -1, filter.offset ?? 0);
     return (this.stmt(sql).all(...params) as ExecutionRecord[]).map(toExecution);
@@ -428,10 +431,6 @@ export class SqliteStore implements Store {
       seqs.set(id, seq);
       inserted.push({ ...event, seq } as NoetlEvent);
     }
-    if (inserted.length > 0) {
-      const setLastSeq = this.stmt(SQL.setLastSeq);
-      for (const [id, seq] of seqs) setLastSeq.run(seq, id);
-    }
 
     if (batch.commands && batch.commands.length > 0) {
       const insertCommand = this.stmt(SQL.insertCommand);
@@ -456,9 +455,9 @@ export class SqliteStore implements Store {
 
   /** The execution's last seq; creates its projection row (defaults) when there is none yet. */
   private lastSeq(id: ExecutionId, at: number): number {
-    const last = this.stmt(SQL.lastSeq).pluck().get(id) as number | undefined;
-    if (last !== undefined) return last;
-    this.stmt(SQL.ensureExecution).run(id, at);
+    const last = this.stmt(SQL.lastSeq).pluck().get(id) as number | null | undefined;
+    if (last !== null && last !== undefined) return last;
+    if (this.stmt(SQL.hasExecution).get(id) === undefined) this.stmt(SQL.ensureExecution).run(id, at);
     return 0;
   }
 
