@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --only W1,W2] [--runs 5] [--no-write]`: runs each workload in its own
- * process (peak RSS is per workload), prints one table and writes docs/benchmarks.md.
+ * `npm run bench [-- --mode embedded|distributed|all] [--only W1,W2] [--runs 5] [--no-write]`:
+ * runs each workload in its own process (peak RSS is per workload), prints one table per mode
+ * and, for a full run, writes docs/benchmarks.md.
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -9,6 +10,7 @@ import { WORKLOADS } from "./workloads.ts";
 
 interface Row {
   id: string;
+  mode: string;
   times_ms: number[];
   rss_mb: number;
   events_per_step: number;
@@ -22,35 +24,29 @@ const flag = (name: string) => {
 };
 const only = flag("--only")?.split(",");
 const runs = Number(flag("--runs") ?? 5);
-const ids = only ?? ["W1", "W1-10", "W2", "W2-10k", "W2-100k", "W3", "WP-1", "WP-2"];
-
-const TARGETS: Record<string, string> = {
-  W1: "≤ 1 ms per execution",
-  "W1-10": "marginal step ≤ 0.2 ms",
-  W2: "≤ 150 ms, ≤ 150 MB",
-  "W2-100k": "≤ 10 s, ≤ 400 MB",
-  W3: "≤ 10 ms",
-  "WP-1": "python overhead ≤ 2 ms per task",
+const modeArg = flag("--mode") ?? "embedded";
+const modes = modeArg === "all" ? ["embedded", "distributed"] : [modeArg];
+const DEFAULT_IDS: Record<string, string[]> = {
+  embedded: ["W1", "W1-10", "W2", "W2-10k", "W2-100k", "W3", "WP-1", "WP-2"],
+  distributed: ["W1", "W1-10", "W2", "W3"],
 };
 
-const rows: Row[] = [];
-for (const id of ids) {
-  if (!WORKLOADS[id]) throw new Error(`unknown workload ${id}`);
-  const heavy = id.startsWith("W2-1");
-  const r = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "bench/workload-child.ts", id, String(heavy ? Math.min(runs, 3) : runs)],
-    { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NOETL_LOG_LEVEL: "silent" } },
-  );
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !line.startsWith("{")) {
-    process.stderr.write(`${id} failed:\n${r.stderr}\n`);
-    continue;
-  }
-  const row = JSON.parse(line) as Row;
-  rows.push(row);
-  process.stderr.write(`${id}: median ${fmt(median(row.times_ms))} ms\n`);
-}
+const TARGETS: Record<string, Record<string, string>> = {
+  embedded: {
+    W1: "≤ 1 ms per execution",
+    "W1-10": "marginal step ≤ 0.2 ms",
+    W2: "≤ 150 ms, ≤ 150 MB",
+    "W2-100k": "≤ 10 s, ≤ 400 MB",
+    W3: "≤ 10 ms",
+    "WP-1": "python overhead ≤ 2 ms per task",
+  },
+  distributed: {
+    W1: "≤ 5 ms per execution",
+    "W1-10": "marginal step ≤ 1.5 ms",
+    W2: "≤ 500 ms",
+    W3: "≤ 20 ms",
+  },
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,50 +58,74 @@ function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(3);
 }
 
-const header = "| workload | median ms | min ms | max ms | peak RSS MB | events/step | bytes/step | target |";
-const lines = [header, "|---|---|---|---|---|---|---|---|"];
-for (const r of rows) {
-  lines.push(
-    `| ${r.id} | ${fmt(median(r.times_ms))} | ${fmt(Math.min(...r.times_ms))} | ${fmt(Math.max(...r.times_ms))} | ${r.rss_mb.toFixed(0)} | ${r.events_per_step.toFixed(1)} | ${r.bytes_per_step.toFixed(0)} | ${TARGETS[r.id] ?? ""} |`,
-  );
+function runMode(mode: string): Row[] {
+  const rows: Row[] = [];
+  for (const id of only ?? DEFAULT_IDS[mode] ?? []) {
+    if (!WORKLOADS[id]) throw new Error(`unknown workload ${id}`);
+    const heavy = id.startsWith("W2-1");
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "bench/workload-child.ts", id, String(heavy ? Math.min(runs, 2) : runs), mode],
+      { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NOETL_LOG_LEVEL: "silent" } },
+    );
+    const line = r.stdout.trim().split("\n").pop() ?? "";
+    if (r.status !== 0 || !line.startsWith("{")) {
+      process.stderr.write(`${mode} ${id} failed:\n${r.stderr}\n`);
+      continue;
+    }
+    const row = JSON.parse(line) as Row;
+    rows.push(row);
+    process.stderr.write(`${mode} ${id}: median ${fmt(median(row.times_ms))} ms\n`);
+  }
+  return rows;
 }
-const byId = new Map(rows.map((r) => [r.id, median(r.times_ms)]));
-const derived: string[] = [];
-const t3 = byId.get("W1");
-const t10 = byId.get("W1-10");
-if (t3 !== undefined && t10 !== undefined)
-  derived.push(`- marginal cost per step (W1-10 − W1) / 7: ${fmt((t10 - t3) / 7)} ms`);
-for (const [a, b, n] of [
-  ["W2", "W2-10k", 10],
-  ["W2-10k", "W2-100k", 10],
-] as const) {
-  const x = byId.get(a);
-  const y = byId.get(b);
-  if (x !== undefined && y !== undefined)
-    derived.push(`- ${b} / ${a} time ratio: ${(y / x).toFixed(1)} (items ×${n})`);
-}
-for (const id of ["W2", "W2-10k", "W2-100k"]) {
-  const t = byId.get(id);
-  const items = id === "W2" ? 1000 : id === "W2-10k" ? 10_000 : 100_000;
-  if (t !== undefined) derived.push(`- ${id}: ${((t * 1000) / items).toFixed(1)} µs per item`);
-}
-const wp = byId.get("WP-1");
-if (wp !== undefined && t3 !== undefined)
-  derived.push(`- python vs javascript per task (WP-1 − W1) / 3: ${fmt((wp - t3) / 3)} ms`);
 
-const table = `${lines.join("\n")}\n\n${derived.join("\n")}\n`;
-process.stdout.write(`\n${table}`);
+function table(mode: string, rows: Row[]): string {
+  const lines = [
+    "| workload | median ms | min ms | max ms | peak RSS MB | events/step | bytes/step | target |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.id} | ${fmt(median(r.times_ms))} | ${fmt(Math.min(...r.times_ms))} | ${fmt(Math.max(...r.times_ms))} | ${r.rss_mb.toFixed(0)} | ${r.events_per_step.toFixed(1)} | ${r.bytes_per_step.toFixed(0)} | ${TARGETS[mode]?.[r.id] ?? ""} |`,
+    );
+  }
+  const byId = new Map(rows.map((r) => [r.id, median(r.times_ms)]));
+  const derived: string[] = [];
+  const t3 = byId.get("W1");
+  const t10 = byId.get("W1-10");
+  if (t3 !== undefined && t10 !== undefined)
+    derived.push(`- marginal cost per step (W1-10 − W1) / 7: ${fmt((t10 - t3) / 7)} ms`);
+  for (const id of ["W2", "W2-10k", "W2-100k"]) {
+    const t = byId.get(id);
+    const items = id === "W2" ? 1000 : id === "W2-10k" ? 10_000 : 100_000;
+    if (t !== undefined) derived.push(`- ${id}: ${((t * 1000) / items).toFixed(0)} µs per item`);
+  }
+  const wp = byId.get("WP-1");
+  if (wp !== undefined && t3 !== undefined)
+    derived.push(`- python vs javascript per task (WP-1 − W1) / 3: ${fmt((wp - t3) / 3)} ms`);
+  return `${lines.join("\n")}\n\n${derived.join("\n")}\n`;
+}
 
-if (!args.includes("--no-write") && !only) {
+const sections: string[] = [];
+for (const mode of modes) {
+  const text = table(mode, runMode(mode));
+  process.stdout.write(`\n## ${mode}\n\n${text}`);
+  sections.push(`## Results (${mode})\n\n${text}`);
+}
+
+if (!args.includes("--no-write") && !only && modeArg === "all") {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const machine = `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;
   const doc = `# Benchmarks
 
-Run with \`npm run bench\` (all workloads, embedded mode) or \`npm run bench -- --only W1,W2\`.
-Each workload runs in its own process: one warm-up run, then ${runs} timed runs (3 for the
-100k loop); the table shows the median, min and max per execution (W1: per execution of 100 in a
-row; W3: the batch of 10), the process's peak RSS, and the events and bytes written per step.
-Every step is durable: its events are committed to SQLite (WAL) before the next step is dispatched.
+Run with \`npm run bench -- --mode all\` (this file), \`npm run bench\` (embedded only) or
+\`npm run bench -- --only W1,W2 --mode distributed\`; \`npm run bench:templates\` measures the template
+engine alone. Each workload runs in its own process: one warm-up run, then ${runs} timed runs (2 for
+the 10k/100k loops); the tables show the median, min and max per execution (W1: per execution of
+100 in a row; W3: the batch of 10), the process's peak RSS, and the events and bytes written per
+step. Every step is durable: its events are committed (SQLite WAL with synchronous=NORMAL, or
+PostgreSQL) before the next step is dispatched.
 
 Machine: ${machine}.
 
@@ -116,19 +136,19 @@ Machine: ${machine}.
 - **W2-10k / W2-100k**: W2 with 10,000 / 100,000 items (scaling check: time per item must not grow).
 - **W3**: 10 × W1 started at once; wall time of the batch.
 - **WP-1 / WP-2**: W1 and W2 with \`kind: python\` tasks (warm interpreter pool).
+- **Distributed**: the server on PostgreSQL + NATS JetStream and two workers that reach it over
+  HTTP, all in the benchmark process (2 cores shared by PostgreSQL, NATS, server and workers).
 
-## Results (embedded)
-
-${table}
+${sections.join("\n")}
 ## Targets and peers (from BENCHMARKS.md)
-| workload | target (embedded) | NoETL Python + PG | DBOS + PG | BullMQ + Redis | n8n |
-|---|---|---|---|---|---|
-| W1 per execution | ≤ 1 ms | 17.7 ms | 8.2 ms | 3.0 ms | 63 ms |
-| W1-10 marginal step | ≤ 0.2 ms | | | | |
-| W2 (1,000) | ≤ 0.15 s, ≤ 150 MB | 13.5 s | 5.3 s | 0.38 s | 0.55 s |
-| W2-100k | ≤ 10 s, ≤ 400 MB, linear | | | | |
-| W3 | ≤ 10 ms | 118 ms | 56 ms | 18 ms | 440 ms |
-| python task overhead | ≤ 2 ms | | | | |
+| workload | target embedded | target distributed | NoETL Python + PG | DBOS + PG | BullMQ + Redis | n8n |
+|---|---|---|---|---|---|---|
+| W1 per execution | ≤ 1 ms | ≤ 5 ms | 17.7 ms | 8.2 ms | 3.0 ms | 63 ms |
+| W1-10 marginal step | ≤ 0.2 ms | ≤ 1.5 ms | | | | |
+| W2 (1,000) | ≤ 0.15 s, ≤ 150 MB | ≤ 0.5 s | 13.5 s | 5.3 s | 0.38 s | 0.55 s |
+| W2-100k | ≤ 10 s, ≤ 400 MB, linear | ≤ 30 s | | | | |
+| W3 | ≤ 10 ms | ≤ 20 ms | 118 ms | 56 ms | 18 ms | 440 ms |
+| python task overhead | ≤ 2 ms | ≤ 3 ms | | | | |
 `;
   writeFileSync("docs/benchmarks.md", doc);
   process.stderr.write("wrote docs/benchmarks.md\n");

@@ -18,13 +18,13 @@ export interface Workload {
 function chain(n: number, kind: "javascript" | "python"): string {
   const steps: string[] = [];
   for (let i = 1; i <= n; i++) {
-    const prev = i === 1 ? "0" : `{{ s${i - 1}.value }}`;
+    const prev = i === 1 ? "0" : `"{{ s${i - 1}.value }}"`;
     const code =
       kind === "javascript"
         ? `return { step: ${i}, value: prev + 1 }`
         : `result = {'step': ${i}, 'value': prev + 1}`;
     steps.push(
-      `  - step: s${i}\n    input: { prev: "${prev}" }\n    tool: { kind: ${kind}, code: "${code}" }` +
+      `  - step: s${i}\n    input: { prev: ${prev} }\n    tool: { kind: ${kind}, code: "${code}" }` +
         (i < n ? `\n    next: { arcs: [{ step: s${i + 1} }] }` : ""),
     );
   }

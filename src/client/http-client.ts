@@ -2,6 +2,7 @@
  * A small typed HTTP client for the NoETL API (CLI, distributed worker, UI tests). Errors from
  * the server keep their code; a server that cannot be reached is NOETL_E_API_UNREACHABLE.
  */
+import { Agent, request } from "undici";
 import type { Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 
@@ -11,6 +12,9 @@ export interface ClientOptions {
   /** Per-request timeout (default 30 s; long-polls pass their own). */
   timeoutMs?: number;
 }
+
+/** One keep-alive connection pool per process: workers make many small requests. */
+const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
 
 export class RemoteError extends NoetlError {
   constructor(
@@ -44,31 +48,32 @@ export class HttpClient {
     body?: unknown,
     options: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string> } = {},
   ): Promise<T> {
-    const signals = [
-      AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
-      ...(options.signal ? [options.signal] : []),
-    ];
-    let res: Response;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const headers: Record<string, string> = { ...this.headers, ...options.headers };
+    if (body === undefined) delete headers["content-type"];
+    let status: number;
+    let text: string;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
+      const res = await request(`${this.baseUrl}${path}`, {
         method,
-        headers: {
-          ...this.headers,
-          ...options.headers,
-          ...(body === undefined ? { "content-type": "" } : {}),
-        },
+        headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.any(signals),
+        dispatcher,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
+      status = res.statusCode;
+      text = await res.body.text();
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason ?? error;
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      const e = error as { code?: string; cause?: { code?: string }; message?: string };
+      const cause = e.code ?? e.cause?.code ?? e.message;
       throw new NoetlError(
         "NOETL_E_API_UNREACHABLE",
         `cannot reach ${this.baseUrl} (${cause}); is \`noetl server start\` running?`,
       );
     }
-    const text = await res.text();
     let data: unknown = null;
     if (text) {
       try {
@@ -77,14 +82,14 @@ export class HttpClient {
         data = text;
       }
     }
-    if (!res.ok) {
+    if (status < 200 || status >= 300) {
       const err = (
         data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null
       )?.error;
       throw new RemoteError(
-        res.status,
-        err?.code ?? `HTTP_${res.status}`,
-        err?.message ?? `HTTP ${res.status} from ${method} ${path}`,
+        status,
+        err?.code ?? `HTTP_${status}`,
+        err?.message ?? `HTTP ${status} from ${method} ${path}`,
         err?.details,
       );
     }
