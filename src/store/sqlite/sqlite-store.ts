@@ -18,6 +18,14 @@ import { ExecutionMutex } from "../execution-mutex.ts";
 import { LOOP_REF_EVENT_TYPES, loopResults, parseLoopRef } from "../loop-ref.ts";
 import { prepareResult } from "../result-ref.ts";
 import type {
+  CatalogRecord,
+  CommandRecord,
+  CredentialRecord,
+  EventRecord,
+  ExecutionRecord,
+} from "../rows.ts";
+import { toCatalog, toCommand, toCredential, toEvent, toExecution } from "../rows.ts";
+import type {
   CatalogEntry,
   ClaimOutcome,
   CommandRow,
@@ -31,8 +39,6 @@ import type {
   Store,
 } from "../store.ts";
 import { migrate } from "./migrations.ts";
-import type { CatalogRecord, CommandRecord, CredentialRecord, EventRecord, ExecutionRecord } from "./rows.ts";
-import { toCatalog, toCommand, toCredential, toEvent, toExecution } from "./rows.ts";
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {

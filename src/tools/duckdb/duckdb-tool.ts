@@ -2,9 +2,14 @@ import { resolve } from "node:path";
 import type { DuckDBConnection, DuckDBResultReader } from "@duckdb/node-api";
 import { DuckDBInstance, DuckDBTypeId, ResultReturnType } from "@duckdb/node-api";
 import type { Json, JsonObject } from "../../kernel/index.ts";
+import { sqlStatements } from "../sql-statements.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
-import { configError, loadStatements } from "./sql-source.ts";
+
+const { configError, loadStatements } = sqlStatements("duckdb", {
+  config: "NOETL_E_DUCKDB_CONFIG",
+  script: "NOETL_E_DUCKDB_SCRIPT",
+});
 
 const MEMORY = ":memory:";
 

@@ -1,8 +1,13 @@
 import type pg from "pg";
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
+import { sqlStatements } from "../sql-statements.ts";
 import type { ToolContext } from "../tool.ts";
-import { configError } from "./sql-source.ts";
+
+const { configError } = sqlStatements("postgres", {
+  config: "NOETL_E_PG_CONFIG",
+  script: "NOETL_E_PG_SCRIPT",
+});
 
 /** Where to connect: the pg client settings and a stable key for the pool cache. */
 export interface PgConnection {

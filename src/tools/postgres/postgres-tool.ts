@@ -1,11 +1,17 @@
 import pg from "pg";
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import type { ErrorKind } from "../../protocol/index.ts";
+import { sqlStatements } from "../sql-statements.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
 import { connectionOf } from "./connection-config.ts";
-import { configError, loadStatements } from "./sql-source.ts";
+
 import { toJson } from "./to-json.ts";
+
+const { configError, loadStatements } = sqlStatements("postgres", {
+  config: "NOETL_E_PG_CONFIG",
+  script: "NOETL_E_PG_SCRIPT",
+});
 
 /** Connections per pool (one pool per distinct connection). */
 const POOL_MAX = 5;

@@ -1,10 +1,11 @@
 /**
- * Row shapes of the SQLite tables and their decoding into port types. JSON columns are TEXT;
+ * Row shapes of the SQL stores' tables (SQLite and PostgreSQL share the logical schema) and their
+ * decoding into port types. JSON columns arrive as text (SQLite TEXT; PostgreSQL `json` read raw);
  * absent optional fields are NULL in SQL and omitted (not `undefined`) in the decoded objects.
  */
-import type { EventId, ExecutionId, Json } from "../../kernel/index.ts";
-import type { Command, CommandStatus, ExecutionStatus, NoetlEvent } from "../../protocol/index.ts";
-import type { CatalogEntry, CommandRow, CredentialRow, ExecutionRow } from "../store.ts";
+import type { EventId, ExecutionId, Json } from "../kernel/index.ts";
+import type { Command, CommandStatus, ExecutionStatus, NoetlEvent } from "../protocol/index.ts";
+import type { CatalogEntry, CommandRow, CredentialRow, ExecutionRow } from "./store.ts";
 
 export interface EventRecord {
   execution_id: string;
