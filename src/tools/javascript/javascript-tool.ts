@@ -1,6 +1,7 @@
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
 import type { ErrorKind } from "../../protocol/index.ts";
+import { taskInput, taskTimeoutMs } from "../task-options.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
 import { type JsFailure, JsTaskFailure, JsWorkerPool } from "./js-worker-pool.ts";
@@ -82,20 +83,6 @@ export function createJavascriptTool(options: JavascriptToolOptions = {}): Tool 
     },
     close: () => pool.close(),
   };
-}
-
-/** `ctx.input` with `config.args` and `config.input` (objects) merged over it. */
-function taskInput(config: JsonObject, ctx: ToolContext): JsonObject {
-  const args = config.args;
-  const input = config.input;
-  if (!isJsonObject(args) && !isJsonObject(input)) return ctx.input;
-  return { ...ctx.input, ...(isJsonObject(args) ? args : {}), ...(isJsonObject(input) ? input : {}) };
-}
-
-function taskTimeoutMs(config: JsonObject, ctx: ToolContext, fallbackMs: number): number {
-  if (ctx.timeoutMs !== undefined && ctx.timeoutMs > 0) return ctx.timeoutMs;
-  const seconds = Number(config.timeout);
-  return config.timeout !== undefined && config.timeout !== null && seconds > 0 ? seconds * 1000 : fallbackMs;
 }
 
 function failureError(failure: JsFailure): ToolError {

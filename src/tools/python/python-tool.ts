@@ -1,5 +1,6 @@
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
+import { taskInput, taskTimeoutMs } from "../task-options.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
 import { type PyFailure, type PyReply, PyTaskFailure, PythonInterpreterPool } from "./interpreter-pool.ts";
@@ -72,20 +73,6 @@ export function createPythonTool(options: PythonToolOptions = {}): Tool {
     },
     close: () => pool.close(),
   };
-}
-
-/** `ctx.input` with `config.args` and `config.input` (objects) merged over it. */
-function taskInput(config: JsonObject, ctx: ToolContext): JsonObject {
-  const args = config.args;
-  const input = config.input;
-  if (!isJsonObject(args) && !isJsonObject(input)) return ctx.input;
-  return { ...ctx.input, ...(isJsonObject(args) ? args : {}), ...(isJsonObject(input) ? input : {}) };
-}
-
-function taskTimeoutMs(config: JsonObject, ctx: ToolContext, fallbackMs: number): number {
-  if (ctx.timeoutMs !== undefined && ctx.timeoutMs > 0) return ctx.timeoutMs;
-  const seconds = Number(config.timeout);
-  return config.timeout !== undefined && config.timeout !== null && seconds > 0 ? seconds * 1000 : fallbackMs;
 }
 
 function failureError(failure: PyFailure): ToolError {
