@@ -23,6 +23,8 @@ export interface ServerOptions {
   port?: number;
   /** Reaper period (default 5 s): re-dispatches commands of dead workers and lost publishes. */
   reapIntervalMs?: number;
+  /** A PENDING command older than this is re-published (its notice may be lost; default 15 s). */
+  stalePendingMs?: number;
   orchestrator?: Partial<OrchestratorOptions>;
   /** Shard of the snowflake id generator (distinct per replica). */
   shard?: number;

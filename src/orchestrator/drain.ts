@@ -40,7 +40,12 @@ export async function drainBatches(
   const wasTerminal = live.state.status !== "running";
   try {
     for (const batch of batches) {
+      const late = lateCommands(batch, live.state);
       for (const raw of batch) {
+        // A second run of a command that already finished (its worker lost the lease, the
+        // command was re-dispatched, and both runs reported): the first outcome stands and
+        // the duplicate run leaves no trace in the log.
+        if (late.size > 0 && late.has(commandOf(raw) ?? "")) continue;
         const event = {
           ...raw,
           execution_id: executionId,
@@ -89,4 +94,22 @@ export async function drainBatches(
     ctx.cache.drop(executionId);
     throw error;
   }
+}
+
+const OUTCOMES = new Set(["call.done", "call.error", "command.failed"]);
+
+function commandOf(e: WorkerEvent): string | undefined {
+  const id = (e.payload as { command_id?: unknown }).command_id;
+  return typeof id === "string" ? id : undefined;
+}
+
+/** Commands whose outcome in this batch arrives after the command already finished. */
+function lateCommands(batch: readonly WorkerEvent[], state: ExecutionState): Set<string> {
+  const late = new Set<string>();
+  for (const e of batch) {
+    if (!OUTCOMES.has(e.type)) continue;
+    const id = commandOf(e);
+    if (id && !state.inFlight.has(id as never) && state.initialized) late.add(id);
+  }
+  return late;
 }

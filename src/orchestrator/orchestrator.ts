@@ -355,10 +355,22 @@ export class Orchestrator implements ControlPlane {
     return batches.map(() => undefined);
   }
 
+  /**
+   * Tells workers about new commands. The commands are already committed (outbox): a notice
+   * that cannot be published now (bus down) is re-published by the reaper, so a failure here
+   * never fails the caller.
+   */
   private async publish(commands: readonly Command[]): Promise<void> {
     for (const c of commands) {
       if (this.options.exclusive) this.open.set(c.command_id, { command: c });
-      await this.bus.publish(c.pool, { execution_id: c.execution_id, command_id: c.command_id });
+      try {
+        await this.bus.publish(c.pool, { execution_id: c.execution_id, command_id: c.command_id });
+      } catch (error) {
+        this.log.warn("publish failed; the reaper will re-dispatch", {
+          command_id: c.command_id,
+          error: (error as Error).message,
+        });
+      }
     }
   }
 }
