@@ -2,7 +2,6 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { embedded, readConfig } from "../../app/index.ts";
-import type { CatalogEntry } from "../../store/index.ts";
 import { exitWithError } from "../exit.ts";
 import { readPlaybookSource } from "../read-source.ts";
 import { remoteClient } from "../remote.ts";
@@ -13,7 +12,14 @@ interface CatalogOptions {
   server?: string;
 }
 
-type EntryInfo = Omit<CatalogEntry, "content">;
+/** A catalog entry as the API lists it (no content). */
+interface EntryInfo {
+  catalog_id: string;
+  path: string;
+  version: number;
+  kind: string;
+  created_at: number;
+}
 
 /**
  * `noetl catalog register FILE|DIR`, `list`, `get PATH`: the embedded store by default, a server
@@ -99,7 +105,7 @@ export function register(program: Command): void {
         let content: string | undefined;
         if (remote) {
           const q = `path=${encodeURIComponent(path)}${options.version ? `&version=${options.version}` : ""}`;
-          content = (await remote.get<CatalogEntry>(`/api/catalog/resource?${q}`)).content;
+          content = (await remote.get<{ content: string }>(`/api/catalog/resource?${q}`)).content;
         } else {
           await withStoreApp(options, async (app) => {
             content = (
