@@ -5,7 +5,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { buildApi } from "../api/index.ts";
 import type { Bus } from "../bus/index.ts";
 import { NoetlError, SnowflakeIds } from "../kernel/index.ts";
 import { Orchestrator, type OrchestratorOptions } from "../orchestrator/index.ts";
@@ -65,6 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     keyFile: `${config.home}/secret.key`,
   });
   const uiRoot = fileURLToPath(new URL("../../ui/", import.meta.url));
+  const { buildApi } = await import("../api/index.ts"); // fastify and swagger load only for a server
   const api = await buildApi({
     orchestrator,
     store,

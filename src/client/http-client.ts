@@ -2,7 +2,7 @@
  * A small typed HTTP client for the NoETL API (CLI, distributed worker, UI tests). Errors from
  * the server keep their code; a server that cannot be reached is NOETL_E_API_UNREACHABLE.
  */
-import { Agent, request } from "undici";
+import type { Dispatcher } from "undici";
 import type { Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 
@@ -13,8 +13,18 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-/** One keep-alive connection pool per process: workers make many small requests. */
-const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
+/**
+ * One keep-alive connection pool per process (workers make many small requests); undici loads
+ * on the first request, so commands that never talk to a server do not pay for it.
+ */
+let undici: Promise<{ request: typeof import("undici").request; dispatcher: Dispatcher }> | undefined;
+function client() {
+  undici ??= import("undici").then((u) => ({
+    request: u.request,
+    dispatcher: new u.Agent({ keepAliveTimeout: 30_000 }),
+  }));
+  return undici;
+}
 
 export class RemoteError extends NoetlError {
   constructor(
@@ -54,6 +64,7 @@ export class HttpClient {
     let status: number;
     let text: string;
     try {
+      const { request, dispatcher } = await client();
       const res = await request(`${this.baseUrl}${path}`, {
         method,
         headers,
