@@ -144,7 +144,7 @@ export class SqliteStore implements Store {
     // Fewer, larger checkpoints (each one syncs) and a page cache that holds the hot indexes.
     this.db.pragma("wal_autocheckpoint = 8192");
     this.db.pragma("journal_size_limit = 67108864");
-    this.db.pragma("cache_size = -65536");
+    this.db.pragma("cache_size = -16384");
     this.db.pragma("temp_store = MEMORY");
     this.commitTx = this.db.transaction((batch: CommitBatch) => this.commitInTx(batch));
     this.groupTx = this.db.transaction((batches: CommitBatch[]) => batches.map((b) => this.commitInTx(b)));
