@@ -8,6 +8,8 @@ export interface AppConfig {
   home: string;
   /** Embedded SQLite database file. */
   dbPath: string;
+  /** Embedded SQLite durability: normal (default), full (fsync every commit), process (no sync). */
+  durability: "normal" | "full" | "process";
   /** PostgreSQL connection string (distributed mode). */
   postgresUrl: string;
   natsUrl: string;
@@ -35,6 +37,8 @@ export function readConfig(
   const config: AppConfig = {
     home,
     dbPath: resolve(env.NOETL_DB ?? join(home, "noetl.db")),
+    durability:
+      env.NOETL_DURABILITY === "full" || env.NOETL_DURABILITY === "process" ? env.NOETL_DURABILITY : "normal",
     postgresUrl: env.NOETL_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",
     natsUrl: env.NOETL_NATS_URL ?? "nats://127.0.0.1:4222",
     pgSchema: env.NOETL_PG_SCHEMA ?? "noetl",

@@ -50,7 +50,7 @@ export async function embedded(options: EmbeddedOptions = {}): Promise<EmbeddedA
   const config = options.config ?? readConfig();
   const log = createLogger(config.logLevel);
   const dbPath = options.dbPath ?? config.dbPath;
-  const store: Store = options.memory ? new MemoryStore() : openSqlite(dbPath);
+  const store: Store = options.memory ? new MemoryStore() : openSqlite(dbPath, config.durability);
   await store.init();
   const bus = new LocalBus();
   const clock = systemClock;
@@ -96,9 +96,9 @@ export async function embedded(options: EmbeddedOptions = {}): Promise<EmbeddedA
   };
 }
 
-function openSqlite(path: string): Store {
+function openSqlite(path: string, durability: AppConfig["durability"] = "normal"): Store {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  return new SqliteStore({ path });
+  return new SqliteStore({ path, durability });
 }
 
 /** The embedded store alone (CLI commands that only read or manage data). */

@@ -1,2 +1,2 @@
-export type { SqliteStoreOptions } from "./sqlite-store.ts";
+export type { SqliteDurability, SqliteStoreOptions } from "./sqlite-store.ts";
 export { SqliteStore } from "./sqlite-store.ts";

@@ -19,6 +19,10 @@ storeConformance(
   "sqlite (file, durability full)",
   async () => new SqliteStore({ path: file(), durability: "full" }),
 );
+storeConformance(
+  "sqlite (file, durability process)",
+  async () => new SqliteStore({ path: file(), durability: "process" }),
+);
 
 describe("sqlite store", () => {
   it("keeps everything when the file is reopened", async () => {
