@@ -305,6 +305,11 @@ describe("web UI", { skip: haveChromium ? false : "chromium not installed" }, ()
     await page.locator("#run").click();
     await page.waitForURL((u) => u.hash.startsWith("#/executions/"));
     await waitForStatus(page, "completed");
+    // the status badge may come from the execution detail before the event stream has filled the graph
+    await page.waitForFunction(() => {
+      const cy = (globalThis as unknown as { __cy?: { $id(id: string): { data(k: string): string } } }).__cy;
+      return cy?.$id("fan").data("progress") === "1/1";
+    });
     assert.equal((await nodes(page)).fan?.progress, "1/1");
   });
 
