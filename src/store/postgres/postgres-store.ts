@@ -159,6 +159,9 @@ const SQL = {
 
 type SqlName = keyof typeof SQL;
 
+/** The optimistic insert met an event that is already stored: redo the batch with the check. */
+class DuplicateEvents extends Error {}
+
 export class PostgresStore implements Store {
   readonly name = "postgres";
   readonly schema: string;
@@ -202,10 +205,17 @@ export class PostgresStore implements Store {
   }
 
   async commit(batch: CommitBatch): Promise<CommitResult> {
+    // Duplicates are rare (retried reports): first insert optimistically, one round trip fewer.
+    let checkDuplicates = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transaction((c) => this.commitInTx(c, batch));
+        return await this.transaction((c) => this.commitInTx(c, batch, checkDuplicates));
       } catch (error) {
+        // A re-delivered event met the unique key: redo the batch with the explicit check.
+        if (error instanceof DuplicateEvents && !checkDuplicates) {
+          checkDuplicates = true;
+          continue;
+        }
         if (attempt >= 5 || !RETRYABLE.has(sqlState(error))) throw error;
       }
     }
@@ -464,7 +474,7 @@ export class PostgresStore implements Store {
   }
 
   /** The body of `commit`, inside one transaction. */
-  private async commitInTx(c: Client, batch: CommitBatch): Promise<CommitResult> {
+  private async commitInTx(c: Client, batch: CommitBatch, checkDuplicates = true): Promise<CommitResult> {
     const inserted: NoetlEvent[] = [];
     const duplicates: EventId[] = [];
     const at = batch.events[0]?.at ?? batch.commandUpdates?.[0]?.at ?? Date.now();
@@ -485,11 +495,13 @@ export class PostgresStore implements Store {
 
     if (batch.events.length > 0) {
       // Duplicates: already stored (safe to check: we hold the execution rows), or repeated in the batch.
-      const existing = await this.rows<{ execution_id: string; event_id: string }>(
-        this.sql.existingEvents,
-        [batch.events.map((e) => e.execution_id), batch.events.map((e) => e.event_id)],
-        c,
-      );
+      const existing = checkDuplicates
+        ? await this.rows<{ execution_id: string; event_id: string }>(
+            this.sql.existingEvents,
+            [batch.events.map((e) => e.execution_id), batch.events.map((e) => e.event_id)],
+            c,
+          )
+        : [];
       const seen = new Set(existing.map((r) => eventKey(r.execution_id, r.event_id)));
       for (const event of batch.events) {
         const key = eventKey(event.execution_id, event.event_id);
@@ -517,7 +529,10 @@ export class PostgresStore implements Store {
           ],
           c,
         );
-        if (r?.n !== inserted.length) throw new Error("event insert conflicted under the execution lock");
+        if (r?.n !== inserted.length) {
+          if (!checkDuplicates) throw new DuplicateEvents();
+          throw new Error("event insert conflicted under the execution lock");
+        }
       }
     }
 
@@ -554,6 +569,9 @@ export class PostgresStore implements Store {
 
   /** Lock the execution row (creating it with defaults when missing); returns its last seq. */
   private async lockExecution(c: Client, id: ExecutionId, at: number): Promise<number> {
+    // The row almost always exists: lock it in one round trip, create it only when missing.
+    const [locked] = await this.rows<{ last_seq: number }>(this.sql.lockExecution, [id], c);
+    if (locked) return locked.last_seq;
     const [created] = await this.rows<{ last_seq: number }>(this.sql.ensureExecution, [id, at], c);
     if (created) return created.last_seq;
     const [row] = await this.rows<{ last_seq: number }>(this.sql.lockExecution, [id], c);
