@@ -6,23 +6,19 @@
  * triggering event.
  */
 import type { Step } from "../dsl/index.ts";
-import { evaluateCondition, renderValue, TemplateError } from "../expr/index.ts";
+import { evaluateCondition, renderValue } from "../expr/index.ts";
 import type { CommandId, EventId, IdSource, Json, JsonObject } from "../kernel/index.ts";
 import type { Command, EventPayloads, EventType, NoetlEvent, ToolErrorInfo } from "../protocol/index.ts";
 import { apply } from "./apply.ts";
+import type { DecisionContext } from "./decision-context.ts";
+import type { EngineOptions } from "./engine-options.ts";
+import { entryJson, eventExtras, mergeArrivals, schemaError } from "./entry-context.ts";
 import { isJoin } from "./graph.ts";
-import { loopAggregate } from "./loop-aggregate.ts";
+import { continueLoop } from "./loop-step.ts";
 import { engineScope, type ScopeExtras } from "./render-scope.ts";
 import { applySet } from "./set-writes.ts";
 import type { EntryContext, ExecutionState } from "./state.ts";
 import { stepsFor } from "./steps-for.ts";
-
-export interface EngineOptions {
-  /** Server-wide cap on parallel iterations in flight per loop. */
-  maxInFlightCap: number;
-  /** Results above this many bytes of JSON are passed by reference. */
-  inlineResultLimit: number;
-}
 
 export interface DecideEnv {
   ids: IdSource;
@@ -34,8 +30,6 @@ export interface Decision {
   commands: Command[];
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { maxInFlightCap: 1000, inlineResultLimit: 65_536 };
-
 export function handle(state: ExecutionState, event: NoetlEvent, env: DecideEnv): Decision {
   const d = new Decider(state, env, event);
   d.react(event);
@@ -43,17 +37,21 @@ export function handle(state: ExecutionState, event: NoetlEvent, env: DecideEnv)
   return { events: d.events, commands: d.commands };
 }
 
-class Decider {
+class Decider implements DecisionContext {
   readonly events: NoetlEvent[] = [];
   readonly commands: Command[] = [];
 
   constructor(
-    private readonly state: ExecutionState,
+    readonly state: ExecutionState,
     private readonly env: DecideEnv,
     private readonly trigger: NoetlEvent,
   ) {}
 
-  private emit<K extends EventType>(type: K, step: string | undefined, payload: EventPayloads[K]): void {
+  get options(): EngineOptions {
+    return this.env.options;
+  }
+
+  emit<K extends EventType>(type: K, step: string | undefined, payload: EventPayloads[K]): void {
     const event = {
       execution_id: this.state.executionId,
       event_id: this.env.ids.next() as EventId,
@@ -84,7 +82,7 @@ class Decider {
         const f = s.inFlight.get(event.payload.command_id);
         apply(s, event);
         if (!f || s.status !== "running") return;
-        if (f.loop_id !== undefined) return this.continueLoop(f.step);
+        if (f.loop_id !== undefined) return continueLoop(this, f.step);
         if (event.type === "call.done") {
           return this.completeStep(f.step, "call.done", event.payload.result ?? null, f.input);
         }
@@ -175,7 +173,7 @@ class Decider {
         entry: entryJson(entry),
         ...(final ? { final } : {}),
       });
-      return this.continueLoop(name);
+      return continueLoop(this, name);
     }
     this.dispatch(step, input, entry, undefined, final);
   }
@@ -192,7 +190,7 @@ class Decider {
     return input;
   }
 
-  private dispatch(
+  dispatch(
     step: Step,
     input: JsonObject,
     entry: EntryContext,
@@ -229,77 +227,9 @@ class Decider {
     this.commands.push(command);
   }
 
-  // ---- loops ----------------------------------------------------------------------------------
-
-  private continueLoop(name: string): void {
-    const s = this.state;
-    const loop = s.loops.get(name);
-    const step = s.graph.steps.get(name);
-    if (!loop || !step?.loop) return;
-    const failFast = step.failure_mode === "fail_fast";
-    const stopped = (failFast && loop.failed > 0) || s.failing !== null || s.status !== "running";
-    if (!stopped) {
-      const total = loop.items.length;
-      while (loop.inFlight < loop.limit && loop.next < total) {
-        const index = loop.next;
-        const item = loop.items[index] as Json;
-        const iter = {
-          iterator: step.loop.iterator,
-          item,
-          index,
-          total,
-          first: index === 0,
-          last: index === total - 1,
-        };
-        let input = loop.input;
-        if (Object.keys(step.input).length > 0) {
-          try {
-            const scope = engineScope(s, { input: loop.entry.input, iter, ...eventExtras(loop.entry) });
-            input = { ...(renderValue(step.input, scope) as JsonObject), ...loop.input };
-          } catch (error) {
-            // a bad per-iteration input fails this iteration like a task error would
-            loop.next = index + 1;
-            loop.done += 1;
-            loop.failed += 1;
-            loop.firstError ??= schemaError(error, `input of step '${name}' (iteration ${index})`);
-            if (failFast) break;
-            continue;
-          }
-        }
-        this.dispatch(step, input, loop.entry, iter, false, { loop_id: loop.loop_id, index });
-      }
-    }
-    const finished = loop.inFlight === 0 && (loop.next >= loop.items.length || stopped);
-    if (!finished) return;
-    const failed = failFast && loop.failed > 0;
-    const aggregate = loopAggregate(s, loop, this.env.options.inlineResultLimit);
-    const stats = { total: loop.items.length, success: loop.success, failed: loop.failed };
-    const firstError = loop.firstError;
-    const entry = loop.entry;
-    this.emit("loop.done", name, {
-      loop_id: loop.loop_id,
-      status: failed ? "failed" : "completed",
-      result: aggregate.stored,
-      stats,
-    });
-    // templates see the full aggregate; commands carry the stored form (maybe a reference)
-    s.results.set(name, aggregate.full);
-    if (aggregate.stored !== aggregate.full) s.refs.set(name, aggregate.stored);
-    if (failed) {
-      const error = firstError ?? {
-        kind: "tool_error",
-        retryable: false,
-        code: "NOETL_E_LOOP_FAILED",
-        message: `loop of step '${name}' failed`,
-      };
-      return this.failStep(name, error, aggregate.full, entry);
-    }
-    this.completeStep(name, "loop.done", aggregate.full, entry.input);
-  }
-
   // ---- completion and routing -----------------------------------------------------------------
 
-  private completeStep(name: string, eventName: string, result: Json, input: JsonObject): void {
+  completeStep(name: string, eventName: string, result: Json, input: JsonObject): void {
     const s = this.state;
     const step = s.graph.steps.get(name);
     if (!step) return;
@@ -319,7 +249,7 @@ class Decider {
     this.route(step, eventName, extras, null);
   }
 
-  private failStep(name: string, error: ToolErrorInfo, result: Json, _entry: Partial<EntryContext>): void {
+  failStep(name: string, error: ToolErrorInfo, result: Json, _entry: Partial<EntryContext>): void {
     const s = this.state;
     const step = s.graph.steps.get(name);
     if (!step) return;
@@ -475,7 +405,7 @@ class Decider {
       if (s.loops.size > 0) {
         // a loop with nothing in flight (e.g. every iteration failed to render) finishes now
         const [name] = s.loops.keys();
-        this.continueLoop(name as string);
+        continueLoop(this, name as string);
         continue;
       }
       const pending = [...s.joins.entries()]
@@ -499,53 +429,4 @@ class Decider {
       return;
     }
   }
-}
-
-function mergeArrivals(s: ExecutionState, name: string): EntryContext {
-  const js = s.joins.get(name);
-  const input: JsonObject = {};
-  let error: ToolErrorInfo | undefined;
-  let from: string | undefined;
-  for (const [, a] of js?.arrived ?? []) {
-    Object.assign(input, a.input);
-    error ??= a.error;
-    from ??= a.from;
-  }
-  return { input, ...(from ? { from } : {}), event: "call.done", ...(error ? { error } : {}) };
-}
-
-function eventExtras(entry: EntryContext): ScopeExtras {
-  return {
-    ...(entry.event ? { event: { name: entry.event, ...(entry.from ? { step: entry.from } : {}) } } : {}),
-    ...(entry.error ? { error: entry.error } : {}),
-    ...(entry.result !== undefined ? { result: entry.result } : {}),
-  };
-}
-
-function entryJson(entry: EntryContext): JsonObject {
-  return {
-    input: entry.input,
-    ...(entry.from ? { from: entry.from } : {}),
-    ...(entry.event ? { event: entry.event } : {}),
-    ...(entry.error ? { error: entry.error as unknown as Json } : {}),
-    ...(entry.result !== undefined ? { result: entry.result } : {}),
-  };
-}
-
-function schemaError(error: unknown, where: string): ToolErrorInfo {
-  if (error instanceof TemplateError) {
-    return {
-      kind: "schema",
-      retryable: false,
-      code: error.code,
-      message: `${where}: ${error.describe()}`,
-      ...(error.missing ? { missing: error.missing } : {}),
-    };
-  }
-  return {
-    kind: "schema",
-    retryable: false,
-    code: "NOETL_E_TEMPLATE",
-    message: `${where}: ${(error as Error)?.message ?? String(error)}`,
-  };
 }

@@ -4,11 +4,13 @@
  * `handle` decides the events and commands that follow an actionable event.
  */
 export { apply } from "./apply.ts";
+export type { EngineOptions } from "./engine-options.ts";
+export { DEFAULT_ENGINE_OPTIONS } from "./engine-options.ts";
 export { ERROR_CODES } from "./error-codes.ts";
 export { fold } from "./fold.ts";
 export { buildGraph, isJoin } from "./graph.ts";
-export type { DecideEnv, Decision, EngineOptions } from "./handle.ts";
-export { DEFAULT_ENGINE_OPTIONS, handle } from "./handle.ts";
+export type { DecideEnv, Decision } from "./handle.ts";
+export { handle } from "./handle.ts";
 export { loopRef } from "./loop-aggregate.ts";
 export { iterObject } from "./render-scope.ts";
 export { ctxPath, writePath } from "./set-writes.ts";

@@ -1,0 +1,22 @@
+/** What the loop logic needs of the decider (kept apart so the two files do not import each other). */
+import type { Step } from "../dsl/index.ts";
+import type { Json, JsonObject } from "../kernel/index.ts";
+import type { Command, EventPayloads, EventType, ToolErrorInfo } from "../protocol/index.ts";
+import type { EngineOptions } from "./engine-options.ts";
+import type { EntryContext, ExecutionState } from "./state.ts";
+
+export interface DecisionContext {
+  readonly state: ExecutionState;
+  readonly options: EngineOptions;
+  emit<K extends EventType>(type: K, step: string | undefined, payload: EventPayloads[K]): void;
+  dispatch(
+    step: Step,
+    input: JsonObject,
+    entry: EntryContext,
+    iter: Command["iter"],
+    final: boolean,
+    loop?: Command["loop"],
+  ): void;
+  completeStep(name: string, eventName: string, result: Json, input: JsonObject): void;
+  failStep(name: string, error: ToolErrorInfo, result: Json, entry: Partial<EntryContext>): void;
+}

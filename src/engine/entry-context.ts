@@ -1,0 +1,55 @@
+/** Messages a step is entered with, and their conversions (join merges, scope extras, errors). */
+import { TemplateError } from "../expr/index.ts";
+import type { Json, JsonObject } from "../kernel/index.ts";
+import type { ToolErrorInfo } from "../protocol/index.ts";
+import type { ScopeExtras } from "./render-scope.ts";
+import type { EntryContext, ExecutionState } from "./state.ts";
+
+export function mergeArrivals(s: ExecutionState, name: string): EntryContext {
+  const js = s.joins.get(name);
+  const input: JsonObject = {};
+  let error: ToolErrorInfo | undefined;
+  let from: string | undefined;
+  for (const [, a] of js?.arrived ?? []) {
+    Object.assign(input, a.input);
+    error ??= a.error;
+    from ??= a.from;
+  }
+  return { input, ...(from ? { from } : {}), event: "call.done", ...(error ? { error } : {}) };
+}
+
+export function eventExtras(entry: EntryContext): ScopeExtras {
+  return {
+    ...(entry.event ? { event: { name: entry.event, ...(entry.from ? { step: entry.from } : {}) } } : {}),
+    ...(entry.error ? { error: entry.error } : {}),
+    ...(entry.result !== undefined ? { result: entry.result } : {}),
+  };
+}
+
+export function entryJson(entry: EntryContext): JsonObject {
+  return {
+    input: entry.input,
+    ...(entry.from ? { from: entry.from } : {}),
+    ...(entry.event ? { event: entry.event } : {}),
+    ...(entry.error ? { error: entry.error as unknown as Json } : {}),
+    ...(entry.result !== undefined ? { result: entry.result } : {}),
+  };
+}
+
+export function schemaError(error: unknown, where: string): ToolErrorInfo {
+  if (error instanceof TemplateError) {
+    return {
+      kind: "schema",
+      retryable: false,
+      code: error.code,
+      message: `${where}: ${error.describe()}`,
+      ...(error.missing ? { missing: error.missing } : {}),
+    };
+  }
+  return {
+    kind: "schema",
+    retryable: false,
+    code: "NOETL_E_TEMPLATE",
+    message: `${where}: ${(error as Error)?.message ?? String(error)}`,
+  };
+}
