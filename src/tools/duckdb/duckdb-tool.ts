@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import type { DuckDBConnection, DuckDBResultReader } from "@duckdb/node-api";
 import { DuckDBInstance, DuckDBTypeId, ResultReturnType } from "@duckdb/node-api";
 import type { Json, JsonObject } from "../../kernel/index.ts";
+import { abortError } from "../abort-error.ts";
 import { sqlStatements } from "../sql-statements.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
@@ -55,7 +56,7 @@ export function createDuckdbTool(): Tool {
       const params = paramsOf(config, statements.length);
       const path = databaseOf(config);
       const transaction = config.transaction === true;
-      if (ctx.signal.aborted) throw abortError(ctx.signal);
+      if (ctx.signal.aborted) throw aborted(ctx.signal);
 
       let connection: DuckDBConnection;
       try {
@@ -79,7 +80,7 @@ export function createDuckdbTool(): Tool {
         if (transaction) await connection.run("BEGIN TRANSACTION");
         for (const [i, sql] of statements.entries()) {
           index = i;
-          if (ctx.signal.aborted) throw abortError(ctx.signal);
+          if (ctx.signal.aborted) throw aborted(ctx.signal);
           blocks.push(blockOf(await connection.runAndReadAll(sql, params)));
         }
         index = undefined;
@@ -151,27 +152,9 @@ function blockOf(reader: DuckDBResultReader): StatementResult {
   return { rows, row_count: rows.length, columns };
 }
 
-function abortError(signal: AbortSignal): ToolError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === "TimeoutError") {
-    return new ToolError({
-      kind: "timeout",
-      retryable: true,
-      code: "NOETL_E_DUCKDB_TIMEOUT",
-      message: "duckdb statement ran past the task timeout (interrupted)",
-    });
-  }
-  return new ToolError({
-    kind: "cancelled",
-    retryable: false,
-    code: "NOETL_E_CANCELLED",
-    message: "duckdb task cancelled",
-  });
-}
-
 function errorOf(error: unknown, index: number | undefined, signal: AbortSignal): ToolError {
   if (error instanceof ToolError) return error;
-  if (signal.aborted) return abortError(signal);
+  if (signal.aborted) return aborted(signal);
   const message = messageOf(error);
   return new ToolError(
     {
@@ -187,4 +170,12 @@ function errorOf(error: unknown, index: number | undefined, signal: AbortSignal)
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function aborted(signal: AbortSignal): ToolError {
+  return abortError(signal, {
+    timeoutCode: "NOETL_E_DUCKDB_TIMEOUT",
+    timeout: "duckdb statement ran past the task timeout (interrupted)",
+    cancelled: "duckdb task cancelled",
+  });
 }

@@ -4,6 +4,7 @@ import { Agent, interceptors, request } from "undici";
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
 import type { ErrorKind } from "../../protocol/index.ts";
+import { abortError } from "../abort-error.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
 import { authHeaders } from "./http-auth.ts";
@@ -73,7 +74,7 @@ export function createHttpTool(): Tool {
       const timeoutMs = timeoutOf(config) * 1000;
       const follow = (config.follow_redirects ?? config.allow_redirects) !== false;
       const verify = (config.verify ?? config.verify_ssl) !== false;
-      if (ctx.signal.aborted) throw abortError(ctx.signal, req);
+      if (ctx.signal.aborted) throw aborted(ctx.signal, req);
 
       const timer = new AbortController();
       const timeout = setTimeout(() => timer.abort(new RequestTimeout("timeout")), timeoutMs);
@@ -106,7 +107,7 @@ export function createHttpTool(): Tool {
       } catch (error) {
         if (error instanceof ToolError) throw error;
         if (timer.signal.aborted) throw timeoutError(req, timeoutMs, error);
-        if (ctx.signal.aborted) throw abortError(ctx.signal, req);
+        if (ctx.signal.aborted) throw aborted(ctx.signal, req);
         throw transportError(error, req, timeoutMs);
       } finally {
         clearTimeout(timeout);
@@ -373,21 +374,12 @@ function timeoutError(req: HttpRequest, timeoutMs: number, cause: unknown): Tool
   );
 }
 
-function abortError(signal: AbortSignal, req: HttpRequest): ToolError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === "TimeoutError") {
-    return new ToolError({
-      kind: "timeout",
-      retryable: true,
-      code: "NOETL_E_HTTP_TIMEOUT",
-      message: `${req.method} ${redact(req.url)} ran past the task timeout`,
-    });
-  }
-  return new ToolError({
-    kind: "cancelled",
-    retryable: false,
-    code: "NOETL_E_CANCELLED",
-    message: `${req.method} ${redact(req.url)} cancelled`,
+function aborted(signal: AbortSignal, req: HttpRequest): ToolError {
+  const what = `${req.method} ${redact(req.url)}`;
+  return abortError(signal, {
+    timeoutCode: "NOETL_E_HTTP_TIMEOUT",
+    timeout: `${what} ran past the task timeout`,
+    cancelled: `${what} cancelled`,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
 import type { ErrorKind } from "../../protocol/index.ts";
+import { isTimeoutReason } from "../abort-error.ts";
 import { taskInput, taskTimeoutMs } from "../task-options.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
@@ -90,7 +91,7 @@ function failureError(failure: JsFailure): ToolError {
     case "timeout":
       return timeoutError(`javascript task timed out after ${failure.timeoutMs} ms`);
     case "aborted":
-      if (failure.reason instanceof Error && failure.reason.name === "TimeoutError") {
+      if (isTimeoutReason(failure.reason)) {
         return timeoutError(`javascript task timed out: ${failure.reason.message}`);
       }
       return toolError("cancelled", "NOETL_E_JS_CANCELLED", "javascript task cancelled");

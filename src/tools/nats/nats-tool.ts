@@ -5,6 +5,7 @@ import { connect } from "@nats-io/transport-node";
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
 import type { ErrorKind } from "../../protocol/index.ts";
+import { abortError } from "../abort-error.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
 
@@ -53,13 +54,13 @@ export function createNatsTool(): Tool {
       const operation = operationOf(config);
       const servers = serversOf(config);
       const auth = await authOf(config.auth ?? config.credential, ctx);
-      if (ctx.signal.aborted) throw abortError(ctx.signal);
+      if (ctx.signal.aborted) throw aborted(ctx.signal);
       try {
         const nc = await withSignal(connectionFor(servers, auth), ctx.signal);
         return await withSignal(execute(operation, config, nc), ctx.signal);
       } catch (error) {
         if (error instanceof ToolError) throw error;
-        if (ctx.signal.aborted) throw abortError(ctx.signal);
+        if (ctx.signal.aborted) throw aborted(ctx.signal);
         throw classify(error, operation, config);
       }
     },
@@ -228,24 +229,14 @@ function kindOf(error: unknown, config: JsonObject): [ErrorKind, boolean, string
   return ["tool_error", false, "NOETL_E_NATS_ERROR", message];
 }
 
-function abortError(signal: AbortSignal): ToolError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === "TimeoutError") {
-    return new ToolError({
-      kind: "timeout",
-      retryable: true,
-      code: "NOETL_E_NATS_TIMEOUT",
-      message: "nats operation ran past the task timeout",
-    });
-  }
-  return new ToolError({
-    kind: "cancelled",
-    retryable: false,
-    code: "NOETL_E_CANCELLED",
-    message: "nats task cancelled",
-  });
-}
-
 function configError(message: string): ToolError {
   return new ToolError({ kind: "schema", retryable: false, code: "NOETL_E_NATS_CONFIG", message });
+}
+
+function aborted(signal: AbortSignal): ToolError {
+  return abortError(signal, {
+    timeoutCode: "NOETL_E_NATS_TIMEOUT",
+    timeout: "nats operation ran past the task timeout",
+    cancelled: "nats task cancelled",
+  });
 }

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import type { ErrorKind } from "../../protocol/index.ts";
+import { abortError } from "../abort-error.ts";
 import { sqlStatements } from "../sql-statements.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
@@ -83,7 +84,7 @@ export function createPostgresTool(): Tool {
       const params = paramsOf(config, statements.length);
       const connection = await connectionOf(config, ctx);
       const transaction = config.transaction === true;
-      if (ctx.signal.aborted) throw abortError(ctx.signal);
+      if (ctx.signal.aborted) throw aborted(ctx.signal);
 
       const pool = poolFor(connection.key, connection.config);
       let client: pg.PoolClient;
@@ -105,7 +106,7 @@ export function createPostgresTool(): Tool {
         if (transaction) await client.query("BEGIN");
         for (const [i, text] of statements.entries()) {
           index = i;
-          if (ctx.signal.aborted) throw abortError(ctx.signal);
+          if (ctx.signal.aborted) throw aborted(ctx.signal);
           const result = await client.query({ text, ...(params ? { values: params } : {}) });
           blocks.push(blockOf(result));
         }
@@ -182,27 +183,9 @@ const CONNECTION_CODES = new Set([
   "EPIPE",
 ]);
 
-function abortError(signal: AbortSignal): ToolError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === "TimeoutError") {
-    return new ToolError({
-      kind: "timeout",
-      retryable: true,
-      code: "NOETL_E_PG_TIMEOUT",
-      message: "postgres statement ran past the task timeout (cancelled on the server)",
-    });
-  }
-  return new ToolError({
-    kind: "cancelled",
-    retryable: false,
-    code: "NOETL_E_CANCELLED",
-    message: "postgres task cancelled",
-  });
-}
-
 function errorOf(error: unknown, index: number | undefined, signal: AbortSignal): ToolError {
   if (error instanceof ToolError) return error;
-  if (signal.aborted) return abortError(signal);
+  if (signal.aborted) return aborted(signal);
   const e = error as Partial<pg.DatabaseError> & { code?: unknown; message?: unknown };
   const message = typeof e.message === "string" && e.message !== "" ? e.message : String(error);
   const at = index === undefined ? "" : ` (statement ${index})`;
@@ -246,4 +229,12 @@ function classify(sqlstate: string): [ErrorKind, boolean, string] {
   if (sqlstate === "40P01") return ["db_deadlock", true, "NOETL_E_PG_DEADLOCK"];
   if (sqlstate === "57014") return ["db_timeout", false, "NOETL_E_PG_TIMEOUT"];
   return ["db_error", false, "NOETL_E_PG_ERROR"];
+}
+
+function aborted(signal: AbortSignal): ToolError {
+  return abortError(signal, {
+    timeoutCode: "NOETL_E_PG_TIMEOUT",
+    timeout: "postgres statement ran past the task timeout (cancelled on the server)",
+    cancelled: "postgres task cancelled",
+  });
 }

@@ -1,5 +1,6 @@
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
+import { isTimeoutReason } from "../abort-error.ts";
 import { taskInput, taskTimeoutMs } from "../task-options.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
@@ -80,7 +81,7 @@ function failureError(failure: PyFailure): ToolError {
     case "timeout":
       return timeoutError(`python task timed out after ${failure.timeoutMs} ms (interpreter replaced)`);
     case "aborted":
-      if (failure.reason instanceof Error && failure.reason.name === "TimeoutError") {
+      if (isTimeoutReason(failure.reason)) {
         return timeoutError(`python task timed out: ${failure.reason.message} (interpreter replaced)`);
       }
       return new ToolError({

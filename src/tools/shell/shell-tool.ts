@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
+import { isTimeoutReason } from "../abort-error.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
 import { BoundedOutput } from "./bounded-output.ts";
@@ -177,7 +178,7 @@ function runCommand(command: string, run: ShellRun): Promise<{ result: CommandRe
 
 function abortReason(signal: AbortSignal): KillReason {
   const reason: unknown = signal.reason;
-  return reason instanceof Error && reason.name === "TimeoutError" ? "timeout" : "cancelled";
+  return isTimeoutReason(reason) ? "timeout" : "cancelled";
 }
 
 function killedError(reason: KillReason, run: ShellRun, command: string, data: JsonObject): ToolError {
