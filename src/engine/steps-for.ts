@@ -6,6 +6,7 @@
 import type { Step } from "../dsl/index.ts";
 import { referencedNames } from "../expr/index.ts";
 import type { JsonObject } from "../kernel/index.ts";
+import { pipelineNames } from "./pipeline-names.ts";
 import type { ExecutionState } from "./state.ts";
 
 const namesByStep = new WeakMap<Step, Set<string>>();
@@ -13,10 +14,7 @@ const namesByStep = new WeakMap<Step, Set<string>>();
 function namesOf(step: Step): Set<string> {
   let names = namesByStep.get(step);
   if (!names) {
-    names = referencedNames([
-      step.input,
-      step.tasks.map((t) => [t.config, t.policy.rules.map((r) => [r.when ?? null, r.then.set ?? null])]),
-    ]);
+    names = referencedNames(step.input, new Set(pipelineNames(step.tasks)));
     namesByStep.set(step, names);
   }
   return names;

@@ -5,7 +5,7 @@
  * the orchestrator in-process) and distributed (ControlPlane = the HTTP client).
  */
 import type { Bus, Delivery, Subscription } from "../bus/index.ts";
-import { referencedNames } from "../expr/index.ts";
+import { pipelineNames } from "../engine/index.ts";
 import type { Clock, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
 import type { Command, ControlPlane, Task, WorkerEvent } from "../protocol/index.ts";
 import { isResultRef } from "../protocol/index.ts";
@@ -119,9 +119,7 @@ export class Worker {
     const loopFields = command.loop ? { loop_id: command.loop.loop_id, loop_index: command.loop.index } : {};
     let outcome: Awaited<ReturnType<typeof runPipeline>>;
     try {
-      const names = referencedNames(
-        command.tasks.map((t) => [t.config, t.policy.rules.map((r) => [r.when ?? null, r.then.set ?? null])]),
-      );
+      const names = pipelineNames(command.tasks);
       const workload = await this.workload(command.execution_id);
       const steps = await this.resolveSteps(command.steps, names);
       const keychain = names.has("keychain")
