@@ -5,5 +5,6 @@
  */
 
 export { ToolRegistry } from "./registry.ts";
+export { taskInput, taskTimeoutMs } from "./task-options.ts";
 export type { CredentialAccessor, Tool, ToolContext, ToolLogger } from "./tool.ts";
 export { ToolError } from "./tool.ts";

@@ -3,12 +3,12 @@ import type { JsonObject } from "../kernel/index.ts";
 import { isJsonObject } from "../kernel/index.ts";
 import type { ToolContext } from "./tool.ts";
 
-/** `ctx.input` with `config.args` and `config.input` (objects) merged over it. */
-export function taskInput(config: JsonObject, ctx: ToolContext): JsonObject {
+/** A task's input: the step input, then `config.args`, then `config.input` (objects; later wins). */
+export function taskInput(stepInput: JsonObject, config: JsonObject): JsonObject {
   const args = config.args;
   const input = config.input;
-  if (!isJsonObject(args) && !isJsonObject(input)) return ctx.input;
-  return { ...ctx.input, ...(isJsonObject(args) ? args : {}), ...(isJsonObject(input) ? input : {}) };
+  if (!isJsonObject(args) && !isJsonObject(input)) return stepInput;
+  return { ...stepInput, ...(isJsonObject(args) ? args : {}), ...(isJsonObject(input) ? input : {}) };
 }
 
 /** The task timeout in ms: the step's `spec.timeout` (ctx), else `config.timeout` seconds, else the fallback. */

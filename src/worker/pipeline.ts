@@ -7,7 +7,7 @@ import { evaluateCondition, renderValue, type Scope } from "../expr/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
 import type { Command, PolicyRule, PolicyThen, Task, ToolErrorInfo } from "../protocol/index.ts";
 import type { Tool, ToolContext } from "../tools/index.ts";
-import { ToolError } from "../tools/index.ts";
+import { ToolError, taskInput } from "../tools/index.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { toErrorInfo } from "./error-info.ts";
 import type { PipelineState } from "./task-scope.ts";
@@ -220,14 +220,6 @@ async function runTask(
       };
     return { data: undefined, error: new ToolError(info) };
   }
-}
-
-/** The task's input: step input, then `args`, then the tool's own `input` (later wins). */
-export function taskInput(stepInput: JsonObject, config: JsonObject): JsonObject {
-  const args = isObj(config.args) ? config.args : {};
-  const own = isObj(config.input) ? config.input : {};
-  if (Object.keys(args).length === 0 && Object.keys(own).length === 0) return stepInput;
-  return { ...stepInput, ...args, ...own };
 }
 
 function decide(rules: readonly PolicyRule[], scope: Scope): PolicyThen | undefined {

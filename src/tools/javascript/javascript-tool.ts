@@ -1,5 +1,4 @@
 import type { Json, JsonObject } from "../../kernel/index.ts";
-import { isJsonObject } from "../../kernel/index.ts";
 import type { ErrorKind } from "../../protocol/index.ts";
 import { isTimeoutReason } from "../abort-error.ts";
 import { taskInput, taskTimeoutMs } from "../task-options.ts";
@@ -46,7 +45,7 @@ export function createJavascriptTool(options: JavascriptToolOptions = {}): Tool 
       try {
         reply = await pool.run({
           code,
-          input: taskInput(config, ctx),
+          input: taskInput(ctx.input, config),
           // the render context is built and copied only for code that reads it (it may be large)
           context: /\bcontext\b/.test(code) ? ctx.context : {},
           timeoutMs,

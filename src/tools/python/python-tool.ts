@@ -43,7 +43,7 @@ export function createPythonTool(options: PythonToolOptions = {}): Tool {
       const request = {
         code,
         filename,
-        inputs: taskInput(config, ctx),
+        inputs: taskInput(ctx.input, config),
         // the render context is built and sent only for code that reads it (it may be large)
         context: /\bcontext\b/.test(code) ? ctx.context : {},
         libs: isJsonObject(config.libs) ? config.libs : {},
