@@ -3,6 +3,8 @@
  * each, its `output` envelope is built and the task's policy rules decide
  * continue | retry | jump | break | fail, with `set` writes to ctx / iter / step scopes.
  */
+
+import { writePath } from "../engine/index.ts";
 import { evaluateCondition, renderValue, type Scope } from "../expr/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
 import type { Command, PolicyRule, PolicyThen, Task, ToolErrorInfo } from "../protocol/index.ts";
@@ -255,13 +257,6 @@ function applyWrites(
       bag[head] = rest.length === 0 ? value : writePath(bag[head], rest, value);
     }
   }
-}
-
-function writePath(base: Json | undefined, path: readonly string[], value: Json): Json {
-  const [head, ...rest] = path as [string, ...string[]];
-  const obj: JsonObject = isObj(base) ? { ...base } : {};
-  obj[head] = rest.length === 0 ? value : writePath(obj[head], rest, value);
-  return obj;
 }
 
 function finish(

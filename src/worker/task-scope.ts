@@ -4,9 +4,11 @@
  * aliases, pipeline task results, step results, `ctx`, `workload`. Read lazily over the live
  * pipeline state; nothing is copied per render.
  */
+
+import { iterObject } from "../engine/index.ts";
 import { type Scope, stepResultView } from "../expr/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
-import type { Command, IterScope } from "../protocol/index.ts";
+import type { Command } from "../protocol/index.ts";
 
 export interface PipelineState {
   ctx: JsonObject;
@@ -20,20 +22,6 @@ export interface PipelineState {
   iterVars: JsonObject;
   /** `step.k` writes of policies (this step run). */
   stepVars: JsonObject;
-}
-
-export function iterView(iter: IterScope, extra: JsonObject = {}): Record<string, unknown> {
-  return {
-    [iter.iterator]: iter.item,
-    item: iter.item,
-    index: iter.index,
-    _index: iter.index,
-    first: iter.first,
-    last: iter.last,
-    total: iter.total,
-    ...(iter.parent ? { parent: iterView(iter.parent) } : {}),
-    ...extra,
-  };
 }
 
 export function taskScope(
@@ -56,7 +44,7 @@ export function taskScope(
         return p.output;
       case "iter":
         return iter
-          ? iterView(iter, p.iterVars)
+          ? { ...iterObject(iter), ...p.iterVars }
           : Object.keys(p.iterVars).length > 0
             ? p.iterVars
             : undefined;
