@@ -3,6 +3,7 @@
  * rebuilds the state after a restart; `handle` applies every event it emits the same way.
  */
 import type { Json, JsonObject } from "../kernel/index.ts";
+import { isJsonObject } from "../kernel/index.ts";
 import type { NoetlEvent, ToolErrorInfo } from "../protocol/index.ts";
 import { isResultRef } from "../protocol/index.ts";
 import { isJoin } from "./graph.ts";
@@ -123,7 +124,7 @@ export function apply(state: ExecutionState, event: NoetlEvent): void {
       state.loops.delete(step);
       const result = event.payload.result;
       const ref = event.payload.ref;
-      const storedResults = isObj(result) ? result.results : undefined;
+      const storedResults = isJsonObject(result) ? result.results : undefined;
       if (ref) {
         // hydrated (the orchestrator resolved the reference): keep both forms
         state.results.set(step, result);
@@ -204,10 +205,6 @@ export function apply(state: ExecutionState, event: NoetlEvent): void {
     default:
       return; // informative events
   }
-}
-
-function isObj(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function joinOf(state: ExecutionState, step: string): JoinState {

@@ -7,6 +7,7 @@
 import { writePath } from "../engine/index.ts";
 import { evaluateCondition, renderValue, type Scope } from "../expr/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
+import { isJsonObject } from "../kernel/index.ts";
 import type { Command, PolicyRule, PolicyThen, Task, ToolErrorInfo } from "../protocol/index.ts";
 import type { Tool, ToolContext } from "../tools/index.ts";
 import { ToolError, taskInput } from "../tools/index.ts";
@@ -269,7 +270,7 @@ function finish(
 ): PipelineOutcome {
   let result: Json = last;
   if (command.pipeline) {
-    const base: JsonObject = isObj(last) ? { ...last } : last === null ? {} : { data: last };
+    const base: JsonObject = isJsonObject(last) ? { ...last } : last === null ? {} : { data: last };
     result = {
       ...base,
       results: { ...state.results },
@@ -291,7 +292,7 @@ function fail(
 }
 
 function httpOf(data: Json | undefined): Json {
-  if (isObj(data) && typeof data.status_code === "number")
+  if (isJsonObject(data) && typeof data.status_code === "number")
     return { status: data.status_code, headers: data.headers ?? {} };
   return {};
 }
@@ -304,8 +305,4 @@ function timeoutOf(value: Json | undefined): number | undefined {
 function without(obj: JsonObject, key: string): JsonObject {
   const { [key]: _drop, ...rest } = obj;
   return rest;
-}
-
-function isObj(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
