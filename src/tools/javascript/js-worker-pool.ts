@@ -27,6 +27,12 @@ export class JsTaskFailure extends Error {
 export interface JsWorkerPoolOptions {
   size: number;
   maxOldGenerationSizeMb: number;
+  /**
+   * Tasks handed to one thread ahead of time while it has a history of short tasks (default 4;
+   * 1 disables pipelining). The thread runs them one after another; each task's timeout counts
+   * from the moment it reaches the head of its thread's line.
+   */
+  depth?: number;
 }
 
 export interface JsTask {
@@ -42,30 +48,44 @@ interface Job extends JsTask {
   resolve(reply: JsReply): void;
   reject(error: JsTaskFailure): void;
   onAbort(): void;
-  timer?: NodeJS.Timeout;
   slot?: Slot;
 }
 
 interface Slot {
   worker: Worker;
-  job?: Job;
+  /** Jobs posted to the thread, in the order it runs them; the first is (about to be) running. */
+  jobs: Job[];
   dead: boolean;
+  /** Timer of the head job's timeout. */
+  timer?: NodeJS.Timeout;
+  /** When the head job reached the head of the line (performance.now()). */
+  headSince: number;
+  /** Moving average of recent task durations on this thread, ms. */
+  avgMs: number;
 }
 
+/** Threads whose recent tasks average below this are given several tasks at once. */
+const SHORT_TASK_MS = 2;
+
 /**
- * A lazily started pool of worker threads running {@link WORKER_SOURCE}. One task per thread at a
- * time; extra tasks queue. A thread that times out, is cancelled, runs out of heap or dies is
- * terminated and dropped; a fresh one starts when the next task needs it. Idle threads are
- * unref'ed so a forgotten pool does not keep the process alive.
+ * A lazily started pool of worker threads running {@link WORKER_SOURCE}. Each thread runs its
+ * tasks one at a time, in order; a thread with a history of short tasks is handed up to `depth`
+ * tasks in one message, so it never waits for the main thread between them (the main thread is
+ * often busy committing) and each hop costs one wake-up per batch rather than per task. A thread
+ * that times out, is cancelled, runs out of heap or dies is terminated and dropped (the tasks
+ * lined up behind its running one go back to the queue); a fresh thread starts when the next task
+ * needs it. Idle threads are unref'ed so a forgotten pool does not keep the process alive.
  */
 export class JsWorkerPool {
   private readonly slots = new Set<Slot>();
-  private readonly idle: Slot[] = [];
   private readonly queue: Job[] = [];
+  private readonly depth: number;
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly options: JsWorkerPoolOptions) {}
+  constructor(private readonly options: JsWorkerPoolOptions) {
+    this.depth = Math.max(1, options.depth ?? 4);
+  }
 
   /** Runs one task; resolves with the thread's reply or rejects with a {@link JsTaskFailure}. */
   run(task: JsTask): Promise<JsReply> {
@@ -74,7 +94,11 @@ export class JsWorkerPool {
       return Promise.reject(new JsTaskFailure({ kind: "aborted", reason: task.signal.reason }));
     return new Promise<JsReply>((resolve, reject) => {
       const job: Job = {
-        ...task,
+        code: task.code,
+        input: task.input,
+        context: task.context,
+        timeoutMs: task.timeoutMs,
+        signal: task.signal,
         id: this.nextId++,
         resolve,
         reject,
@@ -98,13 +122,32 @@ export class JsWorkerPool {
     await Promise.allSettled(workers.map((w) => w.terminate()));
   }
 
+  /** Hands queued jobs to threads: idle ones first, then short-task threads up to `depth`. */
   private pump(): void {
     while (this.queue.length > 0) {
-      const slot = this.idle.pop() ?? (this.slots.size < this.options.size ? this.spawn() : undefined);
+      const slot = this.pick();
       if (!slot) return;
-      const job = this.queue.shift()!;
-      this.start(slot, job);
+      const room = slot.avgMs < SHORT_TASK_MS ? this.depth - slot.jobs.length : 1;
+      // share the queue between the threads rather than lining it all up on the first one
+      const share = Math.ceil(this.queue.length / Math.max(1, this.options.size));
+      this.post(slot, this.queue.splice(0, Math.max(1, Math.min(room, share))));
     }
+  }
+
+  /** An idle thread (starting one if the pool has room), else the least loaded short-task thread. */
+  private pick(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) {
+      if (s.jobs.length === 0) return s;
+      if (
+        s.avgMs < SHORT_TASK_MS &&
+        s.jobs.length < this.depth &&
+        (!best || s.jobs.length < best.jobs.length)
+      )
+        best = s;
+    }
+    if (this.slots.size < this.options.size) return this.spawn();
+    return best;
   }
 
   private spawn(): Slot {
@@ -115,7 +158,7 @@ export class JsWorkerPool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, dead: false };
+    const slot: Slot = { worker, jobs: [], dead: false, headSince: 0, avgMs: 0 };
     worker.on("message", (msg: JsReply & { id: number }) => this.onReply(slot, msg));
     worker.on("messageerror", (error: Error) =>
       this.kill(slot, { kind: "crashed", message: `unreadable reply: ${error.message}` }),
@@ -136,54 +179,88 @@ export class JsWorkerPool {
     return slot;
   }
 
-  private start(slot: Slot, job: Job): void {
-    slot.job = job;
-    job.slot = slot;
-    slot.worker.ref();
-    job.timer = setTimeout(
-      () => this.kill(slot, { kind: "timeout", timeoutMs: job.timeoutMs }),
-      job.timeoutMs,
+  private post(slot: Slot, jobs: Job[]): void {
+    const wasIdle = slot.jobs.length === 0;
+    for (const job of jobs) {
+      job.slot = slot;
+      slot.jobs.push(job);
+    }
+    if (wasIdle) {
+      slot.worker.ref();
+      this.startHead(slot);
+    }
+    slot.worker.postMessage(
+      jobs.map((job) => ({ id: job.id, code: job.code, input: job.input, context: job.context })),
     );
-    slot.worker.postMessage({ id: job.id, code: job.code, input: job.input, context: job.context });
+  }
+
+  /** Arms the timeout of the thread's head job (it is running, or starts as soon as it arrives). */
+  private startHead(slot: Slot): void {
+    const head = slot.jobs[0];
+    if (!head) return;
+    slot.headSince = performance.now();
+    slot.timer = setTimeout(
+      () => this.kill(slot, { kind: "timeout", timeoutMs: head.timeoutMs }),
+      head.timeoutMs,
+    );
   }
 
   private onReply(slot: Slot, msg: JsReply & { id: number }): void {
-    const job = slot.job;
-    if (!job || job.id !== msg.id || slot.dead) return;
-    slot.job = undefined;
-    slot.worker.unref();
-    this.idle.push(slot);
+    if (slot.dead) return;
+    const i = slot.jobs.findIndex((j) => j.id === msg.id);
+    if (i < 0) return; // a task cancelled while lined up, which the thread ran anyway
+    const [job] = slot.jobs.splice(i, 1) as [Job];
+    if (i === 0) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = undefined;
+      slot.avgMs = slot.avgMs * 0.75 + (performance.now() - slot.headSince) * 0.25;
+      if (slot.jobs.length > 0) this.startHead(slot);
+      else slot.worker.unref();
+    }
     this.settle(job, msg);
     this.pump();
   }
 
   private abort(job: Job): void {
     const failure: JsFailure = { kind: "aborted", reason: job.signal.reason };
-    if (job.slot) {
-      this.kill(job.slot, failure);
+    const slot = job.slot;
+    if (!slot) {
+      const i = this.queue.indexOf(job);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.settle(job, new JsTaskFailure(failure));
       return;
     }
-    const i = this.queue.indexOf(job);
-    if (i >= 0) this.queue.splice(i, 1);
+    if (slot.jobs[0] === job) {
+      this.kill(slot, failure);
+      return;
+    }
+    // lined up behind the running task: the thread skips it when it gets there
+    const i = slot.jobs.indexOf(job);
+    if (i >= 0) slot.jobs.splice(i, 1);
+    slot.worker.postMessage({ cancel: job.id });
     this.settle(job, new JsTaskFailure(failure));
   }
 
-  /** Drops a thread (terminating it) and fails its current task, if any. */
+  /**
+   * Drops a thread (terminating it) and fails its running task, if any; the tasks lined up
+   * behind it never started and go back to the front of the queue.
+   */
   private kill(slot: Slot, failure: JsFailure): void {
     if (slot.dead) return;
     slot.dead = true;
     this.slots.delete(slot);
-    const i = this.idle.indexOf(slot);
-    if (i >= 0) this.idle.splice(i, 1);
+    if (slot.timer) clearTimeout(slot.timer);
     void slot.worker.terminate();
-    const job = slot.job;
-    slot.job = undefined;
-    if (job) this.settle(job, new JsTaskFailure(failure));
+    const [head, ...waiting] = slot.jobs;
+    slot.jobs = [];
+    for (const job of waiting) job.slot = undefined;
+    this.queue.unshift(...waiting);
+    if (head) this.settle(head, new JsTaskFailure(failure));
     if (!this.closed) this.pump();
+    else for (const job of this.queue.splice(0)) this.settle(job, new JsTaskFailure(failure));
   }
 
   private settle(job: Job, outcome: JsReply | JsTaskFailure): void {
-    if (job.timer) clearTimeout(job.timer);
     job.signal.removeEventListener("abort", job.onAbort);
     if (outcome instanceof JsTaskFailure) job.reject(outcome);
     else job.resolve(outcome);

@@ -2,7 +2,8 @@
  * The worker thread's program, as plain JavaScript (run with `eval: true`, so no TypeScript loader
  * is needed in the thread). It compiles each distinct `code` (per set of bound names) once into an
  * async function `(input, context, ...inputNames) => …` — input keys that are identifiers are also
- * bound as locals — runs it and posts `{id, ok, value}` or `{id, ok: false, error}`.
+ * bound as locals — runs it and posts `{id, ok, value}` or `{id, ok: false, error}`. Tasks run one
+ * at a time, in arrival order.
  */
 export const WORKER_SOURCE = String.raw`
 "use strict";
@@ -43,7 +44,33 @@ function describe(e) {
   return { name: "Error", message, stack: "" };
 }
 
-parentPort.on("message", async (msg) => {
+// Tasks arrive in batches (arrays) and run one at a time, in order; {cancel: id} skips a task
+// that has not started yet.
+const line = [];
+const cancelled = new Set();
+let running = false;
+
+parentPort.on("message", (msg) => {
+  if (Array.isArray(msg)) {
+    for (const task of msg) line.push(task);
+    if (!running) void drain();
+  } else if (msg && typeof msg.cancel === "number") {
+    cancelled.add(msg.cancel);
+  }
+});
+
+async function drain() {
+  running = true;
+  while (line.length > 0) {
+    const msg = line.shift();
+    if (cancelled.delete(msg.id)) continue;
+    await runOne(msg);
+  }
+  cancelled.clear();
+  running = false;
+}
+
+async function runOne(msg) {
   let value;
   try {
     const names = bindable(msg.input);
@@ -57,5 +84,5 @@ parentPort.on("message", async (msg) => {
   } catch (e) {
     parentPort.postMessage({ id: msg.id, ok: false, clone: true, error: describe(e) });
   }
-});
+}
 `;

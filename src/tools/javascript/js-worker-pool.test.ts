@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { JsTaskFailure, JsWorkerPool } from "./js-worker-pool.ts";
+
+const never = new AbortController().signal;
+const task = (code: string, input: Record<string, number> = {}, timeoutMs = 10_000, signal = never) => ({
+  code,
+  input,
+  context: {},
+  timeoutMs,
+  signal,
+});
+
+describe("JsWorkerPool pipelining", () => {
+  const pool = new JsWorkerPool({ size: 2, maxOldGenerationSizeMb: 64, depth: 4 });
+  after(() => pool.close());
+
+  it("runs many short tasks, each with its own result", async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => pool.run(task("return { i, doubled: 2 * i }", { i }))),
+    );
+    replies.forEach((r, i) => assert.deepEqual(r.ok && r.value, { i, doubled: 2 * i }));
+  });
+
+  it("re-queues the tasks lined up behind one that times out; they run and succeed", async () => {
+    const one = new JsWorkerPool({ size: 1, maxOldGenerationSizeMb: 64, depth: 4 });
+    try {
+      // warm the thread with short tasks so that it is handed several at once
+      for (let i = 0; i < 5; i++) await one.run(task("return 1"));
+      const stuck = one.run(task("while (true) {}", {}, 200));
+      const behind = [1, 2, 3].map((i) => one.run(task("return { i }", { i })));
+      const error = await stuck.catch((e: unknown) => e);
+      assert.ok(error instanceof JsTaskFailure);
+      assert.equal(error.failure.kind, "timeout");
+      const values = (await Promise.all(behind)).map((r) => (r.ok ? r.value : r.error));
+      assert.deepEqual(values, [{ i: 1 }, { i: 2 }, { i: 3 }]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it("cancels a task lined up behind a running one without disturbing the running one", async () => {
+    const one = new JsWorkerPool({ size: 1, maxOldGenerationSizeMb: 64, depth: 4 });
+    try {
+      for (let i = 0; i < 5; i++) await one.run(task("return 1"));
+      const ac = new AbortController();
+      const first = one.run(task("const t = Date.now(); while (Date.now() - t < 50) {} return 'first'"));
+      const second = one.run(task("return 'second'", {}, 10_000, ac.signal));
+      const third = one.run(task("return 'third'"));
+      ac.abort(new Error("stop"));
+      const error = await second.catch((e: unknown) => e);
+      assert.ok(error instanceof JsTaskFailure);
+      assert.equal(error.failure.kind, "aborted");
+      const r1 = await first;
+      assert.equal(r1.ok && r1.value, "first");
+      const r3 = await third;
+      assert.equal(r3.ok && r3.value, "third");
+    } finally {
+      await one.close();
+    }
+  });
+
+  it("fails queued and lined-up tasks when closed", async () => {
+    const one = new JsWorkerPool({ size: 1, maxOldGenerationSizeMb: 64, depth: 4 });
+    for (let i = 0; i < 5; i++) await one.run(task("return 1"));
+    const pending = [0, 1, 2, 3, 4, 5].map(() =>
+      one.run(task("const t = Date.now(); while (Date.now() - t < 20) {} return 1")).catch((e: unknown) => e),
+    );
+    await one.close();
+    for (const p of await Promise.all(pending)) {
+      if (p instanceof JsTaskFailure) assert.equal(p.failure.kind, "crashed");
+    }
+  });
+});
