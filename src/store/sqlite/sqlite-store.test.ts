@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import type { CommandId } from "../../kernel/index.ts";
 import { storeConformance } from "../conformance.ts";
 import { command, event, newExecutionId, uid } from "../conformance-fixtures.ts";
 import { MIGRATIONS } from "./migrations.ts";
@@ -25,6 +26,49 @@ storeConformance(
 );
 
 describe("sqlite store", () => {
+  it("checkpoints the WAL into the database file from a background thread", async () => {
+    const fill = async (store: SqliteStore) => {
+      await store.init();
+      const x = newExecutionId();
+      const blob = "x".repeat(4000);
+      for (let i = 0; i < 50; i++) {
+        await store.commit({
+          events: Array.from({ length: 10 }, (_, k) =>
+            event(
+              x,
+              "task.output",
+              { command_id: "c" as CommandId, task: "t", stream: "stdout", text: blob },
+              { at: i * 10 + k },
+            ),
+          ),
+        });
+      }
+      return x;
+    };
+    const dbBytes = (path: string) => statSync(path).size;
+    // without it, 2 MB of commits stay in the WAL (below the writer's auto-checkpoint threshold)
+    const inline = file();
+    const a = new SqliteStore({ path: inline, backgroundCheckpoint: false });
+    await fill(a);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(dbBytes(inline) < 1_000_000, `inline: database file ${dbBytes(inline)} bytes`);
+    await a.close();
+
+    const background = file();
+    const b = new SqliteStore({ path: background });
+    const x = await fill(b);
+    const deadline = Date.now() + 5000;
+    while (dbBytes(background) < 1_000_000 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 25));
+    assert.ok(dbBytes(background) >= 1_000_000, `background: database file ${dbBytes(background)} bytes`);
+    assert.equal((await b.readEvents(x)).length, 500);
+    await b.close();
+    const c = new SqliteStore({ path: background });
+    await c.init();
+    assert.equal((await c.readEvents(x)).length, 500, "everything is there after reopening");
+    await c.close();
+  });
+
   it("keeps everything when the file is reopened", async () => {
     const path = file();
     const a = new SqliteStore({ path });

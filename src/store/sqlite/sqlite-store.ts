@@ -40,6 +40,7 @@ import type {
   ReadEventsOptions,
   Store,
 } from "../store.ts";
+import { BackgroundCheckpointer } from "./background-checkpointer.ts";
 import { migrate } from "./migrations.ts";
 
 /** Options of `SqliteStore`. */
@@ -55,6 +56,11 @@ export interface SqliteStoreOptions {
   durability?: SqliteDurability;
   /** How long a write waits for another process's lock before failing (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * Checkpoint the WAL from a background thread (default true for a file): commits then never
+   * stall on copying the WAL into the database file. See {@link BackgroundCheckpointer}.
+   */
+  backgroundCheckpoint?: boolean;
 }
 
 const TERMINAL = "('COMPLETED','FAILED','CANCELLED')";
@@ -136,6 +142,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly mutex = new ExecutionMutex();
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly checkpointer?: BackgroundCheckpointer;
   private readonly commitTx: Database.Transaction<(batch: CommitBatch) => CommitResult>;
   private readonly groupTx: Database.Transaction<(batches: CommitBatch[]) => CommitResult[]>;
   /** Batches waiting for the next group commit (one transaction per turn of the event loop). */
@@ -148,11 +155,18 @@ export class SqliteStore implements Store {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${SYNCHRONOUS[this.durability]}`);
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    // Fewer, larger checkpoints (each one syncs) and a page cache that holds the hot indexes.
+    // Fewer, larger checkpoints (each one syncs; normally the background checkpointer has copied
+    // the WAL long before this threshold) and a page cache that holds the hot indexes.
     this.db.pragma("wal_autocheckpoint = 8192");
     this.db.pragma("journal_size_limit = 67108864");
     this.db.pragma("cache_size = -16384");
     this.db.pragma("temp_store = MEMORY");
+    if ((options.backgroundCheckpoint ?? true) && options.path !== ":memory:" && options.path !== "") {
+      this.checkpointer = new BackgroundCheckpointer({
+        path: options.path,
+        synchronous: SYNCHRONOUS[this.durability],
+      });
+    }
     this.commitTx = this.db.transaction((batch: CommitBatch) => this.commitInTx(batch));
     this.groupTx = this.db.transaction((batches: CommitBatch[]) => batches.map((b) => this.commitInTx(b)));
   }
@@ -399,6 +413,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.close();
     this.statements.clear();
     if (this.db.open) this.db.close();
   }
