@@ -143,6 +143,13 @@ export class Orchestrator implements ControlPlane {
     });
     const seq = committed.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), 0);
     this.cache.set({ id: executionId, loaded: this.loader.load(entry), state, seq });
+    this.remember({
+      execution_id: executionId,
+      path: entry.path,
+      workload,
+      catalog_version: entry.version,
+      ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
+    });
     await this.publish(decision.commands);
     this.watchers.notify(executionId, committed.inserted, state);
     return { execution_id: executionId };
@@ -293,9 +300,14 @@ export class Orchestrator implements ControlPlane {
       ...(p.catalog_version !== undefined ? { catalog_version: p.catalog_version } : {}),
       ...(p.parent_execution_id ? { parent_execution_id: p.parent_execution_id } : {}),
     };
-    if (this.infoByExecution.size > 10_000) this.infoByExecution.clear();
-    this.infoByExecution.set(executionId, info);
+    this.remember(info);
     return info;
+  }
+
+  /** Keeps what workers ask of every command's execution (it never changes). */
+  private remember(info: ExecutionInfo): void {
+    if (this.infoByExecution.size >= 10_000) this.infoByExecution.clear();
+    this.infoByExecution.set(info.execution_id, info);
   }
 
   async putResult(executionId: ExecutionId, name: string, data: Json): Promise<ResultRef> {

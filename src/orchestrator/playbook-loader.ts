@@ -14,16 +14,26 @@ export interface LoadedPlaybook {
  */
 export class PlaybookLoader {
   private readonly cache = new Map<string, LoadedPlaybook>();
+  /** Entries looked up by exact (path, version): those never change, so no store read. */
+  private readonly byVersion = new Map<string, LoadedPlaybook>();
 
   constructor(private readonly store: Store) {}
 
   async byPath(path: string, version?: number): Promise<LoadedPlaybook> {
+    const key = version === undefined ? undefined : `${version}\u0000${path}`;
+    const known = key === undefined ? undefined : this.byVersion.get(key);
+    if (known) return known;
     const entry = await this.store.catalogGet(path, version);
     if (!entry) {
       const v = version === undefined ? "" : ` version ${version}`;
       throw new NoetlError("NOETL_E_CATALOG_NOT_FOUND", `no playbook registered at path '${path}'${v}`);
     }
-    return this.load(entry);
+    const loaded = this.load(entry);
+    if (key !== undefined) {
+      if (this.byVersion.size >= 1000) this.byVersion.clear();
+      this.byVersion.set(key, loaded);
+    }
+    return loaded;
   }
 
   async byId(catalogId: string): Promise<LoadedPlaybook> {
