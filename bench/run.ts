@@ -4,8 +4,9 @@
  * and, for a full run, writes docs/benchmarks.md.
  */
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { WORKLOADS } from "./workloads.ts";
 
 interface Row {
@@ -58,14 +59,22 @@ function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(3);
 }
 
+// The workloads run on the compiled build, as `noetl` does: bring it up to date first.
+const build = spawnSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+const specDir = mkdtempSync(join(tmpdir(), "noetl-bench-spec-"));
+
 function runMode(mode: string): Row[] {
   const rows: Row[] = [];
   for (const id of only ?? DEFAULT_IDS[mode] ?? []) {
-    if (!WORKLOADS[id]) throw new Error(`unknown workload ${id}`);
+    const make = WORKLOADS[id];
+    if (!make) throw new Error(`unknown workload ${id}`);
+    const spec = join(specDir, `${id}.json`);
+    writeFileSync(spec, JSON.stringify(make()));
     const heavy = id.startsWith("W2-1");
     const r = spawnSync(
       process.execPath,
-      ["--import", "tsx", "bench/workload-child.ts", id, String(heavy ? Math.min(runs, 2) : runs), mode],
+      ["bench/workload-child.mjs", spec, String(heavy ? Math.min(runs, 2) : runs), mode],
       { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NOETL_LOG_LEVEL: "silent" } },
     );
     const line = r.stdout.trim().split("\n").pop() ?? "";
@@ -121,8 +130,8 @@ if (!args.includes("--no-write") && !only && modeArg === "all") {
 
 Run with \`npm run bench -- --mode all\` (this file), \`npm run bench\` (embedded only) or
 \`npm run bench -- --only W1,W2 --mode distributed\`; \`npm run bench:templates\` measures the template
-engine alone. Each workload runs in its own process: one warm-up run, then ${runs} timed runs (2 for
-the 10k/100k loops); the tables show the median, min and max per execution (W1: per execution of
+engine alone. Each workload runs in its own process, on the compiled build (\`npm run build\`, what
+\`noetl\` runs): warm-up runs for at least 2 s, then ${runs} timed runs (2 for the 10k/100k loops); the tables show the median, min and max per execution (W1: per execution of
 100 in a row; W3: the batch of 10), the process's peak RSS, and the events and bytes written per
 step. Every step is durable: its events are committed (SQLite WAL with synchronous=NORMAL, or
 PostgreSQL) before the next step is dispatched.
@@ -153,3 +162,4 @@ ${sections.join("\n")}
   writeFileSync("docs/benchmarks.md", doc);
   process.stderr.write("wrote docs/benchmarks.md\n");
 }
+rmSync(specDir, { recursive: true, force: true });

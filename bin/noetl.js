@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The `noetl` command: loads the TypeScript sources through tsx (no build step).
-import { register } from "tsx/esm/api";
+// The `noetl` command: runs the compiled build (dist/, made by `npm run build`, which `npm ci`
+// runs) when there is one, else the TypeScript sources through tsx.
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/cli/main.ts");
+const built = new URL("../dist/cli/main.js", import.meta.url);
+if (existsSync(built) && process.env.NOETL_FROM_SOURCE !== "1") {
+  await import(built.href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli/main.ts");
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under src/ and test/ with node:test through tsx.
 // Usage: node scripts/test.mjs [--unit] [path-filter...]
-//   --unit   skip the suites under test/ (end-to-end, distributed, chaos)
+//   --unit   skip the suites under test/ (end-to-end, distributed, chaos) and the build
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -34,6 +34,11 @@ const files = roots
 if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
+}
+// The CLI suites run bin/noetl.js, which runs the compiled build: bring it up to date first.
+if (!unitOnly) {
+  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
 }
 const result = spawnSync(
   process.execPath,

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Compiles src/ to dist/ (plain ESM JavaScript, what `noetl` runs) and copies the non-TypeScript
+// files the code loads at run time. Without TypeScript installed (a production install without
+// dev dependencies) it does nothing: `noetl` then runs the sources through tsx.
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+let tsc;
+try {
+  tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
+} catch {
+  console.error("build: typescript is not installed; noetl will run the sources through tsx");
+  process.exit(0);
+}
+rmSync(join(root, "dist"), { recursive: true, force: true });
+const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+if (r.status !== 0) process.exit(r.status ?? 1);
+for (const asset of ["tools/python/runner.py"]) {
+  mkdirSync(dirname(join(root, "dist", asset)), { recursive: true });
+  cpSync(join(root, "src", asset), join(root, "dist", asset));
+}
+writeFileSync(join(root, "dist", "BUILT"), `${new Date().toISOString()}\n`);
