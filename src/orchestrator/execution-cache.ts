@@ -15,12 +15,18 @@ export interface LiveExecution {
   seq: number;
 }
 
+/** Finished executions kept in memory (their states can be large: a loop's results). */
+const FINISHED_CAPACITY = 32;
+
 /**
  * In-memory execution states, rebuilt from the event log on a miss (after a restart, or when
- * another replica advanced the execution). Bounded: least recently used entries are dropped.
+ * another replica advanced the execution). Bounded: least recently used entries are dropped, and
+ * finished executions move to a small area of their own, so memory follows the executions in
+ * flight rather than the executions run.
  */
 export class ExecutionCache {
   private readonly live = new Map<ExecutionId, LiveExecution>();
+  private readonly finished = new Map<ExecutionId, LiveExecution>();
 
   constructor(
     private readonly store: Store,
@@ -31,25 +37,33 @@ export class ExecutionCache {
   ) {}
 
   peek(id: ExecutionId): LiveExecution | undefined {
-    return this.live.get(id);
+    return this.live.get(id) ?? this.finished.get(id);
   }
 
   set(live: LiveExecution): void {
-    this.live.delete(live.id);
-    this.live.set(live.id, live);
-    if (this.live.size > this.capacity) {
-      const oldest = this.live.keys().next().value;
-      if (oldest !== undefined) this.live.delete(oldest);
+    if (live.state.status !== "running") {
+      this.live.delete(live.id);
+      bounded(this.finished, live, FINISHED_CAPACITY);
+      return;
     }
+    this.finished.delete(live.id);
+    bounded(this.live, live, this.capacity);
+  }
+
+  /** Moves an execution that has just finished to the finished area. */
+  retire(id: ExecutionId): void {
+    const live = this.live.get(id);
+    if (live && live.state.status !== "running") this.set(live);
   }
 
   drop(id: ExecutionId): void {
     this.live.delete(id);
+    this.finished.delete(id);
   }
 
   /** The execution's state, caught up with the log (events committed by other replicas are folded). */
   async get(id: ExecutionId): Promise<LiveExecution> {
-    const cached = this.live.get(id);
+    const cached = this.peek(id);
     if (cached && this.exclusive) return cached;
     const row = await this.store.getExecution(id);
     if (!row) throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${id} not found`);
@@ -82,5 +96,15 @@ export class ExecutionCache {
       apply(live.state, await hydrate(e, resolve));
       live.seq = Math.max(live.seq, e.seq ?? live.seq);
     }
+  }
+}
+
+/** Inserts as most recently used and evicts the least recently used beyond `capacity`. */
+function bounded(map: Map<ExecutionId, LiveExecution>, live: LiveExecution, capacity: number): void {
+  map.delete(live.id);
+  map.set(live.id, live);
+  if (map.size > capacity) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
   }
 }
