@@ -74,7 +74,8 @@ function runMode(mode: string): Row[] {
     const heavy = id.startsWith("W2-1");
     const r = spawnSync(
       process.execPath,
-      ["bench/workload-child.mjs", spec, String(heavy ? Math.min(runs, 2) : runs), mode],
+      // the V8 flags of bin/noetl.js's launcher line
+      ["--max-semi-space-size=8", "bench/workload-child.mjs", spec, String(heavy ? Math.min(runs, 2) : runs), mode],
       { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NOETL_LOG_LEVEL: "silent" } },
     );
     const line = r.stdout.trim().split("\n").pop() ?? "";

@@ -16,7 +16,7 @@ export interface LiveExecution {
 }
 
 /** Finished executions kept in memory (their states can be large: a loop's results). */
-const FINISHED_CAPACITY = 32;
+const FINISHED_CAPACITY = 8;
 
 /**
  * In-memory execution states, rebuilt from the event log on a miss (after a restart, or when

@@ -159,7 +159,7 @@ export class SqliteStore implements Store {
     // the WAL long before this threshold) and a page cache that holds the hot indexes.
     this.db.pragma("wal_autocheckpoint = 8192");
     this.db.pragma("journal_size_limit = 67108864");
-    this.db.pragma("cache_size = -16384");
+    this.db.pragma("cache_size = -8192");
     this.db.pragma("temp_store = MEMORY");
     if ((options.backgroundCheckpoint ?? true) && options.path !== ":memory:" && options.path !== "") {
       this.checkpointer = new BackgroundCheckpointer({
