@@ -11,7 +11,7 @@ import { MIGRATIONS } from "./migrations.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "noetl-sqlite-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
 const file = () => join(dir, `${uid("db")}.db`);
 
 storeConformance("sqlite (:memory:)", async () => new SqliteStore({ path: ":memory:" }));

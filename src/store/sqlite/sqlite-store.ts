@@ -142,7 +142,9 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly mutex = new ExecutionMutex();
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly checkpointer?: BackgroundCheckpointer;
+  /** The file to checkpoint in the background; the thread starts with the first commit. */
+  private readonly checkpointPath?: string;
+  private checkpointer?: BackgroundCheckpointer;
   private readonly commitTx: Database.Transaction<(batch: CommitBatch) => CommitResult>;
   private readonly groupTx: Database.Transaction<(batches: CommitBatch[]) => CommitResult[]>;
   /** Batches waiting for the next group commit (one transaction per turn of the event loop). */
@@ -161,12 +163,10 @@ export class SqliteStore implements Store {
     this.db.pragma("journal_size_limit = 67108864");
     this.db.pragma("cache_size = -8192");
     this.db.pragma("temp_store = MEMORY");
-    if ((options.backgroundCheckpoint ?? true) && options.path !== ":memory:" && options.path !== "") {
-      this.checkpointer = new BackgroundCheckpointer({
-        path: options.path,
-        synchronous: SYNCHRONOUS[this.durability],
-      });
-    }
+    this.checkpointPath =
+      (options.backgroundCheckpoint ?? true) && options.path !== ":memory:" && options.path !== ""
+        ? options.path
+        : undefined;
     this.commitTx = this.db.transaction((batch: CommitBatch) => this.commitInTx(batch));
     this.groupTx = this.db.transaction((batches: CommitBatch[]) => batches.map((b) => this.commitInTx(b)));
   }
@@ -187,6 +187,12 @@ export class SqliteStore implements Store {
   }
 
   private flush(): void {
+    if (this.checkpointPath !== undefined && this.checkpointer === undefined && this.db.open) {
+      this.checkpointer = new BackgroundCheckpointer({
+        path: this.checkpointPath,
+        synchronous: SYNCHRONOUS[this.durability],
+      });
+    }
     const items = this.pending;
     this.pending = [];
     if (items.length === 1) {
