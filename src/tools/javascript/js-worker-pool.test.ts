@@ -22,6 +22,18 @@ describe("JsWorkerPool pipelining", () => {
     replies.forEach((r, i) => assert.deepEqual(r.ok && r.value, { i, doubled: 2 * i }));
   });
 
+  it("with depth 1, hands each thread one task at a time", async () => {
+    const single = new JsWorkerPool({ size: 2, maxOldGenerationSizeMb: 64, depth: 1 });
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => single.run(task("return i * 3", { i }))),
+      );
+      replies.forEach((r, i) => assert.equal(r.ok && r.value, i * 3));
+    } finally {
+      await single.close();
+    }
+  });
+
   it("re-queues the tasks lined up behind one that times out; they run and succeed", async () => {
     const one = new JsWorkerPool({ size: 1, maxOldGenerationSizeMb: 64, depth: 4 });
     try {

@@ -28,7 +28,7 @@ export interface JsWorkerPoolOptions {
   size: number;
   maxOldGenerationSizeMb: number;
   /**
-   * Tasks handed to one thread ahead of time while it has a history of short tasks (default 4;
+   * Tasks handed to one thread ahead of time while it has a history of short tasks (default 8;
    * 1 disables pipelining). The thread runs them one after another; each task's timeout counts
    * from the moment it reaches the head of its thread's line.
    */
@@ -84,7 +84,7 @@ export class JsWorkerPool {
   private closed = false;
 
   constructor(private readonly options: JsWorkerPoolOptions) {
-    this.depth = Math.max(1, options.depth ?? 4);
+    this.depth = Math.max(1, options.depth ?? 8);
   }
 
   /** Runs one task; resolves with the thread's reply or rejects with a {@link JsTaskFailure}. */
@@ -134,14 +134,19 @@ export class JsWorkerPool {
     }
   }
 
-  /** An idle thread (starting one if the pool has room), else the least loaded short-task thread. */
+  /**
+   * An idle thread (starting one if the pool has room), else the least loaded short-task thread
+   * whose line has run down to half its depth (lines are refilled in chunks, one message each).
+   */
   private pick(): Slot | undefined {
     let best: Slot | undefined;
+    const refillAt = Math.max(1, Math.floor(this.depth / 2));
     for (const s of this.slots) {
       if (s.jobs.length === 0) return s;
       if (
         s.avgMs < SHORT_TASK_MS &&
         s.jobs.length < this.depth &&
+        s.jobs.length <= refillAt &&
         (!best || s.jobs.length < best.jobs.length)
       )
         best = s;
