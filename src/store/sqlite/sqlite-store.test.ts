@@ -69,6 +69,37 @@ describe("sqlite store", () => {
     await c.close();
   });
 
+  it("commits batches larger than one multi-row statement, skipping duplicates inside them", async () => {
+    const store = new SqliteStore({ path: file() });
+    await store.init();
+    const x = newExecutionId();
+    const first = Array.from({ length: 150 }, (_, i) =>
+      event(x, "workflow.initialized", { first_step: `s${i}` }),
+    );
+    const a = await store.commit({ events: first, commands: Array.from({ length: 70 }, () => command(x)) });
+    assert.deepEqual(
+      a.inserted.map((e) => e.seq),
+      first.map((_, i) => i + 1),
+    );
+    const again = [first[10], event(x, "workflow.initialized", { first_step: "new" }), first[149]].map(
+      (e) => e as NonNullable<typeof e>,
+    );
+    const b = await store.commit({ events: again });
+    assert.deepEqual(b.duplicates, [first[10]?.event_id, first[149]?.event_id]);
+    assert.deepEqual(
+      b.inserted.map((e) => e.seq),
+      [151],
+    );
+    const read = await store.readEvents(x);
+    assert.equal(read.length, 151);
+    assert.deepEqual(
+      read.slice(0, 150).map((e) => (e.payload as { first_step: string }).first_step),
+      first.map((e) => (e.payload as { first_step: string }).first_step),
+    );
+    assert.equal((await store.listCommands({ execution_id: x })).length, 70);
+    await store.close();
+  });
+
   it("keeps everything when the file is reopened", async () => {
     const path = file();
     const a = new SqliteStore({ path });

@@ -86,10 +86,9 @@ const SQL = {
       result = COALESCE(@result, result),
       error = COALESCE(@error, error)`,
   setLastSeq: "UPDATE execution SET last_seq = ? WHERE execution_id = ?",
-  insertEvent: `INSERT INTO event(execution_id, seq, event_id, type, step, at, payload, cause)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(execution_id, event_id) DO NOTHING`,
-  insertCommand: `INSERT INTO command(command_id, execution_id, step, pool, status, body, claims, created_at)
-    VALUES (?, ?, ?, ?, 'PENDING', ?, 0, ?) ON CONFLICT(command_id) DO NOTHING`,
+  deleteEventsAfter: "DELETE FROM event WHERE execution_id = ? AND seq > ?",
+  storedEventIds:
+    "SELECT event_id FROM event WHERE execution_id = ? AND event_id IN (SELECT value FROM json_each(?))",
   updateCommand: `UPDATE command SET status = @status,
       worker_id = CASE WHEN @status = 'PENDING' THEN NULL ELSE COALESCE(@worker_id, worker_id) END,
       lease_until = CASE WHEN @status = 'PENDING' THEN NULL ELSE lease_until END,
@@ -134,6 +133,25 @@ const SQL = {
   kvGet: "SELECT value FROM kv WHERE key = ?",
   kvPut: "INSERT INTO kv(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 } as const;
+
+/** Rows per multi-row INSERT (8 columns × 64 = 512 parameters, well below SQLite's limit). */
+const ROWS_PER_STATEMENT = 64;
+/** A multi-row INSERT: its text around the VALUES list, and the full SQL per row count. */
+interface MultiRowInsert {
+  head: string;
+  tail: string;
+  sql: string[];
+}
+const INSERT_EVENTS: MultiRowInsert = {
+  head: "INSERT INTO event(execution_id, seq, event_id, type, step, at, payload, cause)",
+  tail: " ON CONFLICT(execution_id, event_id) DO NOTHING",
+  sql: [],
+};
+const INSERT_COMMANDS: MultiRowInsert = {
+  head: "INSERT INTO command(command_id, execution_id, step, pool, status, body, created_at)",
+  tail: " ON CONFLICT(command_id) DO NOTHING",
+  sql: [],
+};
 
 /** The `Store` port on one SQLite file (see the module documentation); call `init()` first. */
 export class SqliteStore implements Store {
@@ -441,36 +459,28 @@ export class SqliteStore implements Store {
     const at = batch.events[0]?.at ?? batch.commandUpdates?.[0]?.at ?? Date.now();
     if (batch.execution) this.upsertExecution(batch.execution, at);
 
-    const seqs = new Map<ExecutionId, number>();
-    const insertEvent = this.stmt(SQL.insertEvent);
-    for (const event of batch.events) {
-      const id = event.execution_id;
-      const last = seqs.get(id) ?? this.lastSeq(id, event.at);
-      const seq = last + 1;
-      const info = insertEvent.run(
-        id,
-        seq,
-        event.event_id,
-        event.type,
-        event.step ?? null,
-        event.at,
-        JSON.stringify(event.payload),
-        event.cause ?? null,
+    // Optimistic: insert every event with multi-row statements; duplicates are rare (a report
+    // delivered twice). If any row met the unique (execution_id, event_id) key, take this batch's
+    // rows out again and redo it with an explicit check.
+    const base = new Map<ExecutionId, number>();
+    let written = this.insertEvents(batch.events, base, undefined, inserted);
+    if (written < inserted.length) {
+      for (const [id, seq] of base) this.stmt(SQL.deleteEventsAfter).run(id, seq);
+      inserted.length = 0;
+      written = this.insertEvents(
+        batch.events,
+        base,
+        this.storedEventIds(batch.events),
+        inserted,
+        duplicates,
       );
-      if (info.changes === 0) {
-        duplicates.push(event.event_id);
-        seqs.set(id, last);
-        continue;
-      }
-      seqs.set(id, seq);
-      inserted.push({ ...event, seq } as NoetlEvent);
     }
-
     if (batch.commands && batch.commands.length > 0) {
-      const insertCommand = this.stmt(SQL.insertCommand);
+      const commandRows: unknown[] = [];
       for (const c of batch.commands) {
-        insertCommand.run(c.command_id, c.execution_id, c.step, c.pool, JSON.stringify(c), at);
+        commandRows.push(c.command_id, c.execution_id, c.step, c.pool, "PENDING", JSON.stringify(c), at);
       }
+      this.insertRows(INSERT_COMMANDS, 7, commandRows);
     }
     if (batch.commandUpdates && batch.commandUpdates.length > 0) {
       const updateCommand = this.stmt(SQL.updateCommand);
@@ -485,6 +495,97 @@ export class SqliteStore implements Store {
       }
     }
     return { inserted, duplicates };
+  }
+
+  /**
+   * Assigns seqs (after `base`, filled with each execution's last seq on first use) and inserts
+   * the events not in `stored` nor repeated in the batch (those go to `duplicates`); returns the
+   * number of rows written (fewer than `inserted.length` when a row met the unique key).
+   */
+  private insertEvents(
+    events: readonly NoetlEvent[],
+    base: Map<ExecutionId, number>,
+    stored: Set<string> | undefined,
+    inserted: NoetlEvent[],
+    duplicates: EventId[] = [],
+  ): number {
+    const seen = stored ? new Set<string>() : undefined;
+    const seqs = new Map<ExecutionId, number>();
+    const rows: unknown[] = [];
+    for (const event of events) {
+      const id = event.execution_id;
+      if (stored && seen) {
+        const key = `${id}\u0000${event.event_id}`;
+        if (stored.has(key) || seen.has(key)) {
+          duplicates.push(event.event_id);
+          continue;
+        }
+        seen.add(key);
+      }
+      let last = seqs.get(id);
+      if (last === undefined) {
+        last = base.get(id);
+        if (last === undefined) {
+          last = this.lastSeq(id, event.at);
+          base.set(id, last);
+        }
+      }
+      const seq = last + 1;
+      seqs.set(id, seq);
+      rows.push(
+        id,
+        seq,
+        event.event_id,
+        event.type,
+        event.step ?? null,
+        event.at,
+        JSON.stringify(event.payload),
+        event.cause ?? null,
+      );
+      inserted.push({ ...event, seq } as NoetlEvent);
+    }
+    return this.insertRows(INSERT_EVENTS, 8, rows);
+  }
+
+  /** `execution_id \0 event_id` of the given events that are already stored. */
+  private storedEventIds(events: readonly NoetlEvent[]): Set<string> {
+    const found = new Set<string>();
+    if (events.length === 0) return found;
+    const byExecution = new Map<ExecutionId, string[]>();
+    for (const e of events) {
+      const ids = byExecution.get(e.execution_id);
+      if (ids) ids.push(e.event_id);
+      else byExecution.set(e.execution_id, [e.event_id]);
+    }
+    const probe = this.stmt(SQL.storedEventIds).pluck();
+    for (const [executionId, ids] of byExecution) {
+      for (const id of probe.all(executionId, JSON.stringify(ids)) as string[]) {
+        found.add(`${executionId}\u0000${id}`);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Inserts `values` (flattened rows of `width` columns) with multi-row statements of up to
+   * {@link ROWS_PER_STATEMENT} rows, each prepared once per row count.
+   */
+  private insertRows(statement: MultiRowInsert, width: number, values: unknown[]): number {
+    const total = values.length / width;
+    let changes = 0;
+    for (let from = 0; from < total; from += ROWS_PER_STATEMENT) {
+      const n = Math.min(ROWS_PER_STATEMENT, total - from);
+      let sql = statement.sql[n];
+      if (sql === undefined) {
+        const row = `(${new Array(width).fill("?").join(",")})`;
+        sql = `${statement.head} VALUES ${new Array(n).fill(row).join(",")}${statement.tail}`;
+        statement.sql[n] = sql;
+      }
+      changes += this.stmt(sql).run(
+        from === 0 && n === total ? values : values.slice(from * width, (from + n) * width),
+      ).changes;
+    }
+    return changes;
   }
 
   /** The execution's last seq; creates its projection row (defaults) when there is none yet. */
