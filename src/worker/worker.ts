@@ -35,6 +35,8 @@ export class Worker {
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly workloads = new Map<ExecutionId, JsonObject>();
+  private beat?: NodeJS.Timeout;
+  private beatMs = Number.POSITIVE_INFINITY;
 
   constructor(options: WorkerOptions) {
     this.o = { inlineResultLimit: 65_536, heartbeatMs: 10_000, ...options };
@@ -57,6 +59,9 @@ export class Worker {
     if (!options.drain) for (const c of this.running.values()) c.abort(new Error("worker stopping"));
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.subscriptions.length = 0;
+    if (this.beat) clearInterval(this.beat);
+    this.beat = undefined;
+    this.beatMs = Number.POSITIVE_INFINITY;
   }
 
   private async onDelivery(delivery: Delivery): Promise<void> {
@@ -80,23 +85,33 @@ export class Worker {
     const command = claim.command;
     const abort = new AbortController();
     this.running.set(command.command_id, abort);
-    const beat = setInterval(
-      () => {
-        cp.heartbeat(command.command_id, this.o.workerId).then(
-          (r) => r.cancelled && abort.abort(new Error("cancelled")),
-          () => undefined,
-        );
-      },
-      Math.min(this.o.heartbeatMs, Math.max(1000, (claim.lease_ms ?? 30_000) / 3)),
-    );
-    beat.unref?.();
+    this.ensureHeartbeat(claim.lease_ms ?? 30_000);
     try {
       const events = await this.run(command, abort.signal);
       await cp.report(command.execution_id, events);
     } finally {
-      clearInterval(beat);
       this.running.delete(command.command_id);
     }
+  }
+
+  /**
+   * One timer heartbeats every running command (rather than a timer per command), at a third
+   * of the shortest lease seen, at most every `heartbeatMs`.
+   */
+  private ensureHeartbeat(leaseMs: number): void {
+    const period = Math.min(this.o.heartbeatMs, Math.max(1000, leaseMs / 3));
+    if (this.beat && period >= this.beatMs) return;
+    if (this.beat) clearInterval(this.beat);
+    this.beatMs = period;
+    this.beat = setInterval(() => {
+      for (const [commandId, abort] of this.running) {
+        this.o.controlPlane.heartbeat(commandId as Command["command_id"], this.o.workerId).then(
+          (r) => r.cancelled && abort.abort(new Error("cancelled")),
+          () => undefined,
+        );
+      }
+    }, period);
+    this.beat.unref?.();
   }
 
   private async run(command: Command, signal: AbortSignal): Promise<WorkerEvent[]> {
