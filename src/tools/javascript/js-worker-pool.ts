@@ -82,6 +82,7 @@ export class JsWorkerPool {
   private readonly depth: number;
   private nextId = 1;
   private closed = false;
+  private pumpScheduled = false;
 
   constructor(private readonly options: JsWorkerPoolOptions) {
     this.depth = Math.max(1, options.depth ?? 8);
@@ -106,7 +107,26 @@ export class JsWorkerPool {
       };
       task.signal.addEventListener("abort", job.onAbort, { once: true });
       this.queue.push(job);
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * An idle pool starts the task at once; a busy one hands out the tasks submitted during this
+   * turn of the event loop together (one message per thread rather than one per task).
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    let busy = false;
+    for (const s of this.slots) if (s.jobs.length > 0) busy = true;
+    if (!busy) {
       this.pump();
+      return;
+    }
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      if (!this.closed) this.pump();
     });
   }
 
