@@ -15,16 +15,18 @@ export interface Workload {
   payload: Record<string, unknown>;
 }
 
-function chain(n: number, kind: "javascript" | "python"): string {
+function chain(n: number, kind: "javascript" | "python" | "noop"): string {
   const steps: string[] = [];
   for (let i = 1; i <= n; i++) {
     const prev = i === 1 ? "0" : `"{{ s${i - 1}.value }}"`;
-    const code =
+    const tool =
       kind === "javascript"
-        ? `return { step: ${i}, value: prev + 1 }`
-        : `result = {'step': ${i}, 'value': prev + 1}`;
+        ? `{ kind: javascript, code: "return { step: ${i}, value: prev + 1 }" }`
+        : kind === "python"
+          ? `{ kind: python, code: "result = {'step': ${i}, 'value': prev + 1}" }`
+          : `{ kind: noop, result: { step: ${i}, value: "{{ input.prev + 1 }}" } }`;
     steps.push(
-      `  - step: s${i}\n    input: { prev: ${prev} }\n    tool: { kind: ${kind}, code: "${code}" }` +
+      `  - step: s${i}\n    input: { prev: ${prev} }\n    tool: ${tool}` +
         (i < n ? `\n    next: { arcs: [{ step: s${i + 1} }] }` : ""),
     );
   }
@@ -67,6 +69,24 @@ export const WORKLOADS: Record<string, () => Workload> = {
     series: 100,
     steps: 10,
     yaml: chain(10, "javascript"),
+    payload: {},
+  }),
+  "W1-noop": () => ({
+    id: "W1-noop",
+    description: "W1 with noop tasks whose result template computes the value (no worker thread)",
+    batch: 1,
+    series: 100,
+    steps: 3,
+    yaml: chain(3, "noop"),
+    payload: {},
+  }),
+  "W1-10-noop": () => ({
+    id: "W1-10-noop",
+    description: "W1-10 with noop tasks",
+    batch: 1,
+    series: 100,
+    steps: 10,
+    yaml: chain(10, "noop"),
     payload: {},
   }),
   W2: () => ({
