@@ -183,8 +183,10 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
 - **Engine, orchestrator and worker pipeline**: ~90 µs per step (noop tool, in-memory store).
 
 So a W1 step costs ~0.3–0.45 ms here, of which ~0.25 ms are the durable commit and the thread
-hop. The W1 (≤ 1 ms) and marginal-step (≤ 0.2 ms) targets are not met on this machine; W2, W3 and
-the python overhead are.
+hop. The W1 (≤ 1 ms) and marginal-step (≤ 0.2 ms) targets are not met on this machine (W1-noop is
+at ~1 ms); W2's time, W3 and the python overhead are; the W2 memory target (≤ 150 MB) is not
+(160–175 MB: two javascript threads and the checkpointer thread are ~10 MB each, and V8 lets the
+old generation grow to ~50 MB between major collections with ~12 MB live).
 
 ## Targets and peers (from BENCHMARKS.md)
 | workload | target embedded | target distributed | NoETL Python + PG | DBOS + PG | BullMQ + Redis | n8n |
