@@ -88,7 +88,7 @@ export async function drainBatches(
       ctx.cache.drop(executionId);
     } else {
       live.seq = result.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), live.seq);
-      if (ended) ctx.cache.retire(executionId);
+      if (ended) ctx.cache.set(live); // moves it to the finished area
     }
     return { inserted: result.inserted, commands, state: live.state };
   } catch (error) {

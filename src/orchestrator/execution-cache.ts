@@ -40,6 +40,7 @@ export class ExecutionCache {
     return this.live.get(id) ?? this.finished.get(id);
   }
 
+  /** Caches (or refreshes) a state; a finished one goes to the finished area. */
   set(live: LiveExecution): void {
     if (live.state.status !== "running") {
       this.live.delete(live.id);
@@ -48,12 +49,6 @@ export class ExecutionCache {
     }
     this.finished.delete(live.id);
     bounded(this.live, live, this.capacity);
-  }
-
-  /** Moves an execution that has just finished to the finished area. */
-  retire(id: ExecutionId): void {
-    const live = this.live.get(id);
-    if (live && live.state.status !== "running") this.set(live);
   }
 
   drop(id: ExecutionId): void {

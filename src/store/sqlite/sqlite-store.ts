@@ -463,11 +463,11 @@ export class SqliteStore implements Store {
     // delivered twice). If any row met the unique (execution_id, event_id) key, take this batch's
     // rows out again and redo it with an explicit check.
     const base = new Map<ExecutionId, number>();
-    let written = this.insertEvents(batch.events, base, undefined, inserted);
+    const written = this.insertEvents(batch.events, base, undefined, inserted);
     if (written < inserted.length) {
       for (const [id, seq] of base) this.stmt(SQL.deleteEventsAfter).run(id, seq);
       inserted.length = 0;
-      written = this.insertEvents(
+      this.insertEvents(
         batch.events,
         base,
         this.storedEventIds(batch.events),
