@@ -11,6 +11,13 @@ const task = (code: string, input: Record<string, number> = {}, timeoutMs = 10_0
   signal,
 });
 
+/** A one-thread pool of depth 4, warmed with short tasks so that it is handed several at once. */
+async function warmOneThreadPool(): Promise<JsWorkerPool> {
+  const one = new JsWorkerPool({ size: 1, maxOldGenerationSizeMb: 64, depth: 4 });
+  for (let i = 0; i < 5; i++) await one.run(task("return 1"));
+  return one;
+}
+
 describe("JsWorkerPool pipelining", () => {
   const pool = new JsWorkerPool({ size: 2, maxOldGenerationSizeMb: 64, depth: 4 });
   after(() => pool.close());
@@ -35,10 +42,8 @@ describe("JsWorkerPool pipelining", () => {
   });
 
   it("re-queues the tasks lined up behind one that times out; they run and succeed", async () => {
-    const one = new JsWorkerPool({ size: 1, maxOldGenerationSizeMb: 64, depth: 4 });
+    const one = await warmOneThreadPool();
     try {
-      // warm the thread with short tasks so that it is handed several at once
-      for (let i = 0; i < 5; i++) await one.run(task("return 1"));
       const stuck = one.run(task("while (true) {}", {}, 200));
       const behind = [1, 2, 3].map((i) => one.run(task("return { i }", { i })));
       const error = await stuck.catch((e: unknown) => e);
@@ -52,9 +57,8 @@ describe("JsWorkerPool pipelining", () => {
   });
 
   it("cancels a task lined up behind a running one without disturbing the running one", async () => {
-    const one = new JsWorkerPool({ size: 1, maxOldGenerationSizeMb: 64, depth: 4 });
+    const one = await warmOneThreadPool();
     try {
-      for (let i = 0; i < 5; i++) await one.run(task("return 1"));
       const ac = new AbortController();
       const first = one.run(task("const t = Date.now(); while (Date.now() - t < 50) {} return 'first'"));
       const second = one.run(task("return 'second'", {}, 10_000, ac.signal));
@@ -73,14 +77,14 @@ describe("JsWorkerPool pipelining", () => {
   });
 
   it("fails queued and lined-up tasks when closed", async () => {
-    const one = new JsWorkerPool({ size: 1, maxOldGenerationSizeMb: 64, depth: 4 });
-    for (let i = 0; i < 5; i++) await one.run(task("return 1"));
+    const one = await warmOneThreadPool();
     const pending = [0, 1, 2, 3, 4, 5].map(() =>
       one.run(task("const t = Date.now(); while (Date.now() - t < 20) {} return 1")).catch((e: unknown) => e),
     );
     await one.close();
     for (const p of await Promise.all(pending)) {
-      if (p instanceof JsTaskFailure) assert.equal(p.failure.kind, "crashed");
+      assert.ok(p instanceof JsTaskFailure, `expected a failure, got ${JSON.stringify(p)}`);
+      assert.equal(p.failure.kind, "crashed");
     }
   });
 });
