@@ -110,22 +110,22 @@ function table(mode: string, rows: Row[]): string {
   }
   const byId = new Map(rows.map((r) => [r.id, median(r.times_ms)]));
   const derived: string[] = [];
-  const t3 = byId.get("W1");
-  const t10 = byId.get("W1-10");
-  if (t3 !== undefined && t10 !== undefined)
-    derived.push(`- marginal cost per step (W1-10 − W1) / 7: ${fmt((t10 - t3) / 7)} ms`);
-  const n3 = byId.get("W1-noop");
-  const n10 = byId.get("W1-10-noop");
-  if (n3 !== undefined && n10 !== undefined)
-    derived.push(
-      `- marginal cost per step, noop tasks (W1-10-noop − W1-noop) / 7: ${fmt((n10 - n3) / 7)} ms`,
-    );
+  for (const [short, long, label] of [
+    ["W1", "W1-10", ""],
+    ["W1-noop", "W1-10-noop", ", noop tasks"],
+  ] as const) {
+    const t3 = byId.get(short);
+    const t10 = byId.get(long);
+    if (t3 !== undefined && t10 !== undefined)
+      derived.push(`- marginal cost per step${label} (${long} − ${short}) / 7: ${fmt((t10 - t3) / 7)} ms`);
+  }
   for (const id of ["W2", "W2-10k", "W2-100k"]) {
     const t = byId.get(id);
     const items = id === "W2" ? 1000 : id === "W2-10k" ? 10_000 : 100_000;
     if (t !== undefined) derived.push(`- ${id}: ${((t * 1000) / items).toFixed(0)} µs per item`);
   }
   const wp = byId.get("WP-1");
+  const t3 = byId.get("W1");
   if (wp !== undefined && t3 !== undefined)
     derived.push(`- python vs javascript per task (WP-1 − W1) / 3: ${fmt((wp - t3) / 3)} ms`);
   return `${lines.join("\n")}\n\n${derived.join("\n")}\n`;
