@@ -467,13 +467,7 @@ export class SqliteStore implements Store {
     if (written < inserted.length) {
       for (const [id, seq] of base) this.stmt(SQL.deleteEventsAfter).run(id, seq);
       inserted.length = 0;
-      this.insertEvents(
-        batch.events,
-        base,
-        this.storedEventIds(batch.events),
-        inserted,
-        duplicates,
-      );
+      this.insertEvents(batch.events, base, this.storedEventIds(batch.events), inserted, duplicates);
     }
     if (batch.commands && batch.commands.length > 0) {
       const commandRows: unknown[] = [];
