@@ -210,11 +210,17 @@ export function dataCases(test: StoreTest): void {
     const y = newExecutionId();
     let inside = 0;
     let peak = 0;
+    // each holder waits (up to 2 s) for the other to be inside too: serialised locks give peak 1
+    let bothInside: () => void = () => undefined;
+    const both = new Promise<void>((resolve) => {
+      bothInside = resolve;
+    });
     const job = (id: typeof x) =>
       store.withExecutionLock(id, async () => {
         inside += 1;
         peak = Math.max(peak, inside);
-        await sleep(10);
+        if (inside === 2) bothInside();
+        await Promise.race([both, sleep(2000)]);
         inside -= 1;
       });
     await Promise.all([job(x), job(y)]);

@@ -8,8 +8,9 @@ export class ExecutionMutex {
 
   /** Run `fn` once every earlier `run` of the same key has settled. */
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
+    const prev = this.tails.get(key);
+    // an idle key starts `fn` now, not a microtask later
+    const next = prev ? prev.then(fn, fn) : startNow(fn);
     const tail = next.then(
       () => undefined,
       () => undefined,
@@ -19,5 +20,13 @@ export class ExecutionMutex {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return next;
+  }
+}
+
+function startNow<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

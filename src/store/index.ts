@@ -2,6 +2,8 @@
  * @module store
  * Persistence port and its conformance suite. Adapters live in sub-folders (leaves).
  */
+
+export { ExecutionMutex } from "./execution-mutex.ts";
 export type {
   CatalogEntry,
   ClaimOutcome,
@@ -11,8 +13,10 @@ export type {
   CommitResult,
   CredentialRow,
   ExecutionRow,
+  ExpectedExecution,
   ListCommandsFilter,
   ListExecutionsFilter,
+  LockedExecution,
   ReadEventsOptions,
   Store,
 } from "./store.ts";

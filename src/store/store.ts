@@ -64,6 +64,13 @@ export interface CommitResult {
   duplicates: EventId[];
 }
 
+/** The execution state a decision was taken on (`Store.commitIfCurrent`). */
+export interface ExpectedExecution {
+  execution_id: ExecutionId;
+  /** The last seq folded into that state. */
+  last_seq: number;
+}
+
 export interface ReadEventsOptions {
   afterSeq?: number;
   limit?: number;
@@ -79,8 +86,18 @@ export interface ListExecutionsFilter {
 }
 
 export type ClaimOutcome =
-  | { status: "claimed"; row: CommandRow }
+  | {
+      status: "claimed";
+      row: CommandRow;
+      /** The status of the command's execution, when the store reads it along with the claim. */
+      executionStatus?: ExecutionStatus;
+    }
   | { status: "already_terminal" | "active_claim" | "not_found"; row?: CommandRow };
+
+/** The execution row as read once `withExecutionLock` held the lock (`row` undefined: no such execution). */
+export interface LockedExecution {
+  row: ExecutionRow | undefined;
+}
 
 export interface ListCommandsFilter {
   execution_id?: ExecutionId;
@@ -117,6 +134,14 @@ export interface Store {
   /** Create tables / run ordered migrations. Idempotent. */
   init(): Promise<void>;
   commit(batch: CommitBatch): Promise<CommitResult>;
+  /**
+   * Optional (stores shared by several orchestrator replicas): `commit` for a decision taken
+   * WITHOUT `withExecutionLock`, on a cached state. It writes only if that state is still
+   * current — nothing was committed to the execution since `expected.last_seq` and no
+   * `withExecutionLock` holder is deciding on it — atomically with the write; otherwise it
+   * writes nothing and resolves to `undefined` (the caller decides again under the lock).
+   */
+  commitIfCurrent?(batch: CommitBatch, expected: ExpectedExecution): Promise<CommitResult | undefined>;
 
   readEvents(executionId: ExecutionId, options?: ReadEventsOptions): Promise<NoetlEvent[]>;
   getExecution(executionId: ExecutionId): Promise<ExecutionRow | undefined>;
@@ -150,9 +175,10 @@ export interface Store {
   /**
    * Run `fn` while holding the per-execution serialisation lock (a row lock / advisory lock in
    * postgres; a process-local mutex in sqlite/memory), so two orchestrator replicas never decide
-   * on the same execution at once.
+   * on the same execution at once. A store that reads the execution row along with taking the
+   * lock hands it to `fn` (what `getExecution` would return now); others call `fn()`.
    */
-  withExecutionLock<T>(executionId: ExecutionId, fn: () => Promise<T>): Promise<T>;
+  withExecutionLock<T>(executionId: ExecutionId, fn: (locked?: LockedExecution) => Promise<T>): Promise<T>;
 
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { ExecutionId } from "../../kernel/index.ts";
 import { PG_URL, postgresSkipReason } from "../../testing/index.ts";
 import { storeConformance } from "../conformance.ts";
 import { command, event, newExecutionId, sleep } from "../conformance-fixtures.ts";
+import { MIGRATIONS } from "./migrations.ts";
 import { PostgresStore } from "./postgres-store.ts";
 
 const skip = await postgresSkipReason();
@@ -54,7 +55,7 @@ if (skip) {
       await client.connect();
       try {
         const r = await client.query(`SELECT count(*)::int AS n FROM "${schema}".schema_migrations`);
-        assert.equal(r.rows[0].n, 1);
+        assert.equal(r.rows[0].n, MIGRATIONS.length);
       } finally {
         await client.end();
       }
@@ -156,6 +157,136 @@ if (skip) {
       assert.equal(ok.inserted[0]?.seq, 1);
     });
 
+    it("commitIfCurrent commits only a decision taken on the current state", async () => {
+      const x = newExecutionId();
+      await a.commit({
+        events: [ev(x, "c1"), ev(x, "c2")],
+        execution: { execution_id: x, path: "p", status: "running" },
+      });
+      const c = command(x);
+      const ok = await a.commitIfCurrent(
+        { events: [ev(x, "c3")], commands: [c] },
+        { execution_id: x, last_seq: 2 },
+      );
+      assert.deepEqual(
+        ok?.inserted.map((e) => e.seq),
+        [3],
+      );
+      // stale (another replica committed seq 3): nothing of the batch is written
+      const c2 = command(x);
+      const stale = await b.commitIfCurrent(
+        {
+          events: [ev(x, "c4")],
+          commands: [c2],
+          commandUpdates: [{ command_id: c.command_id, status: "COMPLETED", at: 5 }],
+          execution: { execution_id: x, status: "completed", ended_at: 9 },
+        },
+        { execution_id: x, last_seq: 2 },
+      );
+      assert.equal(stale, undefined);
+      assert.deepEqual(
+        (await a.readEvents(x)).map((e) => e.seq),
+        [1, 2, 3],
+      );
+      assert.equal(await a.getCommand(c2.command_id), undefined);
+      assert.equal((await a.getCommand(c.command_id))?.status, "PENDING");
+      assert.equal((await a.getExecution(x))?.status, "running");
+      // refused while another replica holds the execution lock, accepted once it is released
+      const holder = holdLock(a, x);
+      await holder.inside;
+      assert.equal(
+        await b.commitIfCurrent({ events: [ev(x, "c5")] }, { execution_id: x, last_seq: 3 }),
+        undefined,
+      );
+      holder.release();
+      await holder.done;
+      const after = await b.commitIfCurrent({ events: [ev(x, "c5")] }, { execution_id: x, last_seq: 3 });
+      assert.deepEqual(
+        after?.inserted.map((e) => e.seq),
+        [4],
+      );
+      // the releasing replica's own next optimistic commit is not refused by its unlock
+      for (let i = 0; i < 5; i++) {
+        await a.withExecutionLock(x, async () => undefined);
+        const mine = await a.commitIfCurrent(
+          { events: [ev(x, `m${i}`)] },
+          { execution_id: x, last_seq: 5 + i - 1 },
+        );
+        assert.equal(mine?.inserted[0]?.seq, 5 + i);
+      }
+      // a missing execution is never current
+      assert.equal(
+        await a.commitIfCurrent(
+          { events: [ev(newExecutionId(), "z")] },
+          { execution_id: newExecutionId(), last_seq: 0 },
+        ),
+        undefined,
+      );
+    });
+
+    it("withExecutionLock hands fn the execution row read once the lock is held", async () => {
+      const x = newExecutionId();
+      await a.commit({ events: [ev(x, "l1")], execution: { execution_id: x, path: "p", status: "running" } });
+      const first = holdLock(a, x, () => a.commit({ events: [ev(x, "l2"), ev(x, "l3")] }));
+      await first.inside;
+      // b waits for the lock, then reads the row committed by a's critical section
+      const seen = b.withExecutionLock(x, async (locked) => locked?.row?.last_seq);
+      await sleep(50);
+      first.release();
+      await first.done;
+      assert.equal(await seen, 3);
+      assert.deepEqual(await b.withExecutionLock(newExecutionId(), async (locked) => locked), {
+        row: undefined,
+      });
+    });
+
+    it("claimCommand reports the status of the command's execution", async () => {
+      const x = newExecutionId();
+      const c = command(x);
+      await a.commit({
+        events: [ev(x, "k1")],
+        commands: [c],
+        execution: { execution_id: x, status: "cancelled" },
+      });
+      const claimed = await b.claimCommand(c.command_id, "w", 1000, 60_000);
+      assert.equal(claimed.status, "claimed");
+      assert.equal(claimed.status === "claimed" ? claimed.executionStatus : undefined, "cancelled");
+      // a command without an execution row: no status
+      const orphan = command(newExecutionId());
+      await a.commit({ events: [], commands: [orphan] });
+      const o = await a.claimCommand(orphan.command_id, "w", 1000, 60_000);
+      assert.equal(o.status, "claimed");
+      assert.equal(o.status === "claimed" ? o.executionStatus : "none", undefined);
+    });
+
+    it("numbers a large batch over several executions in input order; duplicates consume no seq", async () => {
+      const x = newExecutionId();
+      const y = newExecutionId();
+      await a.commit({ events: [ev(x, "s0"), ev(y, "s0")] });
+      const events = [];
+      for (let i = 0; i < 300; i++) {
+        events.push(ev(i % 3 === 0 ? y : x, `b${i}`));
+        if (i % 50 === 0) events.push(ev(x, "s0")); // already stored
+        if (i % 70 === 0) events.push(ev(i % 3 === 0 ? y : x, `b${i}`)); // repeated in the batch
+      }
+      const r = await b.commit({ events });
+      assert.equal(r.inserted.length, 300);
+      assert.equal(r.duplicates.length, events.length - 300);
+      for (const id of [x, y]) {
+        const mine = r.inserted.filter((e) => e.execution_id === id);
+        assert.deepEqual(
+          mine.map((e) => e.seq),
+          mine.map((_, i) => i + 2),
+        );
+        const stored = await a.readEvents(id);
+        assert.deepEqual(
+          stored.map((e) => e.event_id),
+          [`s0-${id}`, ...mine.map((e) => e.event_id)],
+        );
+        assert.equal((await a.getExecution(id))?.last_seq, mine.length + 1);
+      }
+    });
+
     it("returns JSON exactly as committed (key order, \\u0000)", async () => {
       const x = newExecutionId();
       const values = { z: 1, a: "x\u0000y", m: { b: [1.5, null], a: true } };
@@ -170,4 +301,25 @@ if (skip) {
       assert.equal(JSON.stringify(await b.resultGet(ref.ref)), JSON.stringify(values));
     });
   });
+}
+
+/**
+ * Take `x`'s execution lock on `store` and hold it until `release()`: `inside` settles once it
+ * is held, `beforeRelease` runs (still holding it) after `release()`, `done` once it is released.
+ */
+function holdLock(store: PostgresStore, x: ExecutionId, beforeRelease?: () => Promise<unknown>) {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let entered: () => void = () => undefined;
+  const inside = new Promise<void>((r) => {
+    entered = r;
+  });
+  const done = store.withExecutionLock(x, async () => {
+    entered();
+    await released;
+    await beforeRelease?.();
+  });
+  return { inside, release, done };
 }

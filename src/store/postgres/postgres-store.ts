@@ -4,20 +4,28 @@
  *
  * - All tables live in one schema (`noetl` by default), created by ordered migrations applied
  *   under an advisory lock (`migrations.ts`).
- * - `commit` is ONE transaction. Event `seq` comes from the execution row, locked with
- *   `SELECT … FOR UPDATE` (created when missing; rows are locked in execution-id order, so two
- *   commits never deadlock on them), so concurrent commits to one execution from any number of
- *   replicas get gap-free, duplicate-free seqs. A transaction that still hits a deadlock or a
+ * - `commit` is ONE statement in autocommit, one round trip: the `commit_batch` function
+ *   (migration 2) does the whole transaction. Event `seq` comes from the execution row, locked
+ *   with `SELECT … FOR UPDATE` (created when missing; rows are locked in execution-id order, so
+ *   two commits never deadlock on them), so concurrent commits to one execution from any number
+ *   of replicas get gap-free, duplicate-free seqs. A statement that still hits a deadlock or a
  *   serialisation failure (e.g. command rows updated in different orders) is retried.
- * - `claimCommand` is one conditional `UPDATE … RETURNING` (atomic across replicas).
+ * - `commitIfCurrent` is the same commit for a decision taken without the execution lock: the
+ *   function checks, before writing, that no session holds the lock and that the execution's
+ *   last seq is the caller's (an orchestrator that owns an execution decides on its cached state
+ *   without the two lock round trips).
+ * - `claimCommand` is one conditional `UPDATE … RETURNING` (atomic across replicas) that also
+ *   returns the execution's status; claims and lease renewals commit without waiting for the WAL
+ *   flush (see `claimCommand`). Every statement is a named prepared statement.
  * - `withExecutionLock` takes a process-local mutex, then a session-level advisory lock on a
- *   connection of a separate lock pool, held while `fn` runs: replicas serialise per execution,
- *   and `fn` (which uses the main pool) can never be starved by lock holders. Do not nest
+ *   connection of a separate lock pool (the `lock_execution` function also reads the execution
+ *   row, handed to `fn`), held while `fn` runs: replicas serialise per execution, and `fn`
+ *   (which uses the main pool) can never be starved by lock holders. Do not nest
  *   `withExecutionLock` calls for different executions more than `lockPoolSize` deep.
  */
 import pg from "pg";
 import type { CommandId, EventId, ExecutionId, Json, JsonObject } from "../../kernel/index.ts";
-import type { NoetlEvent, ResultRef } from "../../protocol/index.ts";
+import type { ExecutionStatus, NoetlEvent, ResultRef } from "../../protocol/index.ts";
 import { isTerminalStatus } from "../command-status.ts";
 import { ExecutionMutex } from "../execution-mutex.ts";
 import { LOOP_REF_EVENT_TYPES, loopResults, parseLoopRef } from "../loop-ref.ts";
@@ -26,13 +34,14 @@ import type {
   CatalogEntry,
   ClaimOutcome,
   CommandRow,
-  CommandUpdate,
   CommitBatch,
   CommitResult,
   CredentialRow,
   ExecutionRow,
+  ExpectedExecution,
   ListCommandsFilter,
   ListExecutionsFilter,
+  LockedExecution,
   ReadEventsOptions,
   Store,
 } from "../store.ts";
@@ -49,6 +58,11 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Connections that hold execution locks while their `fn` runs (default `poolSize`). */
   lockPoolSize?: number;
+  /**
+   * Connections for claims and lease renewals, which commit without waiting for the WAL flush
+   * (default half of `poolSize`; see `claimCommand`).
+   */
+  leasePoolSize?: number;
   /** `application_name` of the connections (default `noetl`). */
   applicationName?: string;
 }
@@ -64,68 +78,28 @@ const COMMAND_COLUMNS =
 /** SQLSTATEs after which a whole transaction may simply be run again. */
 const RETRYABLE = new Set(["40001", "40P01"]);
 const UNIQUE_VIOLATION = "23505";
+/** `commit_batch`: the execution moved on, or another session holds its lock (optimistic commit). */
+const NOT_CURRENT = "NX001";
 
 /** The SQL of the store, with `{s}` standing for the quoted schema. */
 const SQL = {
-  ensureExecution: `INSERT INTO {s}.execution(execution_id, path, status, started_at, last_seq)
-    VALUES ($1, '', 'running', $2, 0) ON CONFLICT (execution_id) DO NOTHING RETURNING last_seq`,
-  lockExecution: "SELECT last_seq FROM {s}.execution WHERE execution_id = $1 FOR UPDATE",
-  upsertExecution: `INSERT INTO {s}.execution AS x (execution_id, path, catalog_version, status,
-      parent_execution_id, started_at, ended_at, result, error, last_seq)
-    VALUES ($1, COALESCE($2::text, ''), $3::integer, COALESCE($4::text, 'running'), $5::text,
-      COALESCE($6::bigint, $7::bigint), $8::bigint, $9::json, $10::json, 0)
-    ON CONFLICT (execution_id) DO UPDATE SET
-      path = COALESCE($2::text, x.path),
-      catalog_version = COALESCE($3::integer, x.catalog_version),
-      status = COALESCE($4::text, x.status),
-      parent_execution_id = COALESCE($5::text, x.parent_execution_id),
-      started_at = COALESCE($6::bigint, x.started_at),
-      ended_at = COALESCE($8::bigint, x.ended_at),
-      result = COALESCE($9::json, x.result),
-      error = COALESCE($10::json, x.error)
-    RETURNING last_seq`,
-  existingEvents: `SELECT e.execution_id, e.event_id FROM {s}.event e
-    JOIN unnest($1::text[], $2::text[]) AS k(execution_id, event_id)
-      ON e.execution_id = k.execution_id AND e.event_id = k.event_id`,
-  insertEvents: `WITH ins AS (
-      INSERT INTO {s}.event(${EVENT_COLUMNS})
-      SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-        $7::json[], $8::text[])
-      ON CONFLICT (execution_id, event_id) DO NOTHING
-      RETURNING execution_id, seq
-    ), upd AS (
-      UPDATE {s}.execution x SET last_seq = m.seq
-      FROM (SELECT execution_id, max(seq) AS seq FROM ins GROUP BY execution_id) m
-      WHERE x.execution_id = m.execution_id
-    )
-    SELECT count(*)::integer AS n FROM ins`,
-  insertCommands: `INSERT INTO {s}.command(command_id, execution_id, step, pool, status, body, claims, created_at)
-    SELECT id, eid, step, pool, 'PENDING', body::json, 0, $6::bigint
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-      WITH ORDINALITY AS t(id, eid, step, pool, body, n)
-    ORDER BY n
-    ON CONFLICT (command_id) DO NOTHING`,
-  updateCommand: `UPDATE {s}.command SET status = $2::text,
-      worker_id = CASE WHEN $2::text = 'PENDING' THEN NULL ELSE COALESCE($3::text, worker_id) END,
-      lease_until = CASE WHEN $2::text = 'PENDING' THEN NULL ELSE lease_until END,
-      completed_at = CASE WHEN $2::text IN ${TERMINAL} THEN $4::bigint ELSE completed_at END
-    WHERE command_id = $1 AND status NOT IN ${TERMINAL}`,
-  updateCommands: `UPDATE {s}.command c SET status = u.status,
-      worker_id = CASE WHEN u.status = 'PENDING' THEN NULL ELSE COALESCE(u.worker_id, c.worker_id) END,
-      lease_until = CASE WHEN u.status = 'PENDING' THEN NULL ELSE c.lease_until END,
-      completed_at = CASE WHEN u.status IN ${TERMINAL} THEN u.at ELSE c.completed_at END
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(id, status, worker_id, at)
-    WHERE c.command_id = u.id AND c.status NOT IN ${TERMINAL}`,
+  commit: `SELECT {s}.commit_batch($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
+      $6::json[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::json[], $13::bigint,
+      $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[], $19::bigint[], $20::text, $21::text,
+      $22::integer, $23::text, $24::text, $25::bigint, $26::bigint, $27::json, $28::json, $29::bigint,
+      $30::text, $31::bigint, $32::text) AS seqs`,
   getExecution: "SELECT * FROM {s}.execution WHERE execution_id = $1",
   getCommand: `SELECT ${COMMAND_COLUMNS} FROM {s}.command WHERE command_id = $1`,
-  claim: `UPDATE {s}.command SET
+  claim: `WITH c AS (UPDATE {s}.command SET
       status = CASE WHEN ${LIVE} THEN status ELSE 'CLAIMED' END,
       claimed_at = CASE WHEN ${LIVE} THEN claimed_at ELSE $3::bigint END,
       claims = claims + CASE WHEN ${LIVE} THEN 0 ELSE 1 END,
       worker_id = $2::text,
       lease_until = $3::bigint + $4::bigint
     WHERE command_id = $1 AND status NOT IN ${TERMINAL} AND (NOT ${LIVE} OR worker_id = $2::text)
-    RETURNING ${COMMAND_COLUMNS}`,
+    RETURNING ${COMMAND_COLUMNS}, execution_id)
+    SELECT c.*, x.status AS execution_status FROM c
+    LEFT JOIN {s}.execution x ON x.execution_id = c.execution_id`,
   renew: `UPDATE {s}.command SET lease_until = $1 WHERE command_id = $2 AND worker_id = $3
     AND status IN ('CLAIMED','RUNNING')`,
   insertCatalog: `INSERT INTO {s}.catalog(path, version, kind, content, created_at)
@@ -153,21 +127,24 @@ const SQL = {
   kvGet: "SELECT value FROM {s}.kv WHERE key = $1",
   kvPut: `INSERT INTO {s}.kv(key, value) VALUES ($1, $2::json)
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-  lock: "SELECT pg_advisory_lock(hashtextextended($1, 0))",
+  lock: "SELECT * FROM {s}.lock_execution($1, $2)",
   unlock: "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
 } as const;
 
 type SqlName = keyof typeof SQL;
-
-/** The optimistic insert met an event that is already stored: redo the batch with the check. */
-class DuplicateEvents extends Error {}
 
 export class PostgresStore implements Store {
   readonly name = "postgres";
   readonly schema: string;
   private readonly pool: pg.Pool;
   private readonly lockPool: pg.Pool;
+  /** `synchronous_commit=off` connections: claims and lease renewals only. */
+  private readonly leasePool: pg.Pool;
   private readonly mutex = new ExecutionMutex();
+  /** Unlocks sent and not yet done, by execution (`withExecutionLock`). */
+  private readonly unlocking = new Map<ExecutionId, Promise<void>>();
+  /** Prepared statement name by SQL text. */
+  private readonly statements = new Map<string, string>();
   private readonly sql: Record<SqlName, string>;
   private readonly s: string;
   private closed = false;
@@ -188,9 +165,15 @@ export class PostgresStore implements Store {
     };
     this.pool = new pg.Pool({ ...common, max: poolSize });
     this.lockPool = new pg.Pool({ ...common, max: Math.max(1, options.lockPoolSize ?? poolSize) });
+    this.leasePool = new pg.Pool({
+      ...common,
+      max: Math.max(1, options.leasePoolSize ?? Math.ceil(poolSize / 2)),
+      options: "-c synchronous_commit=off",
+    });
     // An idle connection that dies is discarded by the pool; without a listener it would crash us.
     this.pool.on("error", () => undefined);
     this.lockPool.on("error", () => undefined);
+    this.leasePool.on("error", () => undefined);
   }
 
   async init(): Promise<void> {
@@ -204,21 +187,96 @@ export class PostgresStore implements Store {
     }
   }
 
-  async commit(batch: CommitBatch): Promise<CommitResult> {
-    // Duplicates are rare (retried reports): first insert optimistically, one round trip fewer.
-    let checkDuplicates = false;
+  commit(batch: CommitBatch): Promise<CommitResult> {
+    return this.commitBatch(batch) as Promise<CommitResult>;
+  }
+
+  /**
+   * `commit` for a decision taken without `withExecutionLock`: `commit_batch` checks, under the
+   * execution's row lock and before writing anything, that no other session holds the
+   * execution lock and that its last seq is still the caller's; if not, nothing is written.
+   */
+  async commitIfCurrent(batch: CommitBatch, expected: ExpectedExecution): Promise<CommitResult | undefined> {
+    // our own unlock of this execution still in flight would make the check fail
+    const unlocking = this.unlocking.get(expected.execution_id);
+    if (unlocking) await unlocking;
+    return this.commitBatch(batch, expected);
+  }
+
+  private async commitBatch(
+    batch: CommitBatch,
+    expected?: ExpectedExecution,
+  ): Promise<CommitResult | undefined> {
+    const commands = batch.commands ?? [];
+    const updates = batch.commandUpdates ?? [];
+    const x = batch.execution;
+    if (batch.events.length === 0 && commands.length === 0 && updates.length === 0 && !x && !expected)
+      return { inserted: [], duplicates: [] };
+    // an event repeated within the batch is a duplicate of its first occurrence: not sent
+    const events = batch.events.length > 1 ? firstOccurrences(batch.events) : batch.events;
+    const at = batch.events[0]?.at ?? updates[0]?.at ?? Date.now();
+    // the executions to lock, in id order (every commit locks in this order: no deadlocks), with
+    // the time a missing row is created at (the first event's)
+    const firstAt = new Map<string, number>();
+    for (const e of events) if (!firstAt.has(e.execution_id)) firstAt.set(e.execution_id, e.at);
+    if (x && !firstAt.has(x.execution_id)) firstAt.set(x.execution_id, at);
+    if (expected && !firstAt.has(expected.execution_id)) firstAt.set(expected.execution_id, at);
+    const lock = [...firstAt.keys()].sort();
+    const values = [
+      events.map((e) => e.execution_id),
+      events.map((e) => e.event_id),
+      events.map((e) => e.type),
+      events.map((e) => e.step ?? null),
+      events.map((e) => e.at),
+      events.map((e) => JSON.stringify(e.payload)),
+      events.map((e) => e.cause ?? null),
+      commands.map((c) => c.command_id),
+      commands.map((c) => c.execution_id),
+      commands.map((c) => c.step),
+      commands.map((c) => c.pool),
+      commands.map((c) => JSON.stringify(c)),
+      at,
+      updates.map((u) => u.command_id),
+      updates.map((u) => u.status),
+      updates.map((u) => u.worker_id ?? null),
+      updates.map((u) => u.at),
+      lock,
+      lock.map((id) => firstAt.get(id) ?? at),
+      x?.execution_id ?? null,
+      x?.path ?? null,
+      x?.catalog_version ?? null,
+      x?.status ?? null,
+      x?.parent_execution_id ?? null,
+      x?.started_at ?? null,
+      x?.ended_at ?? null,
+      x?.result === undefined ? null : JSON.stringify(x.result),
+      x?.error === undefined ? null : JSON.stringify(x.error),
+      at,
+      expected?.execution_id ?? null,
+      expected?.last_seq ?? null,
+      expected ? this.lockKey(expected.execution_id) : null,
+    ];
+    let seqs: Array<number | null>;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transaction((c) => this.commitInTx(c, batch, checkDuplicates));
+        const { rows } = await this.query<{ seqs: Array<number | null> }>(this.sql.commit, values);
+        seqs = rows[0]?.seqs ?? [];
+        break;
       } catch (error) {
-        // A re-delivered event met the unique key: redo the batch with the explicit check.
-        if (error instanceof DuplicateEvents && !checkDuplicates) {
-          checkDuplicates = true;
-          continue;
-        }
+        if (expected && sqlState(error) === NOT_CURRENT) return undefined;
+        // a deadlock or serialisation failure rolled the whole statement back: run it again
         if (attempt >= 5 || !RETRYABLE.has(sqlState(error))) throw error;
       }
     }
+    const inserted: NoetlEvent[] = [];
+    const duplicates: EventId[] = [];
+    let k = 0;
+    for (const e of batch.events) {
+      const seq = events === batch.events || events[k] === e ? seqs[k++] : null;
+      if (seq === null || seq === undefined) duplicates.push(e.event_id);
+      else inserted.push({ ...e, seq } as NoetlEvent);
+    }
+    return { inserted, duplicates };
   }
 
   async readEvents(executionId: ExecutionId, options: ReadEventsOptions = {}): Promise<NoetlEvent[]> {
@@ -259,23 +317,46 @@ export class PostgresStore implements Store {
     return r ? toCommand(r) : undefined;
   }
 
-  /** One conditional UPDATE … RETURNING: atomic across connections and replicas. */
+  /**
+   * One conditional UPDATE … RETURNING: atomic across connections and replicas.
+   *
+   * Claims and lease renewals run on connections with `synchronous_commit=off`: they return
+   * without waiting for the WAL flush (no fsync on the claim path). This is safe because they
+   * are leases, not results: a claim is visible to every session as soon as it commits (only its
+   * durability is deferred, by at most `wal_writer_delay` × 3), and any later durable commit — the
+   * worker's report of that very command, say — flushes the WAL up to it first. Losing one in a
+   * PostgreSQL crash only returns the command to its previous state (PENDING, or the previous
+   * lease, which expires): the reaper dispatches it again and it runs again, which the
+   * at-least-once delivery contract already allows (a command that reports twice is recorded
+   * once). Events, commands and command status changes (`commit`) stay fully durable.
+   */
   async claimCommand(
     commandId: CommandId,
     workerId: string,
     now: number,
     leaseMs: number,
   ): Promise<ClaimOutcome> {
-    const [claimed] = await this.rows<CommandRecord>(this.sql.claim, [commandId, workerId, now, leaseMs]);
-    if (claimed) return { status: "claimed", row: toCommand(claimed) };
+    const [claimed] = await this.rows<CommandRecord & { execution_status: ExecutionStatus | null }>(
+      this.sql.claim,
+      [commandId, workerId, now, leaseMs],
+      this.leasePool,
+    );
+    if (claimed) {
+      const row = toCommand(claimed);
+      const status = claimed.execution_status;
+      return status === null
+        ? { status: "claimed", row }
+        : { status: "claimed", row, executionStatus: status };
+    }
     const [r] = await this.rows<CommandRecord>(this.sql.getCommand, [commandId]);
     if (!r) return { status: "not_found" };
     const row = toCommand(r);
     return { status: isTerminalStatus(row.status) ? "already_terminal" : "active_claim", row };
   }
 
+  /** On the `synchronous_commit=off` connections, as claims (see `claimCommand`). */
   async renewLease(commandId: CommandId, workerId: string, now: number, leaseMs: number): Promise<boolean> {
-    const result = await this.pool.query(this.sql.renew, [now + leaseMs, commandId, workerId]);
+    const result = await this.query(this.sql.renew, [now + leaseMs, commandId, workerId], this.leasePool);
     return (result.rowCount ?? 0) > 0;
   }
 
@@ -354,7 +435,7 @@ export class PostgresStore implements Store {
 
   async resultPut(executionId: ExecutionId, name: string, data: Json, now: number): Promise<ResultRef> {
     const { ref, text } = prepareResult(this.name, executionId, name, data);
-    await this.pool.query(this.sql.insertResult, [ref.ref, executionId, name, text, ref.bytes, now]);
+    await this.query(this.sql.insertResult, [ref.ref, executionId, name, text, ref.bytes, now]);
     return ref;
   }
 
@@ -375,7 +456,7 @@ export class PostgresStore implements Store {
   }
 
   async credentialPut(row: CredentialRow): Promise<void> {
-    await this.pool.query(this.sql.putCredential, [
+    await this.query(this.sql.putCredential, [
       row.name,
       row.type,
       row.data_encrypted,
@@ -396,7 +477,7 @@ export class PostgresStore implements Store {
   }
 
   async credentialDelete(name: string): Promise<boolean> {
-    const result = await this.pool.query(this.sql.deleteCredential, [name]);
+    const result = await this.query(this.sql.deleteCredential, [name]);
     return (result.rowCount ?? 0) > 0;
   }
 
@@ -406,7 +487,7 @@ export class PostgresStore implements Store {
   }
 
   async kvPut(key: string, value: JsonObject): Promise<void> {
-    await this.pool.query(this.sql.kvPut, [key, JSON.stringify(value)]);
+    await this.query(this.sql.kvPut, [key, JSON.stringify(value)]);
   }
 
   /**
@@ -414,34 +495,48 @@ export class PostgresStore implements Store {
    * then a session-level advisory lock keyed by (schema, execution id) on a lock-pool
    * connection, held until `fn` settles. If that connection dies meanwhile, PostgreSQL drops the
    * lock; the connection is then discarded.
+   *
+   * One round trip takes the lock and reads the execution row (`lock_execution`), which `fn`
+   * receives. The unlock is sent without waiting for its reply (the connection returns to the
+   * pool once it is done): a waiter, here or on another replica, is blocked by PostgreSQL until
+   * then.
    */
-  withExecutionLock<T>(executionId: ExecutionId, fn: () => Promise<T>): Promise<T> {
+  withExecutionLock<T>(executionId: ExecutionId, fn: (locked?: LockedExecution) => Promise<T>): Promise<T> {
     return this.mutex.run(executionId, async () => {
-      const key = `noetl.execution:${this.schema}:${executionId}`;
+      const key = this.lockKey(executionId);
       const client = await this.lockPool.connect();
+      let locked: LockedExecution;
       try {
-        await client.query(this.sql.lock, [key]);
+        const [r] = await this.rows<ExecutionRecord>(this.sql.lock, [key, executionId], client);
+        locked = { row: r ? toExecution(r) : undefined };
       } catch (error) {
         client.release(error as Error);
         throw error;
       }
       try {
-        return await fn();
+        return await fn(locked);
       } finally {
-        try {
-          await client.query(this.sql.unlock, [key]);
-          client.release();
-        } catch (error) {
-          client.release(error as Error);
-        }
+        const unlocked = this.query(this.sql.unlock, [key], client).then(
+          () => client.release(),
+          (error: Error) => client.release(error),
+        );
+        this.unlocking.set(executionId, unlocked);
+        void unlocked.then(() => {
+          if (this.unlocking.get(executionId) === unlocked) this.unlocking.delete(executionId);
+        });
       }
     });
+  }
+
+  /** The advisory lock key of an execution (`withExecutionLock`, `commitIfCurrent`). */
+  private lockKey(executionId: ExecutionId): string {
+    return `noetl.execution:${this.schema}:${executionId}`;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.pool.end(), this.lockPool.end()]);
+    await Promise.all([this.pool.end(), this.lockPool.end(), this.leasePool.end()]);
   }
 
   private async rows<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -449,164 +544,42 @@ export class PostgresStore implements Store {
     params: unknown[],
     client: pg.Pool | Client = this.pool,
   ): Promise<R[]> {
-    return (await client.query<R>(sql, params)).rows;
+    return (await this.query<R>(sql, params, client)).rows;
   }
 
-  /** Run `fn` in BEGIN … COMMIT on one connection; ROLLBACK (or discard the connection) on error. */
-  private async transaction<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    let result: T;
-    try {
-      await c.query("BEGIN");
-      result = await fn(c);
-      await c.query("COMMIT");
-    } catch (error) {
-      try {
-        await c.query("ROLLBACK");
-        c.release();
-      } catch (rollbackError) {
-        c.release(rollbackError as Error);
-      }
-      throw error;
+  /**
+   * Every statement runs as a named prepared statement (prepared once per connection): planning
+   * the claim or a lookup costs more than executing it. The few dynamic statements (filters of
+   * the list queries) have a bounded number of variants.
+   */
+  private query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params: unknown[],
+    client: pg.Pool | Client = this.pool,
+  ): Promise<pg.QueryResult<R>> {
+    let name = this.statements.get(sql);
+    if (name === undefined) {
+      name = `noetl_${this.statements.size}`;
+      this.statements.set(sql, name);
     }
-    c.release();
-    return result;
-  }
-
-  /** The body of `commit`, inside one transaction. */
-  private async commitInTx(c: Client, batch: CommitBatch, checkDuplicates = true): Promise<CommitResult> {
-    const inserted: NoetlEvent[] = [];
-    const duplicates: EventId[] = [];
-    const at = batch.events[0]?.at ?? batch.commandUpdates?.[0]?.at ?? Date.now();
-
-    // Lock (creating when missing) every execution the batch touches, in id order.
-    const firstAt = new Map<ExecutionId, number>();
-    for (const e of batch.events) if (!firstAt.has(e.execution_id)) firstAt.set(e.execution_id, e.at);
-    const ids = new Set(firstAt.keys());
-    if (batch.execution) ids.add(batch.execution.execution_id);
-    const lastSeq = new Map<ExecutionId, number>();
-    for (const id of [...ids].sort()) {
-      const seq =
-        batch.execution?.execution_id === id
-          ? await this.upsertExecution(c, batch.execution, at)
-          : await this.lockExecution(c, id, firstAt.get(id) ?? at);
-      lastSeq.set(id, seq);
-    }
-
-    if (batch.events.length > 0) {
-      // Duplicates: already stored (safe to check: we hold the execution rows), or repeated in the batch.
-      const existing = checkDuplicates
-        ? await this.rows<{ execution_id: string; event_id: string }>(
-            this.sql.existingEvents,
-            [batch.events.map((e) => e.execution_id), batch.events.map((e) => e.event_id)],
-            c,
-          )
-        : [];
-      const seen = new Set(existing.map((r) => eventKey(r.execution_id, r.event_id)));
-      for (const event of batch.events) {
-        const key = eventKey(event.execution_id, event.event_id);
-        if (seen.has(key)) {
-          duplicates.push(event.event_id);
-          continue;
-        }
-        seen.add(key);
-        const seq = (lastSeq.get(event.execution_id) ?? 0) + 1;
-        lastSeq.set(event.execution_id, seq);
-        inserted.push({ ...event, seq } as NoetlEvent);
-      }
-      if (inserted.length > 0) {
-        const [r] = await this.rows<{ n: number }>(
-          this.sql.insertEvents,
-          [
-            inserted.map((e) => e.execution_id),
-            inserted.map((e) => e.seq),
-            inserted.map((e) => e.event_id),
-            inserted.map((e) => e.type),
-            inserted.map((e) => e.step ?? null),
-            inserted.map((e) => e.at),
-            inserted.map((e) => JSON.stringify(e.payload)),
-            inserted.map((e) => e.cause ?? null),
-          ],
-          c,
-        );
-        if (r?.n !== inserted.length) {
-          if (!checkDuplicates) throw new DuplicateEvents();
-          throw new Error("event insert conflicted under the execution lock");
-        }
-      }
-    }
-
-    const commands = batch.commands ?? [];
-    if (commands.length > 0) {
-      await c.query(this.sql.insertCommands, [
-        commands.map((x) => x.command_id),
-        commands.map((x) => x.execution_id),
-        commands.map((x) => x.step),
-        commands.map((x) => x.pool),
-        commands.map((x) => JSON.stringify(x)),
-        at,
-      ]);
-    }
-    await this.updateCommands(c, batch.commandUpdates ?? []);
-    return { inserted, duplicates };
-  }
-
-  /** Apply command status changes in order; one statement when no command appears twice. */
-  private async updateCommands(c: Client, updates: readonly CommandUpdate[]): Promise<void> {
-    if (updates.length === 0) return;
-    if (updates.length === 1 || new Set(updates.map((u) => u.command_id)).size < updates.length) {
-      for (const u of updates)
-        await c.query(this.sql.updateCommand, [u.command_id, u.status, u.worker_id ?? null, u.at]);
-      return;
-    }
-    await c.query(this.sql.updateCommands, [
-      updates.map((u) => u.command_id),
-      updates.map((u) => u.status),
-      updates.map((u) => u.worker_id ?? null),
-      updates.map((u) => u.at),
-    ]);
-  }
-
-  /** Lock the execution row (creating it with defaults when missing); returns its last seq. */
-  private async lockExecution(c: Client, id: ExecutionId, at: number): Promise<number> {
-    // The row almost always exists: lock it in one round trip, create it only when missing.
-    const [locked] = await this.rows<{ last_seq: number }>(this.sql.lockExecution, [id], c);
-    if (locked) return locked.last_seq;
-    const [created] = await this.rows<{ last_seq: number }>(this.sql.ensureExecution, [id, at], c);
-    if (created) return created.last_seq;
-    const [row] = await this.rows<{ last_seq: number }>(this.sql.lockExecution, [id], c);
-    if (!row) throw new Error(`execution ${id} vanished while being locked`);
-    return row.last_seq;
-  }
-
-  /** Insert-or-merge the projection (locks the row); returns its last seq. */
-  private async upsertExecution(
-    c: Client,
-    e: Partial<ExecutionRow> & { execution_id: ExecutionId },
-    at: number,
-  ): Promise<number> {
-    const [row] = await this.rows<{ last_seq: number }>(
-      this.sql.upsertExecution,
-      [
-        e.execution_id,
-        e.path ?? null,
-        e.catalog_version ?? null,
-        e.status ?? null,
-        e.parent_execution_id ?? null,
-        e.started_at ?? null,
-        at,
-        e.ended_at ?? null,
-        e.result === undefined ? null : JSON.stringify(e.result),
-        e.error === undefined ? null : JSON.stringify(e.error),
-      ],
-      c,
-    );
-    return row?.last_seq ?? 0;
+    return client.query<R>({ name, text: sql, values: params });
   }
 }
 
-function eventKey(executionId: string, eventId: string): string {
-  return JSON.stringify([executionId, eventId]);
+/** `events` without the repeats of an (execution_id, event_id) seen earlier in the list. */
+function firstOccurrences(events: readonly NoetlEvent[]): readonly NoetlEvent[] {
+  const seen = new Set<string>();
+  let out: NoetlEvent[] | undefined;
+  for (const [i, e] of events.entries()) {
+    const key = `${e.execution_id}\u0000${e.event_id}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out?.push(e);
+    } else {
+      out ??= events.slice(0, i);
+    }
+  }
+  return out ?? events;
 }
 
 function sqlState(error: unknown): string {

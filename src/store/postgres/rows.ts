@@ -7,12 +7,21 @@
 import pg from "pg";
 
 const INT8 = 20;
+const INT8_ARRAY = 1016;
 const JSON_OID = 114;
+const parseInt8Array = (pg.types.getTypeParser as (oid: number) => (v: string) => Array<string | null>)(
+  INT8_ARRAY,
+);
 
-/** Type parsers of the store's connections: INT8 → number (epoch ms, seq), JSON → raw text. */
+/**
+ * Type parsers of the store's connections: INT8 → number (epoch ms, seq), INT8[] → (number |
+ * null)[] (the seqs `commit_batch` returns), JSON → raw text.
+ */
 export const PG_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => {
     if (oid === INT8) return (v: string) => Number(v);
+    if (oid === INT8_ARRAY)
+      return (v: string) => parseInt8Array(v).map((x) => (x === null ? null : Number(x)));
     if (oid === JSON_OID) return (v: string) => v;
     return pg.types.getTypeParser(oid, format);
   }) as pg.CustomTypesConfig["getTypeParser"],
