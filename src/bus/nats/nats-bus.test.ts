@@ -67,6 +67,39 @@ if (skip) {
       }
     });
 
+    it("publish resolves once the stream stored the notice, and fails when no stream takes it", async () => {
+      const bus = await NatsBus.connect(base);
+      try {
+        const pool = `acks-${n}`;
+        const seen = new Set<string>();
+        await bus.subscribe(
+          pool,
+          async (d) => {
+            seen.add(d.notice.command_id);
+            await d.ack();
+          },
+          { concurrency: 50 },
+        );
+        const batch = Array.from({ length: 200 }, () => notice());
+        await Promise.all(batch.map((x) => bus.publish(pool, x)));
+        await waitFor(() => seen.size === 200, "the deliveries");
+      } finally {
+        await bus.close();
+      }
+      // a stream that captures nothing of this prefix: the publish is refused, not lost silently
+      const stray = await NatsBus.connect({
+        ...base,
+        stream: `${base.stream}_X`,
+        subjectPrefix: `${base.subjectPrefix}x`,
+      });
+      try {
+        await stray.deleteStream();
+        await assert.rejects(stray.publish("nowhere", notice()), /JetStream is not available/);
+      } finally {
+        await stray.close();
+      }
+    });
+
     it("a handler running longer than ack_wait keeps its message (no redelivery)", async () => {
       const stream = `NOETL_TEST_${run}_ACK`;
       const bus = await NatsBus.connect({
