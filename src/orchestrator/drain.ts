@@ -3,7 +3,7 @@ import { apply, handle, summarize } from "../engine/index.ts";
 import type { Clock, EventId, ExecutionId, IdSource, Json } from "../kernel/index.ts";
 import type { Command, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
 import { ACTIONABLE_EVENTS } from "../protocol/index.ts";
-import type { Store } from "../store/index.ts";
+import type { LockedExecution, Store } from "../store/index.ts";
 import { commandUpdatesOf } from "./command-updates.ts";
 import type { ExecutionCache } from "./execution-cache.ts";
 import { hydrate } from "./hydrate.ts";
@@ -23,16 +23,30 @@ export interface DrainOutcome {
 }
 
 /**
- * One decision round for one execution (called under its lock): stamp the incoming events,
- * run the engine on the actionable ones, and commit incoming + decided events, new commands,
- * command status changes and the execution projection in one transaction.
+ * How a drain runs: under the execution lock (`locked`: the row its store read with the lock),
+ * or optimistically — on the cached state, committed with `Store.commitIfCurrent`.
+ */
+export type DrainMode = { locked?: LockedExecution } | { optimistic: true };
+
+/**
+ * One decision round for one execution (called under its lock, or optimistically): stamp the
+ * incoming events, run the engine on the actionable ones, and commit incoming + decided events,
+ * new commands, command status changes and the execution projection in one transaction.
+ * Resolves to `undefined` only in optimistic mode, when there is no cached state or the store
+ * refused the commit (the state was not current; it is dropped from the cache): nothing was
+ * written, and the caller drains again under the lock.
  */
 export async function drainBatches(
   ctx: DrainContext,
   executionId: ExecutionId,
   batches: readonly WorkerEvent[][],
-): Promise<DrainOutcome> {
-  const live = await ctx.cache.get(executionId);
+  mode: DrainMode = {},
+): Promise<DrainOutcome | undefined> {
+  const optimistic = "optimistic" in mode;
+  const cached = optimistic ? ctx.cache.peek(executionId) : undefined;
+  if (optimistic && (!cached || !ctx.store.commitIfCurrent)) return undefined;
+  const live = cached ?? (await ctx.cache.get(executionId, "locked" in mode ? mode.locked : undefined));
+  const expected = { execution_id: executionId, last_seq: live.seq };
   const now = ctx.clock.now();
   const resolve = (ref: string) => ctx.store.resultGet(ref);
   const events: NoetlEvent[] = [];
@@ -64,7 +78,7 @@ export async function drainBatches(
     }
     const ended = !wasTerminal && live.state.status !== "running";
     const summary = ended ? summarize(live.state) : undefined;
-    const result = await ctx.store.commit({
+    const batch = {
       events,
       commands,
       commandUpdates: commandUpdatesOf(events),
@@ -82,7 +96,14 @@ export async function drainBatches(
             },
           }
         : {}),
-    });
+    };
+    const result = optimistic
+      ? await ctx.store.commitIfCurrent?.(batch, expected)
+      : await ctx.store.commit(batch);
+    if (!result) {
+      ctx.cache.drop(executionId);
+      return undefined;
+    }
     if (result.duplicates.length > 0) {
       // Re-delivered events were folded twice in memory: rebuild from the log next time.
       ctx.cache.drop(executionId);

@@ -3,7 +3,7 @@ import { apply, createState } from "../engine/index.ts";
 import type { ExecutionId } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type { NoetlEvent } from "../protocol/index.ts";
-import type { Store } from "../store/index.ts";
+import type { LockedExecution, Store } from "../store/index.ts";
 import { hydrate } from "./hydrate.ts";
 import type { LoadedPlaybook, PlaybookLoader } from "./playbook-loader.ts";
 
@@ -56,11 +56,14 @@ export class ExecutionCache {
     this.finished.delete(id);
   }
 
-  /** The execution's state, caught up with the log (events committed by other replicas are folded). */
-  async get(id: ExecutionId): Promise<LiveExecution> {
+  /**
+   * The execution's state, caught up with the log (events committed by other replicas are
+   * folded). `locked`: the execution row as read under the execution lock (saves reading it).
+   */
+  async get(id: ExecutionId, locked?: LockedExecution): Promise<LiveExecution> {
     const cached = this.peek(id);
     if (cached && this.exclusive) return cached;
-    const row = await this.store.getExecution(id);
+    const row = locked ? locked.row : await this.store.getExecution(id);
     if (!row) throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${id} not found`);
     if (cached && cached.seq === row.last_seq) return cached;
     if (cached && cached.seq < row.last_seq) {

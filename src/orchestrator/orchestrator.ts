@@ -23,7 +23,8 @@ import type {
   WorkerEvent,
 } from "../protocol/index.ts";
 import type { CatalogEntry, Store } from "../store/index.ts";
-import { type DrainContext, drainBatches } from "./drain.ts";
+import { ExecutionMutex } from "../store/index.ts";
+import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
 import { KeyedBatcher } from "./keyed-queue.ts";
 import type { OrchestratorLog } from "./log.ts";
@@ -76,6 +77,15 @@ export class Orchestrator implements ControlPlane {
   private readonly batcher: KeyedBatcher<WorkerEvent[], undefined>;
   private readonly watchers = new Watchers();
   private readonly infoByExecution = new Map<ExecutionId, ExecutionInfo>();
+  /**
+   * Per execution, everything that changes its cached state runs alone: a drain (decide, then
+   * commit: the state holds the decision before the commit returns its seqs) and the log
+   * catch-up of a reader (`status`, `waitFor`), which must never fold events a drain in flight
+   * has already applied.
+   */
+  private readonly stateLocks = new ExecutionMutex();
+  /** Executions another replica decided on (an optimistic commit was refused): drained under the lock. */
+  private readonly contended = new Set<ExecutionId>();
   /** Exclusive mode: commands published and not finished, with their in-memory claim. */
   private readonly open = new Map<CommandId, { command: Command; worker?: string }>();
 
@@ -179,12 +189,12 @@ export class Orchestrator implements ControlPlane {
   }
 
   async status(executionId: ExecutionId) {
-    const live = await this.cache.get(executionId);
+    const live = await this.current(executionId);
     return summarize(live.state);
   }
 
   async waitFor(executionId: ExecutionId, signal?: AbortSignal): Promise<ExecutionSummary> {
-    const live = await this.cache.get(executionId);
+    const live = await this.current(executionId);
     if (isTerminal(live.state)) return toSummary(executionId, live.state);
     return this.watchers.waitTerminal(executionId, signal);
   }
@@ -199,8 +209,10 @@ export class Orchestrator implements ControlPlane {
    * finished are dispatched again (no completed step runs twice: its call.done is in the log).
    */
   async resume(executionId: ExecutionId): Promise<number> {
-    this.cache.drop(executionId);
-    await this.cache.get(executionId);
+    await this.stateLocks.run(executionId, async () => {
+      this.cache.drop(executionId);
+      await this.cache.get(executionId);
+    });
     const open = await this.store.listCommands({
       execution_id: executionId,
       status: ["PENDING", "CLAIMED", "RUNNING"],
@@ -261,7 +273,11 @@ export class Orchestrator implements ControlPlane {
     const outcome = await this.store.claimCommand(commandId, workerId, now, this.options.leaseMs);
     if (outcome.status !== "claimed") return { status: outcome.status };
     const command = outcome.row.command;
-    if (await this.isCancelled(command.execution_id)) return { status: "cancelled" };
+    const cancelled =
+      outcome.executionStatus !== undefined
+        ? outcome.executionStatus === "cancelled"
+        : await this.isCancelled(command.execution_id);
+    if (cancelled) return { status: "cancelled" };
     return { status: "claimed", command, lease_ms: this.options.leaseMs };
   }
 
@@ -339,17 +355,13 @@ export class Orchestrator implements ControlPlane {
     return (await this.loader.byPath(path, version)).entry;
   }
 
+  /** The execution's state caught up with the log, never while a drain of it is in flight. */
+  private current(executionId: ExecutionId) {
+    return this.stateLocks.run(executionId, () => this.cache.get(executionId));
+  }
+
   private async drain(executionId: ExecutionId, batches: WorkerEvent[][]): Promise<undefined[]> {
-    const ctx: DrainContext = {
-      store: this.store,
-      cache: this.cache,
-      clock: this.clock,
-      ids: this.ids,
-      env: this.engineEnv(),
-    };
-    const out = await this.store.withExecutionLock(executionId, () =>
-      drainBatches(ctx, executionId, batches),
-    );
+    const out = await this.stateLocks.run(executionId, () => this.decide(executionId, batches));
     if (this.open.size > 0) {
       for (const e of out.inserted) {
         if (
@@ -367,22 +379,58 @@ export class Orchestrator implements ControlPlane {
     return batches.map(() => undefined);
   }
 
+  /** Decide on the batches and commit the decision. */
+  private async decide(executionId: ExecutionId, batches: WorkerEvent[][]): Promise<DrainOutcome> {
+    const ctx: DrainContext = {
+      store: this.store,
+      cache: this.cache,
+      clock: this.clock,
+      ids: this.ids,
+      env: this.engineEnv(),
+    };
+    // Optimistic first (no lock round trips) when this replica holds the execution's state and
+    // has not seen another replica write to it; the store refuses the commit if the state is
+    // not current, and the batches are drained again under the lock.
+    const optimistic =
+      !this.options.exclusive &&
+      this.store.commitIfCurrent !== undefined &&
+      !this.contended.has(executionId) &&
+      this.cache.peek(executionId) !== undefined;
+    let out = optimistic ? await drainBatches(ctx, executionId, batches, { optimistic: true }) : undefined;
+    if (!out) {
+      if (optimistic) {
+        // another replica works on this execution too: take the lock for it from now on
+        if (this.contended.size >= 10_000) this.contended.clear();
+        this.contended.add(executionId);
+      }
+      out = await this.store.withExecutionLock(executionId, (locked) =>
+        drainBatches(ctx, executionId, batches, { locked }),
+      );
+      if (!out) throw new Error(`drain of execution ${executionId} under its lock produced no outcome`);
+    }
+    return out;
+  }
+
   /**
    * Tells workers about new commands. The commands are already committed (outbox): a notice
    * that cannot be published now (bus down) is re-published by the reaper, so a failure here
    * never fails the caller.
    */
   private async publish(commands: readonly Command[]): Promise<void> {
-    for (const c of commands) {
-      if (this.options.exclusive) this.open.set(c.command_id, { command: c });
-      try {
-        await this.bus.publish(c.pool, { execution_id: c.execution_id, command_id: c.command_id });
-      } catch (error) {
-        this.log.warn("publish failed; the reaper will re-dispatch", {
-          command_id: c.command_id,
-          error: (error as Error).message,
-        });
-      }
+    if (commands.length === 0) return;
+    // all at once: a bus with acknowledged publishes (NATS) then waits one round trip, not one per command
+    await Promise.all(commands.map((c) => this.publishOne(c)));
+  }
+
+  private async publishOne(c: Command): Promise<void> {
+    if (this.options.exclusive) this.open.set(c.command_id, { command: c });
+    try {
+      await this.bus.publish(c.pool, { execution_id: c.execution_id, command_id: c.command_id });
+    } catch (error) {
+      this.log.warn("publish failed; the reaper will re-dispatch", {
+        command_id: c.command_id,
+        error: (error as Error).message,
+      });
     }
   }
 }

@@ -18,6 +18,8 @@ export class Watchers {
 
   waitTerminal(executionId: ExecutionId, signal?: AbortSignal): Promise<ExecutionSummary> {
     return new Promise((resolve, reject) => {
+      // an already aborted signal fires no "abort" event: the waiter would never settle
+      if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
       let set = this.waiters.get(executionId);
       if (!set) {
         set = new Set();
