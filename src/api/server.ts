@@ -11,7 +11,7 @@ import { PlaybookInvalidError } from "../dsl/index.ts";
 import type { CommandId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
-import type { EventType, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
+import type { EventType, ExecutionInfo, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
 import { TERMINAL_EVENTS } from "../protocol/index.ts";
 import type { Store } from "../store/index.ts";
 import { ApiMetrics } from "./metrics.ts";
@@ -38,6 +38,9 @@ export interface CredentialsPort {
   info(name: string): Promise<unknown>;
   delete(name: string): Promise<boolean>;
 }
+
+/** Execution info up to this size (JSON characters) rides along with a claim. */
+const CLAIM_INFO_LIMIT = 4096;
 
 export interface ApiOptions {
   orchestrator: Orchestrator;
@@ -287,9 +290,21 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     if (!row) throw new ApiError(404, "NOETL_E_COMMAND_NOT_FOUND", "command not found");
     return row;
   });
+  // A successful claim carries the execution's info (`GET /api/executions/:id/info`) when it is
+  // small, so a worker does not ask for it separately before running the command.
+  const infoBytes = new WeakMap<ExecutionInfo, number>();
   app.post("/api/commands/:id/claim", { schema: { tags: ["workers"] } }, async (req) => {
     const b = parse(WorkerBody, req.body);
-    return orchestrator.claim((req.params as { id: string }).id as CommandId, b.worker_id);
+    const claim = await orchestrator.claim((req.params as { id: string }).id as CommandId, b.worker_id);
+    if (claim.status !== "claimed" || !claim.command) return claim;
+    const info = await orchestrator.getExecution(claim.command.execution_id).catch(() => undefined);
+    if (!info) return claim;
+    let bytes = infoBytes.get(info);
+    if (bytes === undefined) {
+      bytes = JSON.stringify(info).length;
+      infoBytes.set(info, bytes);
+    }
+    return bytes <= CLAIM_INFO_LIMIT ? { ...claim, execution: info } : claim;
   });
   app.post("/api/commands/:id/heartbeat", { schema: { tags: ["workers"] } }, async (req) => {
     const b = parse(WorkerBody, req.body);

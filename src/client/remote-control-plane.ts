@@ -15,16 +15,29 @@ import type {
 } from "../protocol/index.ts";
 import type { HttpClient } from "./http-client.ts";
 
+/** Execution infos kept from claim responses (an execution's info never changes). */
+const INFO_CACHE = 1000;
+
 export class RemoteControlPlane implements ControlPlane {
   private reports = 0;
+  private readonly infos = new Map<ExecutionId, ExecutionInfo>();
 
   constructor(
     private readonly http: HttpClient,
     private readonly idPrefix: string,
   ) {}
 
-  claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
-    return this.http.post<ClaimResult>(`/api/commands/${commandId}/claim`, { worker_id: workerId });
+  async claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
+    const r = await this.http.post<ClaimResult & { execution?: ExecutionInfo }>(
+      `/api/commands/${commandId}/claim`,
+      { worker_id: workerId },
+    );
+    // the server sends a small execution info along: `getExecution` then needs no request
+    if (!r.execution) return r;
+    const { execution, ...claim } = r;
+    if (this.infos.size >= INFO_CACHE) this.infos.clear();
+    this.infos.set(execution.execution_id, execution);
+    return claim;
   }
 
   async report(executionId: ExecutionId, events: WorkerEvent[], idempotencyKey?: string): Promise<void> {
@@ -60,6 +73,8 @@ export class RemoteControlPlane implements ControlPlane {
   }
 
   getExecution(executionId: ExecutionId): Promise<ExecutionInfo> {
+    const known = this.infos.get(executionId);
+    if (known) return Promise.resolve(known);
     return this.http.get<ExecutionInfo>(`/api/executions/${executionId}/info`);
   }
 
