@@ -6,23 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import pg from "pg";
 import { type RunningServer, readConfig, startRemoteWorker, startServer } from "../../src/app/index.ts";
-import { NatsBus } from "../../src/bus/nats/index.ts";
 import { HttpClient } from "../../src/client/index.ts";
 import { PostgresStore } from "../../src/store/postgres/index.ts";
-import { NATS_URL, natsSkipReason, PG_URL, postgresSkipReason } from "../../src/testing/index.ts";
+import { NATS_URL, PG_URL } from "../../src/testing/index.ts";
+import { servicesSkipReason, suiteServices } from "../support/services.ts";
 
-const skip = (await postgresSkipReason()) ?? (await natsSkipReason());
-const tag = `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const schema = `noetl_${tag}`;
-const stream = `NOETL_CHAOS_${tag.toUpperCase()}`;
-const prefix = `noetl_chaos.${tag}`;
-const home = mkdtempSync(join(tmpdir(), "noetl-chaos-"));
+const skip = await servicesSkipReason();
+const services = suiteServices("chaos");
+const { schema, stream, subjectPrefix: prefix, home } = services;
 const root = new URL("../../", import.meta.url).pathname;
 const bin = join(root, "bin/noetl.js");
 const env = {
@@ -109,18 +104,11 @@ async function kill9(child: ChildProcess): Promise<void> {
 describe("chaos: crashes in distributed mode", { skip, concurrency: false }, () => {
   after(async () => {
     for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-    const b = await NatsBus.connect({ servers: NATS_URL, stream, subjectPrefix: prefix });
-    await b.deleteStream();
-    await b.close();
-    rmSync(home, { recursive: true, force: true });
+    await services.drop();
   });
 
   it("kill -9 a worker mid-task: another worker finishes, the step is recorded once", async () => {
-    const bus = await NatsBus.connect({ servers: NATS_URL, stream, subjectPrefix: prefix });
+    const bus = await services.bus();
     const server: RunningServer = await startServer({
       config,
       store: new PostgresStore({ url: PG_URL, schema }),
@@ -170,7 +158,7 @@ describe("chaos: crashes in distributed mode", { skip, concurrency: false }, () 
     await waitForLine(server, /listening on/);
     const worker = await startRemoteWorker({
       config,
-      bus: await NatsBus.connect({ servers: NATS_URL, stream, subjectPrefix: prefix }),
+      bus: await services.bus(),
       serverUrl: url,
       concurrency: 4,
       workerId: "survivor",

@@ -5,95 +5,39 @@
  * printed, when PostgreSQL or NATS is not reachable.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
-import {
-  type RunningServer,
-  type RunningWorker,
-  readConfig,
-  startRemoteWorker,
-  startServer,
-} from "../../src/app/index.ts";
-import { NatsBus } from "../../src/bus/nats/index.ts";
+import type { RunningServer, RunningWorker } from "../../src/app/index.ts";
 import { HttpClient } from "../../src/client/index.ts";
-import { PostgresStore } from "../../src/store/postgres/index.ts";
-import { NATS_URL, natsSkipReason, PG_URL, postgresSkipReason } from "../../src/testing/index.ts";
+import {
+  playbook as pb,
+  runOverHttp,
+  servicesSkipReason,
+  startNode,
+  suiteServices,
+  waitOverHttp,
+} from "../support/services.ts";
 
-const skip = (await postgresSkipReason()) ?? (await natsSkipReason());
-const tag = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const schema = `noetl_${tag}`;
-const stream = `NOETL_TEST_${tag.toUpperCase()}`;
-const prefix = `noetl_test.${tag}`;
-const home = mkdtempSync(join(tmpdir(), "noetl-dist-"));
-const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "dist-test" });
-const pb = (name: string) => readFileSync(new URL(`../playbooks/${name}.yaml`, import.meta.url), "utf8");
-
+const skip = await servicesSkipReason();
+const services = suiteServices("dist");
 let server: RunningServer;
-const workers: RunningWorker[] = [];
+let workers: RunningWorker[] = [];
 let http: HttpClient;
-
-const bus = () => NatsBus.connect({ servers: NATS_URL, stream, subjectPrefix: prefix, ackWaitMs: 5000 });
-
-async function run(content: string, payload: object = {}) {
-  const reg = await http.post<{ path: string; version: number }>("/api/catalog/register", { content });
-  const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", {
-    path: reg.path,
-    version: reg.version,
-    payload,
-  });
-  for (;;) {
-    const w = await http.get<{ status: string }>(`/api/executions/${execution_id}/wait?timeout_ms=20000`, {
-      timeoutMs: 30_000,
-    });
-    if (w.status !== "running") break;
-  }
-  return http.get<{
-    execution_id: string;
-    status: string;
-    result: unknown;
-    error: unknown;
-    runs: Record<string, number>;
-    steps: Record<string, unknown>;
-  }>(`/api/executions/${execution_id}/result`);
-}
+const run = (content: string, payload: object = {}) => runOverHttp(http, content, payload);
 
 describe("distributed: PostgreSQL + NATS, two workers", { skip }, () => {
   before(async () => {
-    server = await startServer({
-      config,
-      store: new PostgresStore({ url: PG_URL, schema }),
-      bus: await bus(),
-      port: 0,
+    ({ server, workers } = await startNode(services, {
       reapIntervalMs: 500,
-      orchestrator: { leaseMs: 3000 },
-    });
+      leaseMs: 3000,
+      workerIds: ["w0", "w1"],
+      concurrency: 16,
+    }));
     http = new HttpClient({ baseUrl: server.url });
-    for (let i = 0; i < 2; i++) {
-      workers.push(
-        await startRemoteWorker({
-          config,
-          bus: await bus(),
-          serverUrl: server.url,
-          concurrency: 16,
-          workerId: `w${i}`,
-        }),
-      );
-    }
   });
   after(async () => {
     for (const w of workers) await w.stop(false);
     await server?.close();
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-    const b = await bus();
-    await b.deleteStream();
-    await b.close();
-    rmSync(home, { recursive: true, force: true });
+    await services.drop();
   });
 
   it("runs the end-to-end playbooks", async () => {
@@ -143,16 +87,7 @@ describe("distributed: PostgreSQL + NATS, two workers", { skip }, () => {
           .then((r) => r.execution_id),
       ),
     );
-    const outcomes = await Promise.all(
-      ids.map(async (id) => {
-        for (;;) {
-          const w = await http.get<{ status: string }>(`/api/executions/${id}/wait?timeout_ms=20000`, {
-            timeoutMs: 30_000,
-          });
-          if (w.status !== "running") return w.status;
-        }
-      }),
-    );
+    const outcomes = await Promise.all(ids.map((id) => waitOverHttp(http, id)));
     assert.deepEqual(
       outcomes.filter((s) => s !== "completed"),
       [],
