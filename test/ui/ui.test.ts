@@ -133,6 +133,20 @@ async function waitForStatus(page: Page, status: string, timeout = 20_000): Prom
   await page.locator(`#exec-status[data-status="${status}"]`).waitFor({ timeout });
 }
 
+/**
+ * Waits until the graph shows `progress` on `step`'s node: the status badge may come from the
+ * execution detail before the event stream has filled the graph.
+ */
+async function waitForProgress(page: Page, step: string, progress: string): Promise<void> {
+  await page.waitForFunction(
+    ([id, want]) => {
+      const cy = (globalThis as unknown as { __cy?: { $id(id: string): { data(k: string): string } } }).__cy;
+      return cy?.$id(id).data("progress") === want;
+    },
+    [step, progress] as const,
+  );
+}
+
 /** Clicks a step's node on the graph canvas (a real mouse click at its rendered position). */
 async function clickNode(page: Page, step: string): Promise<void> {
   await page.locator("#graph").scrollIntoViewIfNeeded();
@@ -255,6 +269,7 @@ describe("web UI", { skip: haveChromium ? false : "chromium not installed" }, ()
       `/api/executions/${again}/events?types=playbook.initialized`,
     );
     assert.deepEqual(init.events[0]?.payload.workload, { items: [1, 2], delay: 1 });
+    await waitForProgress(page, "fan", "2/2");
     assert.equal((await nodes(page)).fan?.progress, "2/2");
   });
 
@@ -305,11 +320,7 @@ describe("web UI", { skip: haveChromium ? false : "chromium not installed" }, ()
     await page.locator("#run").click();
     await page.waitForURL((u) => u.hash.startsWith("#/executions/"));
     await waitForStatus(page, "completed");
-    // the status badge may come from the execution detail before the event stream has filled the graph
-    await page.waitForFunction(() => {
-      const cy = (globalThis as unknown as { __cy?: { $id(id: string): { data(k: string): string } } }).__cy;
-      return cy?.$id("fan").data("progress") === "1/1";
-    });
+    await waitForProgress(page, "fan", "1/1");
     assert.equal((await nodes(page)).fan?.progress, "1/1");
   });
 
