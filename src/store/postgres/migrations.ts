@@ -127,15 +127,18 @@ CREATE FUNCTION {schema}.commit_batch(
   p_expect_id text, p_expect_seq bigint, p_lock_key text
 ) RETURNS bigint[] LANGUAGE plpgsql
 -- Generic plans: with custom ones (the default for the first calls, and whenever a generic plan
--- looks costlier), PL/pgSQL would plan the statements on arrays again at every call.
+-- looks costlier), PL/pgSQL would plan the statements on arrays again at every call. A session
+-- keeps its generic plans until the tables are analysed again: planned while a table was small,
+-- a plan could scan it whole at every call once it is big. Every statement here is a lookup by
+-- key, so sequential scans are ruled out.
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $fn$
 DECLARE
   v_last bigint[] := '{}';
   v_next bigint[];
   v_seq bigint;
   v_out bigint[];
-  v_dups bigint[];
   v_exe text;
   v_i integer;
   v_j integer;
@@ -187,17 +190,14 @@ BEGIN
   END LOOP;
 
   -- Events: skip those already stored (safe: we hold their execution rows), number the others
-  -- per execution in input order, insert them, advance last_seq.
+  -- per execution in input order, insert them, advance last_seq. The check is one unique-index
+  -- lookup per event: as a join, a generic plan may scan the whole event table.
   IF coalesce(cardinality(e_id), 0) > 0 THEN
-    SELECT coalesce(array_agg(t.n), '{}') INTO v_dups
-      FROM unnest(e_xid, e_id) WITH ORDINALITY AS t(exe, eid, n)
-      WHERE EXISTS (SELECT 1 FROM {schema}.event e WHERE e.execution_id = t.exe AND e.event_id = t.eid);
     v_out := array_fill(NULL::bigint, ARRAY[cardinality(e_id)]);
     v_next := v_last;
-    v_i := 0;
-    FOREACH v_exe IN ARRAY e_xid LOOP
-      v_i := v_i + 1;
-      CONTINUE WHEN cardinality(v_dups) > 0 AND v_i = ANY(v_dups);
+    FOR v_i IN 1 .. cardinality(e_id) LOOP
+      v_exe := e_xid[v_i];
+      CONTINUE WHEN EXISTS (SELECT 1 FROM {schema}.event e WHERE e.execution_id = v_exe AND e.event_id = e_id[v_i]);
       v_j := array_position(l_id, v_exe);
       v_next[v_j] := v_next[v_j] + 1;
       v_out[v_i] := v_next[v_j];

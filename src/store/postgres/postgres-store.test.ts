@@ -200,7 +200,13 @@ if (skip) {
       );
       holder.release();
       await holder.done;
-      const after = await b.commitIfCurrent({ events: [ev(x, "c5")] }, { execution_id: x, last_seq: 3 });
+      // a's unlock is sent without waiting for it: b may find the lock held a moment longer (a
+      // refused commit writes nothing, so trying again is safe)
+      let after: Awaited<ReturnType<PostgresStore["commitIfCurrent"]>>;
+      for (let i = 0; i < 100 && !after; i++) {
+        after = await b.commitIfCurrent({ events: [ev(x, "c5")] }, { execution_id: x, last_seq: 3 });
+        if (!after) await sleep(10);
+      }
       assert.deepEqual(
         after?.inserted.map((e) => e.seq),
         [4],
