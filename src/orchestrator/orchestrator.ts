@@ -22,7 +22,7 @@ import type {
   ResultRef,
   WorkerEvent,
 } from "../protocol/index.ts";
-import type { CatalogEntry, Store } from "../store/index.ts";
+import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
@@ -270,7 +270,19 @@ export class Orchestrator implements ControlPlane {
       return { status: "claimed", command: held.command, lease_ms: this.options.leaseMs };
     }
     const now = this.clock.now();
-    const outcome = await this.store.claimCommand(commandId, workerId, now, this.options.leaseMs);
+    return this.claimed(await this.store.claimCommand(commandId, workerId, now, this.options.leaseMs));
+  }
+
+  /** `claim` of several commands (one store round trip when the store can claim several at once). */
+  async claimMany(commandIds: readonly CommandId[], workerId: string): Promise<ClaimResult[]> {
+    if (this.options.exclusive || !this.store.claimCommands || commandIds.length === 1)
+      return Promise.all(commandIds.map((id) => this.claim(id, workerId)));
+    const now = this.clock.now();
+    const outcomes = await this.store.claimCommands(commandIds, workerId, now, this.options.leaseMs);
+    return Promise.all(outcomes.map((o) => this.claimed(o)));
+  }
+
+  private async claimed(outcome: ClaimOutcome): Promise<ClaimResult> {
     if (outcome.status !== "claimed") return { status: outcome.status };
     const command = outcome.row.command;
     const cancelled =

@@ -150,6 +150,16 @@ export interface Store {
   getCommand(commandId: CommandId): Promise<CommandRow | undefined>;
   /** Atomically claim a PENDING command, or a CLAIMED/RUNNING one whose lease expired. */
   claimCommand(commandId: CommandId, workerId: string, now: number, leaseMs: number): Promise<ClaimOutcome>;
+  /**
+   * Optional: `claimCommand` of several commands at once (fewer round trips), with the same
+   * outcomes in the order of `commandIds`. A command listed twice gets the same outcome twice.
+   */
+  claimCommands?(
+    commandIds: readonly CommandId[],
+    workerId: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<ClaimOutcome[]>;
   /** Extend the lease of a command held by this worker; false if it is no longer theirs. */
   renewLease(commandId: CommandId, workerId: string, now: number, leaseMs: number): Promise<boolean>;
   listCommands(filter: ListCommandsFilter): Promise<CommandRow[]>;

@@ -265,6 +265,43 @@ if (skip) {
       assert.equal(o.status === "claimed" ? o.executionStatus : "none", undefined);
     });
 
+    it("claimCommands: the outcome of each command in the caller's order, as claimCommand gives it", async () => {
+      const x = newExecutionId();
+      const commands = Array.from({ length: 4 }, (_, i) => command(x, `s${i}`));
+      const [free, mine, theirs, done] = commands.map((c) => c.command_id);
+      assert.ok(free && mine && theirs && done);
+      await a.commit({ events: [ev(x, "q1")], commands, execution: { execution_id: x, status: "running" } });
+      await a.claimCommand(mine, "w1", 1000, 60_000);
+      await a.claimCommand(theirs, "w2", 1000, 60_000);
+      await a.commit({ events: [], commandUpdates: [{ command_id: done, status: "COMPLETED", at: 2 }] });
+      const missing = command(x, "missing").command_id;
+      const outcomes = await b.claimCommands([free, missing, done, theirs, mine, free], "w1", 2000, 60_000);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ["claimed", "not_found", "already_terminal", "active_claim", "claimed", "claimed"],
+      );
+      const first = outcomes[0];
+      assert.equal(first?.status === "claimed" ? first.executionStatus : undefined, "running");
+      assert.equal(first?.status === "claimed" ? first.row.claims : undefined, 1);
+      // the command already held by w1 is renewed, not claimed a second time
+      const renewed = outcomes[4];
+      assert.equal(renewed?.status === "claimed" ? renewed.row.claims : undefined, 1);
+      assert.equal((await a.getCommand(free))?.worker_id, "w1");
+      // concurrent batches over the same commands: each command is won by exactly one worker
+      const contested = Array.from({ length: 8 }, (_, i) => command(x, `c${i}`));
+      await a.commit({ events: [], commands: contested });
+      const ids = contested.map((c) => c.command_id);
+      const rounds = await Promise.all(
+        Array.from({ length: 4 }, async (_, i) => {
+          const order = i % 2 ? [...ids].reverse() : ids;
+          const got = await (i % 2 ? a : b).claimCommands(order, `v${i}`, 3000, 60_000);
+          return new Map(order.map((id, k) => [id, got[k]?.status]));
+        }),
+      );
+      for (const id of ids)
+        assert.equal(rounds.filter((r) => r.get(id) === "claimed").length, 1, `${id} is claimed once`);
+    });
+
     it("numbers a large batch over several executions in input order; duplicates consume no seq", async () => {
       const x = newExecutionId();
       const y = newExecutionId();

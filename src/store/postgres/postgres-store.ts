@@ -81,6 +81,24 @@ const UNIQUE_VIOLATION = "23505";
 /** `commit_batch`: the execution moved on, or another session holds its lock (optimistic commit). */
 const NOT_CURRENT = "NX001";
 
+/**
+ * The claim of the commands `which` selects ($2 worker, $3 now, $4 lease ms): a command not
+ * held (or held by this worker) becomes CLAIMED with a new lease; returns the claimed rows with
+ * their execution's status.
+ */
+function claimSql(which: string): string {
+  return `WITH c AS (UPDATE {s}.command SET
+      status = CASE WHEN ${LIVE} THEN status ELSE 'CLAIMED' END,
+      claimed_at = CASE WHEN ${LIVE} THEN claimed_at ELSE $3::bigint END,
+      claims = claims + CASE WHEN ${LIVE} THEN 0 ELSE 1 END,
+      worker_id = $2::text,
+      lease_until = $3::bigint + $4::bigint
+    WHERE ${which} AND status NOT IN ${TERMINAL} AND (NOT ${LIVE} OR worker_id = $2::text)
+    RETURNING ${COMMAND_COLUMNS}, execution_id)
+    SELECT c.*, x.status AS execution_status FROM c
+    LEFT JOIN {s}.execution x ON x.execution_id = c.execution_id`;
+}
+
 /** The SQL of the store, with `{s}` standing for the quoted schema. */
 const SQL = {
   commit: `SELECT {s}.commit_batch($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
@@ -90,16 +108,9 @@ const SQL = {
       $30::text, $31::bigint, $32::text) AS seqs`,
   getExecution: "SELECT * FROM {s}.execution WHERE execution_id = $1",
   getCommand: `SELECT ${COMMAND_COLUMNS} FROM {s}.command WHERE command_id = $1`,
-  claim: `WITH c AS (UPDATE {s}.command SET
-      status = CASE WHEN ${LIVE} THEN status ELSE 'CLAIMED' END,
-      claimed_at = CASE WHEN ${LIVE} THEN claimed_at ELSE $3::bigint END,
-      claims = claims + CASE WHEN ${LIVE} THEN 0 ELSE 1 END,
-      worker_id = $2::text,
-      lease_until = $3::bigint + $4::bigint
-    WHERE command_id = $1 AND status NOT IN ${TERMINAL} AND (NOT ${LIVE} OR worker_id = $2::text)
-    RETURNING ${COMMAND_COLUMNS}, execution_id)
-    SELECT c.*, x.status AS execution_status FROM c
-    LEFT JOIN {s}.execution x ON x.execution_id = c.execution_id`,
+  claim: claimSql("command_id = $1"),
+  claimMany: claimSql("command_id = ANY($1::text[])"),
+  getCommands: `SELECT ${COMMAND_COLUMNS} FROM {s}.command WHERE command_id = ANY($1::text[])`,
   renew: `UPDATE {s}.command SET lease_until = $1 WHERE command_id = $2 AND worker_id = $3
     AND status IN ('CLAIMED','RUNNING')`,
   insertCatalog: `INSERT INTO {s}.catalog(path, version, kind, content, created_at)
@@ -352,6 +363,45 @@ export class PostgresStore implements Store {
     if (!r) return { status: "not_found" };
     const row = toCommand(r);
     return { status: isTerminalStatus(row.status) ? "already_terminal" : "active_claim", row };
+  }
+
+  /**
+   * `claimCommand` of several commands in one statement (its outcomes in the order of
+   * `commandIds`); the ids not claimed are looked up in one more.
+   */
+  async claimCommands(
+    commandIds: readonly CommandId[],
+    workerId: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<ClaimOutcome[]> {
+    // rows are locked in id order, as every multi-row claim does: two never deadlock
+    const ids = [...new Set(commandIds)].sort();
+    const claimed = await this.rows<CommandRecord & { execution_status: ExecutionStatus | null }>(
+      this.sql.claimMany,
+      [ids, workerId, now, leaseMs],
+      this.leasePool,
+    );
+    const outcomes = new Map<string, ClaimOutcome>();
+    for (const r of claimed) {
+      const row = toCommand(r);
+      const status = r.execution_status;
+      outcomes.set(
+        row.command.command_id,
+        status === null ? { status: "claimed", row } : { status: "claimed", row, executionStatus: status },
+      );
+    }
+    const others = ids.filter((id) => !outcomes.has(id));
+    if (others.length > 0) {
+      for (const r of await this.rows<CommandRecord>(this.sql.getCommands, [others])) {
+        const row = toCommand(r);
+        outcomes.set(row.command.command_id, {
+          status: isTerminalStatus(row.status) ? "already_terminal" : "active_claim",
+          row,
+        });
+      }
+    }
+    return commandIds.map((id) => outcomes.get(id) ?? { status: "not_found" });
   }
 
   /** On the `synchronous_commit=off` connections, as claims (see `claimCommand`). */
