@@ -40,7 +40,21 @@ export const EventsBody = z
   })
   .refine((b) => b.events !== undefined || b.event !== undefined, "events (a list) or event is required");
 
+/** `POST /api/events/reports`: the reports of several commands (any executions) in one request. */
+export const ReportsBody = z.object({
+  reports: z
+    .array(z.object({ execution_id: z.string().regex(/^\d+$/), events: z.array(workerEvent).max(10_000) }))
+    .min(1)
+    .max(256),
+});
+
 export const WorkerBody = z.object({ worker_id: z.string().min(1).max(200) });
+
+/** `POST /api/commands/claim`: several commands claimed in one request (at most 256). */
+export const ClaimManyBody = z.object({
+  worker_id: z.string().min(1).max(200),
+  command_ids: z.array(z.string().min(1).max(200)).min(1).max(256),
+});
 
 export const CancelBody = z
   .object({ reason: z.string().max(1000).optional(), cascade: z.boolean().optional() })

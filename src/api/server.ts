@@ -11,16 +11,18 @@ import { PlaybookInvalidError } from "../dsl/index.ts";
 import type { CommandId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
-import type { EventType, ExecutionInfo, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
+import type { ClaimResult, EventType, ExecutionInfo, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
 import { TERMINAL_EVENTS } from "../protocol/index.ts";
 import type { Store } from "../store/index.ts";
 import { ApiMetrics } from "./metrics.ts";
 import {
   CancelBody,
+  ClaimManyBody,
   CredentialBody,
   EventsBody,
   ExecuteBody,
   RegisterBody,
+  ReportsBody,
   ResultBody,
   WorkerBody,
 } from "./schemas.ts";
@@ -283,6 +285,23 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   };
   app.post("/api/events", { schema: { tags: ["events"] } }, ingest);
   app.post("/api/events/batch", { schema: { tags: ["events"] } }, ingest);
+  // The reports of several commands in one request (a worker finishing several at once); every
+  // event carries its own event_id, so a retried request never ingests twice.
+  app.post("/api/events/reports", { schema: { tags: ["events"] } }, async (req, reply) => {
+    const b = parse(ReportsBody, req.body);
+    if (b.reports.some((r) => r.events.some((e) => !e.event_id)))
+      throw new ApiError(
+        422,
+        "NOETL_E_API_VALIDATION",
+        "every event of a multi-report request needs an event_id",
+      );
+    await Promise.all(
+      b.reports.map((r) =>
+        orchestrator.report(r.execution_id as ExecutionId, r.events as unknown as WorkerEvent[]),
+      ),
+    );
+    return reply.status(202).send({ accepted: b.reports.reduce((n, r) => n + r.events.length, 0) });
+  });
 
   // ---- commands (workers) -------------------------------------------------------------------------
   app.get("/api/commands/:id", { schema: { tags: ["workers"] } }, async (req) => {
@@ -293,9 +312,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // A successful claim carries the execution's info (`GET /api/executions/:id/info`) when it is
   // small, so a worker does not ask for it separately before running the command.
   const infoBytes = new WeakMap<ExecutionInfo, number>();
-  app.post("/api/commands/:id/claim", { schema: { tags: ["workers"] } }, async (req) => {
-    const b = parse(WorkerBody, req.body);
-    const claim = await orchestrator.claim((req.params as { id: string }).id as CommandId, b.worker_id);
+  const withInfo = async (claim: ClaimResult) => {
     if (claim.status !== "claimed" || !claim.command) return claim;
     const info = await orchestrator.getExecution(claim.command.execution_id).catch(() => undefined);
     if (!info) return claim;
@@ -305,6 +322,17 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       infoBytes.set(info, bytes);
     }
     return bytes <= CLAIM_INFO_LIMIT ? { ...claim, execution: info } : claim;
+  };
+  app.post("/api/commands/:id/claim", { schema: { tags: ["workers"] } }, async (req) => {
+    const b = parse(WorkerBody, req.body);
+    return withInfo(await orchestrator.claim((req.params as { id: string }).id as CommandId, b.worker_id));
+  });
+  // Several claims in one request (a worker handed several notices at once): one outcome per
+  // id, in order, each as the single-command route answers it.
+  app.post("/api/commands/claim", { schema: { tags: ["workers"] } }, async (req) => {
+    const b = parse(ClaimManyBody, req.body);
+    const claims = await orchestrator.claimMany(b.command_ids as CommandId[], b.worker_id);
+    return { claims: await Promise.all(claims.map(withInfo)) };
   });
   app.post("/api/commands/:id/heartbeat", { schema: { tags: ["workers"] } }, async (req) => {
     const b = parse(WorkerBody, req.body);

@@ -14,25 +14,88 @@ import type {
   WorkerEvent,
 } from "../protocol/index.ts";
 import type { HttpClient } from "./http-client.ts";
+import { TickBatcher } from "./tick-batcher.ts";
 
 /** Execution infos kept from claim responses (an execution's info never changes). */
 const INFO_CACHE = 1000;
 
+/** Claims, or reports, sent in one request at most (the server's limits). */
+const CLAIMS_PER_REQUEST = 256;
+
+interface ClaimAsk {
+  commandId: CommandId;
+  workerId: string;
+}
+
+type ClaimReply = ClaimResult & { execution?: ExecutionInfo };
+
+interface Report {
+  execution_id: ExecutionId;
+  events: WorkerEvent[];
+  /** The Idempotency-Key of a report sent alone. */
+  key: string;
+}
+
+/** Statuses a retry cannot change: the request is invalid, or too large. */
+const FINAL_STATUSES = new Set([413, 422]);
+
+/** `fn` until it succeeds, at most 8 times with backoff; an invalid or too large request is not retried. */
+async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 8 || FINAL_STATUSES.has((error as { status?: number }).status ?? 0)) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+    }
+  }
+}
+
 export class RemoteControlPlane implements ControlPlane {
   private reports = 0;
   private readonly infos = new Map<ExecutionId, ExecutionInfo>();
+  private readonly claims = new TickBatcher<ClaimAsk, ClaimResult>(
+    (asks) => this.claimAll(asks),
+    CLAIMS_PER_REQUEST,
+  );
+  private readonly reportBatcher = new TickBatcher<Report, true>(
+    (reports) => this.reportAll(reports),
+    CLAIMS_PER_REQUEST,
+  );
 
   constructor(
     private readonly http: HttpClient,
     private readonly idPrefix: string,
   ) {}
 
-  async claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
-    const r = await this.http.post<ClaimResult & { execution?: ExecutionInfo }>(
-      `/api/commands/${commandId}/claim`,
-      { worker_id: workerId },
-    );
-    // the server sends a small execution info along: `getExecution` then needs no request
+  /**
+   * Claims asked for in one turn of the event loop (the bus handed the worker several notices
+   * at once) go to the server in one request.
+   */
+  claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
+    return this.claims.add({ commandId, workerId });
+  }
+
+  private async claimAll(asks: readonly ClaimAsk[]): Promise<ClaimResult[]> {
+    const workerId = asks[0]?.workerId ?? "";
+    const replies =
+      asks.length === 1 || asks.some((a) => a.workerId !== workerId)
+        ? await Promise.all(
+            asks.map((a) =>
+              this.http.post<ClaimReply>(`/api/commands/${a.commandId}/claim`, { worker_id: a.workerId }),
+            ),
+          )
+        : (
+            await this.http.post<{ claims: ClaimReply[] }>("/api/commands/claim", {
+              worker_id: workerId,
+              command_ids: asks.map((a) => a.commandId),
+            })
+          ).claims;
+    return replies.map((r) => this.keepInfo(r));
+  }
+
+  /** The server sends a small execution info along: `getExecution` then needs no request. */
+  private keepInfo(r: ClaimReply): ClaimResult {
     if (!r.execution) return r;
     const { execution, ...claim } = r;
     if (this.infos.size >= INFO_CACHE) this.infos.clear();
@@ -40,25 +103,35 @@ export class RemoteControlPlane implements ControlPlane {
     return claim;
   }
 
+  /**
+   * Reports made in one turn of the event loop go to the server in one request. Events get
+   * stable ids before the first attempt, so a retried request is deduplicated by the log.
+   */
   async report(executionId: ExecutionId, events: WorkerEvent[], idempotencyKey?: string): Promise<void> {
     const key =
       idempotencyKey ?? `${this.idPrefix}-${Date.now().toString(36)}-${(this.reports++).toString(36)}`;
-    // events get stable ids before the first attempt, so retries are deduplicated by the log
     const stamped = events.map((e, i) => (e.event_id ? e : { ...e, event_id: `${key}-${i}` }));
-    let attempt = 0;
-    for (;;) {
-      try {
-        await this.http.post(
-          "/api/events/batch",
-          { execution_id: executionId, events: stamped },
-          { headers: { "idempotency-key": key } },
-        );
-        return;
-      } catch (error) {
-        if (++attempt >= 8 || (error as { status?: number }).status === 422) throw error;
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
-      }
-    }
+    await this.reportBatcher.add({ execution_id: executionId, events: stamped, key });
+  }
+
+  private async reportAll(reports: readonly Report[]): Promise<true[]> {
+    const only = reports.length === 1 ? reports[0] : undefined;
+    await withRetries(() =>
+      only
+        ? this.http.post(
+            "/api/events/batch",
+            { execution_id: only.execution_id, events: only.events },
+            { headers: { "idempotency-key": only.key } },
+          )
+        : this.http.post("/api/events/reports", {
+            reports: reports.map((r) => ({ execution_id: r.execution_id, events: r.events })),
+          }),
+    ).catch(async (error: unknown) => {
+      // refused as invalid or too large: send each report alone, so only a faulty one fails
+      if (only || !FINAL_STATUSES.has((error as { status?: number }).status ?? 0)) throw error;
+      await Promise.all(reports.map((r) => this.reportAll([r])));
+    });
+    return reports.map(() => true);
   }
 
   heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {

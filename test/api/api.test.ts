@@ -121,6 +121,34 @@ describe("HTTP API + remote worker", () => {
     assert.equal(w.status, "cancelled");
   });
 
+  it("claims and reports of several commands in one request each", async () => {
+    // the remote worker batches what it claims and reports in one turn: a wide loop goes through
+    // both multi-command routes
+    const big = await runToEnd(pb("big-loop"), { n: 300 });
+    assert.equal(big.result.status, "completed");
+    assert.deepEqual(big.result.result, { sum: 89_700, n: 300 });
+    const claims = await http.post<{ claims: Array<{ status: string }> }>("/api/commands/claim", {
+      worker_id: "w",
+      command_ids: ["c-unknown-1", "c-unknown-2"],
+    });
+    assert.deepEqual(claims, { claims: [{ status: "not_found" }, { status: "not_found" }] });
+    for (const body of [
+      { worker_id: "w", command_ids: [] },
+      { worker_id: "w", command_ids: Array.from({ length: 257 }, (_, i) => `c${i}`) },
+    ])
+      await assert.rejects(
+        http.post("/api/commands/claim", body),
+        (e: unknown) => e instanceof RemoteError && e.status === 422,
+      );
+    // every event of a multi-report request must carry its id (a retry must not ingest twice)
+    await assert.rejects(
+      http.post("/api/events/reports", {
+        reports: [{ execution_id: big.execution_id, events: [{ type: "call.done", payload: {} }] }],
+      }),
+      (e: unknown) => e instanceof RemoteError && e.status === 422,
+    );
+  });
+
   it("malformed requests get 400/422 JSON errors; unknown ids 404", async () => {
     const bad = await fetch(`${server.url}/api/execute`, {
       method: "POST",
