@@ -188,6 +188,36 @@ at ~1 ms); W2's time, W3 and the python overhead are; the W2 memory target (≤ 
 (160–175 MB: two javascript threads and the checkpointer thread are ~10 MB each, and V8 lets the
 old generation grow to ~50 MB between major collections with ~12 MB live).
 
+## Where the time goes (distributed, this machine)
+
+Measured on the W1-10 chain with timestamps at each hop, PostgreSQL's statement log, CPU
+accounting from \`/proc\` and CPU profiles:
+
+- **A step crosses about ten messages**: the worker's report (HTTP request and reply), the commit
+  (one PostgreSQL round trip: the \`commit_batch\` function, then the WAL flush), the notice (NATS
+  publish, JetStream ack, delivery, the worker's ack) and the claim (HTTP request and reply, one
+  PostgreSQL \`UPDATE\`). In a chain one step takes ~4 ms: commit round trip 1.2–1.5 ms (function
+  ~0.65 ms, WAL flush ~0.6 ms), notice 0.4 ms, claim 0.6–1 ms, task 0.4 ms, report 0.2–0.4 ms,
+  engine 0.1 ms.
+- **CPU per step** (one chain): Node (server and both workers) ~4.5 ms, of which 3.8 ms user;
+  PostgreSQL ~1.3 ms; NATS ~0.7 ms. Every message costs 0.2–0.4 ms of JavaScript on this virtual
+  machine (undici, fastify, pg, the NATS client). W2 and W3 are CPU-bound on the two cores (W3:
+  1.6 cores busy).
+- **Floor of this design here**: WAL flush ~0.6 ms + two HTTP round trips (~0.35 ms each) + NATS
+  delivery (~0.3 ms) ≈ 1.6 ms per step before any CPU is counted, so the marginal-step target
+  (≤ 1.5 ms) cannot be met without fewer messages per step. The next lever: hand the next
+  command of a chain to the worker that reported the previous one, in the report's reply (claimed
+  in the same commit; no notice, no claim request; the reaper covers a worker that dies), about
+  four messages per step instead of ten. It changes the dispatch protocol of ARCHITECTURE.md, so
+  it is left for a decision.
+- **Done so far**: the whole commit is one call of a PL/pgSQL function (one round trip, one WAL
+  flush); its plans never scan a table (a generic plan made while the event table was small
+  scanned it whole at every commit, 3× slower commits that grew with the log); a replica that
+  holds an execution's state commits without the advisory lock (checked in the same statement);
+  claims and lease renewals skip the WAL flush (they are leases, see docs/deployment.md); the
+  claims, and the reports, a worker makes in one turn go in one request, and the claims in one
+  \`UPDATE\`.
+
 ## Targets and peers (from BENCHMARKS.md)
 | workload | target embedded | target distributed | NoETL Python + PG | DBOS + PG | BullMQ + Redis | n8n |
 |---|---|---|---|---|---|---|
