@@ -182,11 +182,13 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   message (W2), but a chain (W1) pays one wake-up each way per step.
 - **Engine, orchestrator and worker pipeline**: ~90 µs per step (noop tool, in-memory store).
 
-So a W1 step costs ~0.3–0.45 ms here, of which ~0.25 ms are the durable commit and the thread
-hop. The W1 (≤ 1 ms) and marginal-step (≤ 0.2 ms) targets are not met on this machine (W1-noop is
-at ~1 ms); W2's time, W3 and the python overhead are; the W2 memory target (≤ 150 MB) is not
-(160–175 MB: two javascript threads and the checkpointer thread are ~10 MB each, and V8 lets the
-old generation grow to ~50 MB between major collections with ~12 MB live).
+So a W1 step costs ~0.2–0.6 ms here, of which ~0.25 ms are the durable commit and the thread
+hop. With \`noop\` tasks (which BENCHMARKS.md allows for W1) W1 meets its target (0.7–0.95 ms) and
+the marginal step is at it (0.18–0.28 ms); with \`javascript\` tasks both miss (W1 1.5–1.8 ms, step
+0.45–0.6 ms: the thread hop each way). W2's time, W2-100k (when the machine is quiet), W3 and the
+python overhead are met; the W2 memory target (≤ 150 MB) is not (160–175 MB: two javascript
+threads and the checkpointer thread are ~10 MB each, and V8 lets the old generation grow to
+~50 MB between major collections with ~12 MB live).
 
 ## Where the time goes (distributed, this machine)
 
