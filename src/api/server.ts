@@ -68,6 +68,12 @@ export class ApiError extends NoetlError {
   }
 }
 
+/** The HTTP status of a NoetlError that reaches a route: 404 for what does not exist, else 400. */
+function noetlStatus(error: NoetlError): number {
+  if (error instanceof ApiError) return error.status;
+  return /NOT_FOUND|NOT_AVAILABLE/.test(error.code) ? 404 : 400;
+}
+
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const { orchestrator, store, credentials } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024 });
@@ -88,10 +94,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     if (error instanceof PlaybookInvalidError) {
       return reply.status(422).send(body(error.code, error.message, { diagnostics: error.diagnostics }));
     }
-    if (error instanceof NoetlError) {
-      const status = /NOT_FOUND|NOT_AVAILABLE/.test(error.code) ? 404 : 400;
-      return reply.status(status).send(body(error.code, error.message));
-    }
+    if (error instanceof NoetlError)
+      return reply.status(noetlStatus(error)).send(body(error.code, error.message));
     if (e.statusCode && e.statusCode < 500) {
       const code = e.statusCode === 413 ? "NOETL_E_API_TOO_LARGE" : "NOETL_E_API_BAD_REQUEST";
       return reply.status(e.statusCode).send(body(code, e.message));
@@ -295,12 +299,25 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         "NOETL_E_API_VALIDATION",
         "every event of a multi-report request needs an event_id",
       );
-    await Promise.all(
+    // each report stands alone: one that fails (an unknown execution, say) fails by itself
+    const outcomes = await Promise.allSettled(
       b.reports.map((r) =>
         orchestrator.report(r.execution_id as ExecutionId, r.events as unknown as WorkerEvent[]),
       ),
     );
-    return reply.status(202).send({ accepted: b.reports.reduce((n, r) => n + r.events.length, 0) });
+    let accepted = 0;
+    const results = outcomes.map((o, i) => {
+      if (o.status === "fulfilled") {
+        accepted += b.reports[i]?.events.length ?? 0;
+        return { ok: true };
+      }
+      const e = o.reason;
+      if (e instanceof NoetlError)
+        return { error: { status: noetlStatus(e), code: e.code, message: e.message } };
+      app.log.error(e);
+      return { error: { status: 500, code: "NOETL_E_API_INTERNAL", message: "internal error" } };
+    });
+    return reply.status(202).send({ accepted, results });
   });
 
   // ---- commands (workers) -------------------------------------------------------------------------

@@ -49,7 +49,19 @@ before(async () => {
     if (one) return send(200, { ...claimed(one[1] ?? ""), execution: info(`x${one[1]}`) });
     if (path === "/api/events/reports" && refuseMultiReports)
       return send(413, { error: { code: "TOO_LARGE" } });
-    if (path === "/api/events/reports" || path === "/api/events/batch") return send(202, { accepted: 1 });
+    if (path === "/api/events/reports") {
+      // the server takes each report on its own: one for execution "bad" fails alone
+      const reports = body.reports as Array<{ execution_id: string }>;
+      const results = reports.map((r) =>
+        r.execution_id === "bad"
+          ? { error: { status: 404, code: "NOETL_E_EXECUTION_NOT_FOUND" } }
+          : { ok: true },
+      );
+      return send(202, { accepted: 1, results });
+    }
+    if (path === "/api/events/batch" && body.execution_id === "bad")
+      return send(422, { error: { code: "NOETL_E_API_VALIDATION", message: "no such execution" } });
+    if (path === "/api/events/batch") return send(202, { accepted: 1 });
     send(404, { error: { code: "NOT_FOUND" } });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -126,6 +138,26 @@ describe("RemoteControlPlane batching", () => {
         ["/api/events/reports", undefined],
         ["/api/events/batch", "k4"],
         ["/api/events/batch", "k5"],
+      ],
+    );
+  });
+
+  it("a report the server could not take is sent again alone and fails by itself", async () => {
+    seen = [];
+    const outcomes = await Promise.allSettled([
+      cp.report("6" as ExecutionId, [enter("c")], "k6"),
+      cp.report("bad" as ExecutionId, [enter("c")], "k7"),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ["fulfilled", "rejected"],
+    );
+    assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /no such execution/);
+    assert.deepEqual(
+      seen.map((s) => [s.path, s.key]),
+      [
+        ["/api/events/reports", undefined],
+        ["/api/events/batch", "k7"],
       ],
     );
   });

@@ -58,7 +58,7 @@ export class RemoteControlPlane implements ControlPlane {
     (asks) => this.claimAll(asks),
     CLAIMS_PER_REQUEST,
   );
-  private readonly reportBatcher = new TickBatcher<Report, true>(
+  private readonly reportBatcher = new TickBatcher<Report, true | Error>(
     (reports) => this.reportAll(reports),
     CLAIMS_PER_REQUEST,
   );
@@ -111,27 +111,44 @@ export class RemoteControlPlane implements ControlPlane {
     const key =
       idempotencyKey ?? `${this.idPrefix}-${Date.now().toString(36)}-${(this.reports++).toString(36)}`;
     const stamped = events.map((e, i) => (e.event_id ? e : { ...e, event_id: `${key}-${i}` }));
-    await this.reportBatcher.add({ execution_id: executionId, events: stamped, key });
+    const outcome = await this.reportBatcher.add({ execution_id: executionId, events: stamped, key });
+    if (outcome !== true) throw outcome;
   }
 
-  private async reportAll(reports: readonly Report[]): Promise<true[]> {
-    const only = reports.length === 1 ? reports[0] : undefined;
-    await withRetries(() =>
-      only
-        ? this.http.post(
-            "/api/events/batch",
-            { execution_id: only.execution_id, events: only.events },
-            { headers: { "idempotency-key": only.key } },
-          )
-        : this.http.post("/api/events/reports", {
+  /** One report per request, retried; its error is its outcome. */
+  private async reportAlone(r: Report): Promise<true | Error> {
+    return withRetries(() =>
+      this.http.post(
+        "/api/events/batch",
+        { execution_id: r.execution_id, events: r.events },
+        { headers: { "idempotency-key": r.key } },
+      ),
+    ).then(
+      () => true as const,
+      (error: unknown) => error as Error,
+    );
+  }
+
+  /**
+   * Several reports in one request; a report the server could not take (or the whole request,
+   * refused as invalid or too large) is sent again alone, so its outcome is its own.
+   */
+  private async reportAll(reports: readonly Report[]): Promise<Array<true | Error>> {
+    if (reports.length === 1 && reports[0]) return [await this.reportAlone(reports[0])];
+    let results: Array<{ ok?: true; error?: unknown }>;
+    try {
+      results = (
+        await withRetries(() =>
+          this.http.post<{ results: Array<{ ok?: true; error?: unknown }> }>("/api/events/reports", {
             reports: reports.map((r) => ({ execution_id: r.execution_id, events: r.events })),
           }),
-    ).catch(async (error: unknown) => {
-      // refused as invalid or too large: send each report alone, so only a faulty one fails
-      if (only || !FINAL_STATUSES.has((error as { status?: number }).status ?? 0)) throw error;
-      await Promise.all(reports.map((r) => this.reportAll([r])));
-    });
-    return reports.map(() => true);
+        )
+      ).results;
+    } catch (error) {
+      if (!FINAL_STATUSES.has((error as { status?: number }).status ?? 0)) throw error;
+      results = [];
+    }
+    return Promise.all(reports.map((r, i) => (results[i]?.ok ? true : this.reportAlone(r))));
   }
 
   heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {

@@ -37,6 +37,11 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
+async function eventCount(executionId: string): Promise<number> {
+  return (await http.get<{ events: unknown[] }>(`/api/executions/${executionId}/events?limit=100000`)).events
+    .length;
+}
+
 async function runToEnd(content: string, payload: object = {}) {
   const reg = await http.post<{ path: string; version: number }>("/api/catalog/register", { content });
   const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", {
@@ -140,6 +145,27 @@ describe("HTTP API + remote worker", () => {
         http.post("/api/commands/claim", body),
         (e: unknown) => e instanceof RemoteError && e.status === 422,
       );
+    // each report of a multi-report request stands alone: an unknown execution fails by itself,
+    // a report already ingested is taken again without effect
+    const { events } = await http.get<{ events: Array<Record<string, unknown>> }>(
+      `/api/executions/${big.execution_id}/events?types=call.done&limit=1`,
+    );
+    const again = events[0] ?? {};
+    const before = await eventCount(big.execution_id);
+    const multi = await http.post<{
+      results: Array<{ ok?: boolean; error?: { status: number; code: string } }>;
+    }>("/api/events/reports", {
+      reports: [
+        {
+          execution_id: big.execution_id,
+          events: [{ type: again.type, step: again.step, event_id: again.event_id, payload: again.payload }],
+        },
+        { execution_id: "999999999", events: [{ type: "call.done", event_id: "x-1", payload: {} }] },
+      ],
+    });
+    assert.equal(multi.results[0]?.ok, true);
+    assert.equal(multi.results[1]?.error?.status, 404);
+    assert.equal(await eventCount(big.execution_id), before, "the repeated report changed nothing");
     // every event of a multi-report request must carry its id (a retry must not ingest twice)
     await assert.rejects(
       http.post("/api/events/reports", {
