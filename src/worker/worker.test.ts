@@ -110,4 +110,15 @@ describe("worker heartbeats", () => {
     assert.equal(done?.type, "call.error");
     await w.stop();
   });
+
+  it("a command delivered again while it runs is not run a second time", async () => {
+    const { cp, reports } = controlPlane();
+    const w = worker(cp);
+    await Promise.all([w.execute("c1"), w.execute("c1")]);
+    assert.equal(reports.length, 1);
+    // once it has finished, a new delivery runs it again (the control plane decides)
+    await w.execute("c1");
+    assert.equal(reports.length, 2);
+    await w.stop();
+  });
 });

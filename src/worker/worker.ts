@@ -83,6 +83,9 @@ export class Worker {
     const claim = await cp.claim(commandId as Command["command_id"], this.o.workerId);
     if (claim.status !== "claimed" || !claim.command) return;
     const command = claim.command;
+    // a notice delivered again while this worker runs the command is claimed again (its own
+    // lease, renewed): it must not start a second run
+    if (this.running.has(command.command_id)) return;
     const abort = new AbortController();
     this.running.set(command.command_id, abort);
     this.ensureHeartbeat(claim.lease_ms ?? 30_000);
