@@ -1,7 +1,8 @@
 /**
  * The worker's ControlPlane over HTTP (distributed mode): the same calls the embedded worker
- * makes in-process, as API requests. Event reports carry an Idempotency-Key so a retried POST
- * never ingests twice.
+ * makes in-process, as API requests. Every reported event carries a stable id, so a retried
+ * request never ingests twice. The claims, and the reports, of one turn of the event loop travel
+ * in one request each.
  */
 import type { CommandId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
 import type {
@@ -20,7 +21,7 @@ import { TickBatcher } from "./tick-batcher.ts";
 const INFO_CACHE = 1000;
 
 /** Claims, or reports, sent in one request at most (the server's limits). */
-const CLAIMS_PER_REQUEST = 256;
+const ITEMS_PER_REQUEST = 256;
 
 interface ClaimAsk {
   commandId: CommandId;
@@ -54,13 +55,13 @@ async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
 export class RemoteControlPlane implements ControlPlane {
   private reports = 0;
   private readonly infos = new Map<ExecutionId, ExecutionInfo>();
-  private readonly claims = new TickBatcher<ClaimAsk, ClaimResult>(
+  private readonly claimBatcher = new TickBatcher<ClaimAsk, ClaimResult>(
     (asks) => this.claimAll(asks),
-    CLAIMS_PER_REQUEST,
+    ITEMS_PER_REQUEST,
   );
   private readonly reportBatcher = new TickBatcher<Report, true | Error>(
     (reports) => this.reportAll(reports),
-    CLAIMS_PER_REQUEST,
+    ITEMS_PER_REQUEST,
   );
 
   constructor(
@@ -73,7 +74,7 @@ export class RemoteControlPlane implements ControlPlane {
    * at once) go to the server in one request.
    */
   claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
-    return this.claims.add({ commandId, workerId });
+    return this.claimBatcher.add({ commandId, workerId });
   }
 
   private async claimAll(asks: readonly ClaimAsk[]): Promise<ClaimResult[]> {
