@@ -352,17 +352,9 @@ export class PostgresStore implements Store {
       [commandId, workerId, now, leaseMs],
       this.leasePool,
     );
-    if (claimed) {
-      const row = toCommand(claimed);
-      const status = claimed.execution_status;
-      return status === null
-        ? { status: "claimed", row }
-        : { status: "claimed", row, executionStatus: status };
-    }
+    if (claimed) return claimedOutcome(claimed);
     const [r] = await this.rows<CommandRecord>(this.sql.getCommand, [commandId]);
-    if (!r) return { status: "not_found" };
-    const row = toCommand(r);
-    return { status: isTerminalStatus(row.status) ? "already_terminal" : "active_claim", row };
+    return r ? unclaimedOutcome(r) : { status: "not_found" };
   }
 
   /**
@@ -383,23 +375,11 @@ export class PostgresStore implements Store {
       this.leasePool,
     );
     const outcomes = new Map<string, ClaimOutcome>();
-    for (const r of claimed) {
-      const row = toCommand(r);
-      const status = r.execution_status;
-      outcomes.set(
-        row.command.command_id,
-        status === null ? { status: "claimed", row } : { status: "claimed", row, executionStatus: status },
-      );
-    }
+    for (const r of claimed) outcomes.set(r.command_id, claimedOutcome(r));
     const others = ids.filter((id) => !outcomes.has(id));
     if (others.length > 0) {
-      for (const r of await this.rows<CommandRecord>(this.sql.getCommands, [others])) {
-        const row = toCommand(r);
-        outcomes.set(row.command.command_id, {
-          status: isTerminalStatus(row.status) ? "already_terminal" : "active_claim",
-          row,
-        });
-      }
+      for (const r of await this.rows<CommandRecord>(this.sql.getCommands, [others]))
+        outcomes.set(r.command_id, unclaimedOutcome(r));
     }
     return commandIds.map((id) => outcomes.get(id) ?? { status: "not_found" });
   }
@@ -614,6 +594,20 @@ export class PostgresStore implements Store {
     }
     return client.query<R>({ name, text: sql, values: params });
   }
+}
+
+/** The outcome of a claim that took (or renewed) the command; with its execution's status. */
+function claimedOutcome(r: CommandRecord & { execution_status: ExecutionStatus | null }): ClaimOutcome {
+  const row = toCommand(r);
+  return r.execution_status === null
+    ? { status: "claimed", row }
+    : { status: "claimed", row, executionStatus: r.execution_status };
+}
+
+/** The outcome of a claim that did not take an existing command: finished, or held by another. */
+function unclaimedOutcome(r: CommandRecord): ClaimOutcome {
+  const row = toCommand(r);
+  return { status: isTerminalStatus(row.status) ? "already_terminal" : "active_claim", row };
 }
 
 /** `events` without the repeats of an (execution_id, event_id) seen earlier in the list. */
