@@ -2,6 +2,8 @@
 import { z } from "zod";
 
 const jsonObject = z.record(z.string(), z.unknown());
+/** An execution id (a decimal snowflake, as text). */
+const executionId = z.string().regex(/^\d+$/);
 
 export const RegisterBody = z
   .object({
@@ -20,7 +22,7 @@ export const ExecuteBody = z
     content: z.string().min(1).optional(),
     payload: jsonObject.optional(),
     workload: jsonObject.optional(),
-    parent_execution_id: z.string().regex(/^\d+$/).optional(),
+    parent_execution_id: executionId.optional(),
   })
   .refine((b) => b.path !== undefined || b.content !== undefined, "path or content is required");
 
@@ -31,11 +33,13 @@ const workerEvent = z.object({
   at: z.number().optional(),
   payload: jsonObject,
 });
+/** The events of one report (`POST /api/events`, `/api/events/batch`, `/api/events/reports`). */
+const eventList = z.array(workerEvent).max(10_000);
 
 export const EventsBody = z
   .object({
-    execution_id: z.string().regex(/^\d+$/),
-    events: z.array(workerEvent).max(10_000).optional(),
+    execution_id: executionId,
+    events: eventList.optional(),
     event: workerEvent.optional(),
   })
   .refine((b) => b.events !== undefined || b.event !== undefined, "events (a list) or event is required");
@@ -43,7 +47,7 @@ export const EventsBody = z
 /** `POST /api/events/reports`: the reports of several commands (any executions) in one request. */
 export const ReportsBody = z.object({
   reports: z
-    .array(z.object({ execution_id: z.string().regex(/^\d+$/), events: z.array(workerEvent).max(10_000) }))
+    .array(z.object({ execution_id: executionId, events: eventList }))
     .min(1)
     .max(256),
 });
@@ -51,8 +55,7 @@ export const ReportsBody = z.object({
 export const WorkerBody = z.object({ worker_id: z.string().min(1).max(200) });
 
 /** `POST /api/commands/claim`: several commands claimed in one request (at most 256). */
-export const ClaimManyBody = z.object({
-  worker_id: z.string().min(1).max(200),
+export const ClaimManyBody = WorkerBody.extend({
   command_ids: z.array(z.string().min(1).max(200)).min(1).max(256),
 });
 
@@ -61,7 +64,7 @@ export const CancelBody = z
   .optional();
 
 export const ResultBody = z.object({
-  execution_id: z.string().regex(/^\d+$/),
+  execution_id: executionId,
   name: z.string().min(1).max(200),
   data: z.unknown(),
 });
