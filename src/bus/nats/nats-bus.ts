@@ -6,8 +6,7 @@
  *
  * - `publish` is a JetStream publish with `msgID` = command id: a re-publish within the
  *   stream's duplicate window (2 min) is dropped by the server. It resolves once the stream
- *   acknowledged the message. The acknowledgements arrive on one inbox subscription of the
- *   bus (the client's own request path builds an `Error`, stack included, per request).
+ *   acknowledged the message (`acked-publisher.ts`).
  * - `subscribe` consumes with explicit acks and at most `concurrency` handlers in flight; a
  *   notice is pulled only when a handler slot is free (at most `concurrency` more wait in the
  *   client's buffer). A running handler keeps its message alive (`working()`), so long commands
@@ -36,17 +35,10 @@ import {
   RetentionPolicy,
   StorageType,
 } from "@nats-io/jetstream";
-import {
-  connect,
-  createInbox,
-  headers,
-  type Msg,
-  type NatsConnection,
-  type NodeConnectionOptions,
-  nanos,
-} from "@nats-io/transport-node";
+import { connect, type NatsConnection, type NodeConnectionOptions, nanos } from "@nats-io/transport-node";
 import type { CommandId, ExecutionId } from "../../kernel/index.ts";
 import type { Bus, CommandNotice, Delivery, Subscription } from "../bus.ts";
+import { AckedPublisher } from "./acked-publisher.ts";
 
 export interface NatsBusOptions {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
@@ -76,14 +68,6 @@ const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5000;
 const HANDLER_ERROR_NAK_MS = 1000;
 const PUBLISH_ATTEMPTS = 4;
-/** A publish not acknowledged within this time fails (and is retried). */
-const PUBLISH_ACK_TIMEOUT_MS = 5000;
-
-interface PendingAck {
-  resolve(): void;
-  reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
-}
 /** Floor of the consumer's max_ack_pending (raised when a subscriber needs more). */
 const MIN_ACK_PENDING = 1024;
 
@@ -93,10 +77,7 @@ export class NatsBus implements Bus {
   readonly subjectPrefix: string;
   private readonly subs = new Set<NatsSubscription>();
   private closing: Promise<void> | undefined;
-  /** Publishes waiting for their acknowledgement, by token (`<ackPrefix>.<token>` replies). */
-  private readonly acks = new Map<string, PendingAck>();
-  private ackPrefix: string | undefined;
-  private ackSeq = 0;
+  private readonly publisher: AckedPublisher;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -106,6 +87,7 @@ export class NatsBus implements Bus {
   ) {
     this.stream = options.stream ?? "NOETL_COMMANDS";
     this.subjectPrefix = options.subjectPrefix ?? "noetl.commands";
+    this.publisher = new AckedPublisher(nc, options.connection?.inboxPrefix);
   }
 
   /** Connect, and create the stream when it does not exist. */
@@ -154,71 +136,13 @@ export class NatsBus implements Bus {
     const msgID = notice.redelivery ? `${notice.command_id}:${notice.redelivery}` : notice.command_id;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.publishAcked(subject, data, msgID);
+        await this.publisher.publish(subject, data, msgID);
         return;
       } catch (error) {
         // e.g. JetStream not ready yet after a server restart; msgID makes the retry safe
         if (attempt >= PUBLISH_ATTEMPTS || this.nc.isClosed()) throw error;
         await sleep(MIN_BACKOFF_MS * 2 ** (attempt - 1));
       }
-    }
-  }
-
-  /** A JetStream publish (the stream answers the reply subject with its ack, or an error). */
-  private publishAcked(subject: string, data: string, msgID: string): Promise<void> {
-    const prefix = this.ackInbox();
-    const token = (this.ackSeq++).toString(36);
-    const h = headers();
-    h.set("Nats-Msg-Id", msgID);
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.acks.delete(token);
-        reject(
-          new Error(`JetStream did not acknowledge a publish on ${subject} in ${PUBLISH_ACK_TIMEOUT_MS} ms`),
-        );
-      }, PUBLISH_ACK_TIMEOUT_MS);
-      timer.unref?.();
-      this.acks.set(token, { resolve, reject, timer });
-      try {
-        this.nc.publish(subject, data, { headers: h, reply: `${prefix}.${token}` });
-      } catch (error) {
-        clearTimeout(timer);
-        this.acks.delete(token);
-        reject(error as Error);
-      }
-    });
-  }
-
-  /** The inbox the acknowledgements of this bus's publishes arrive on (subscribed once). */
-  private ackInbox(): string {
-    if (this.ackPrefix) return this.ackPrefix;
-    const prefix = createInbox(this.options.connection?.inboxPrefix);
-    this.nc.subscribe(`${prefix}.*`, {
-      callback: (error, msg) => {
-        if (!error) this.settleAck(prefix, msg);
-      },
-    });
-    this.ackPrefix = prefix;
-    return prefix;
-  }
-
-  private settleAck(prefix: string, msg: Msg): void {
-    const token = msg.subject.slice(prefix.length + 1);
-    const pending = this.acks.get(token);
-    if (!pending) return;
-    this.acks.delete(token);
-    clearTimeout(pending.timer);
-    if (msg.headers?.code === 503) {
-      pending.reject(new Error("JetStream is not available (no stream answered the publish)"));
-      return;
-    }
-    try {
-      const ack = msg.json<{ error?: { code?: number; description?: string } }>();
-      if (ack.error)
-        pending.reject(new Error(`JetStream refused a publish: ${ack.error.description ?? ack.error.code}`));
-      else pending.resolve();
-    } catch (error) {
-      pending.reject(error as Error);
     }
   }
 
@@ -246,12 +170,7 @@ export class NatsBus implements Bus {
         if ((await Promise.race([drained.then(() => true), sleep(5000).then(() => false)])) === false)
           await this.nc.close().catch(() => undefined);
       }
-      // publishes still waiting for their acknowledgement will not get it
-      for (const [token, pending] of this.acks) {
-        this.acks.delete(token);
-        clearTimeout(pending.timer);
-        pending.reject(new Error("the NATS bus is closed"));
-      }
+      this.publisher.close();
     })();
     return this.closing;
   }
