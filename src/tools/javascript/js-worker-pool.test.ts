@@ -88,3 +88,61 @@ describe("JsWorkerPool pipelining", () => {
     }
   });
 });
+
+describe("JsWorkerPool threads polling for their next task", () => {
+  // A long poll (50 ms) makes "the task arrives while the thread polls" certain in these tests.
+  const polling = () => new JsWorkerPool({ size: 2, maxOldGenerationSizeMb: 64, spinUs: 50_000 });
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("runs tasks that arrive while it polls, after its poll ended, and back to back", async () => {
+    const pool = polling();
+    try {
+      let value = 0;
+      for (const gapMs of [0, 1, 0, 5, 120, 0, 2, 120, 1]) {
+        if (gapMs > 0) await pause(gapMs);
+        const reply = await pool.run(task("return prev + 1", { prev: value }));
+        assert.ok(reply.ok);
+        value = reply.value as number;
+      }
+      assert.equal(value, 9);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("times out a task it received while polling, then runs the next one on a new thread", async () => {
+    const pool = polling();
+    try {
+      await pool.run(task("return 1"));
+      const stuck = await pool.run(task("while (true) {}", {}, 150)).catch((e: unknown) => e);
+      assert.ok(stuck instanceof JsTaskFailure);
+      assert.equal(stuck.failure.kind, "timeout");
+      const next = await pool.run(task("return 'after'"));
+      assert.equal(next.ok && next.value, "after");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("keeps the results of concurrent tasks apart while one thread polls", async () => {
+    const pool = polling();
+    try {
+      for (let round = 0; round < 5; round++) {
+        const replies = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => pool.run(task("return { i, round }", { i, round }))),
+        );
+        replies.forEach((r, i) => assert.deepEqual(r.ok && r.value, { i, round }));
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("closes while a thread polls (terminating a polling thread does not wait for its poll)", async () => {
+    const pool = polling();
+    await pool.run(task("return 1"));
+    await pool.close();
+    const error = await pool.run(task("return 2")).catch((e: unknown) => e);
+    assert.ok(error instanceof JsTaskFailure);
+  });
+});

@@ -33,6 +33,12 @@ export interface JsWorkerPoolOptions {
    * from the moment it reaches the head of its thread's line.
    */
   depth?: number;
+  /**
+   * How long a thread whose line ran empty polls for its next task before sleeping, µs (default
+   * 500; 0 disables). It polls only if its previous wait for work was that short, and only one
+   * thread of the pool polls at a time. A chain of short tasks then skips the thread's wake-up.
+   */
+  spinUs?: number;
 }
 
 export interface JsTask {
@@ -83,6 +89,8 @@ export class JsWorkerPool {
   private nextId = 1;
   private closed = false;
   private pumpScheduled = false;
+  /** 1 while a thread of this pool polls for work (see {@link JsWorkerPoolOptions.spinUs}). */
+  private readonly gate = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(private readonly options: JsWorkerPoolOptions) {
     this.depth = Math.max(1, options.depth ?? 8);
@@ -179,6 +187,7 @@ export class JsWorkerPool {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
+      workerData: { spinUs: Math.max(0, this.options.spinUs ?? 500), gate: this.gate },
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb },
       stdout: false,
       stderr: false,
