@@ -35,7 +35,7 @@ export interface JsWorkerPoolOptions {
   depth?: number;
   /**
    * How long a thread whose line ran empty polls for its next task before sleeping, µs (default
-   * 500; 0 disables). It polls only if its previous wait for work was that short, and only one
+   * 1000; 0 disables). It polls only if its previous wait for work was that short, and only one
    * thread of the pool polls at a time. A chain of short tasks then skips the thread's wake-up.
    */
   spinUs?: number;
@@ -59,6 +59,8 @@ interface Job extends JsTask {
 
 interface Slot {
   worker: Worker;
+  /** Counts the messages posted to the thread (see WORKER_SOURCE's polling). */
+  posted: Int32Array;
   /** Jobs posted to the thread, in the order it runs them; the first is (about to be) running. */
   jobs: Job[];
   dead: boolean;
@@ -184,15 +186,16 @@ export class JsWorkerPool {
   }
 
   private spawn(): Slot {
+    const posted = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { spinUs: Math.max(0, this.options.spinUs ?? 500), gate: this.gate },
+      workerData: { spinUs: Math.max(0, this.options.spinUs ?? 1000), gate: this.gate, posted },
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb },
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, jobs: [], dead: false, headSince: 0, avgMs: 0 };
+    const slot: Slot = { worker, posted, jobs: [], dead: false, headSince: 0, avgMs: 0 };
     worker.on("message", (msg: JsReply & { id: number }) => this.onReply(slot, msg));
     worker.on("messageerror", (error: Error) =>
       this.kill(slot, { kind: "crashed", message: `unreadable reply: ${error.message}` }),
@@ -226,6 +229,7 @@ export class JsWorkerPool {
     slot.worker.postMessage(
       jobs.map((job) => ({ id: job.id, code: job.code, input: job.input, context: job.context })),
     );
+    Atomics.add(slot.posted, 0, 1);
   }
 
   /** Arms the timeout of the thread's head job (it is running, or starts as soon as it arrives). */
@@ -272,6 +276,7 @@ export class JsWorkerPool {
     const i = slot.jobs.indexOf(job);
     if (i >= 0) slot.jobs.splice(i, 1);
     slot.worker.postMessage({ cancel: job.id });
+    Atomics.add(slot.posted, 0, 1);
     this.settle(job, new JsTaskFailure(failure));
   }
 
