@@ -79,6 +79,7 @@ function runMode(mode: string): Row[] {
       // the V8 flags of bin/noetl.js's launcher line
       [
         "--max-semi-space-size=8",
+        "--heap-growing-percent=50",
         "bench/workload-child.mjs",
         spec,
         String(heavy ? Math.min(runs, 2) : runs),
@@ -177,18 +178,27 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   run on a background thread (\`src/store/sqlite/background-checkpointer.ts\`); inline, they added
   ~50 µs per commit.
 - **The javascript task**: a round trip to a worker thread (DECISIONS 35: code runs in a worker
-  thread). Waking a sleeping thread costs the waker ~50 µs here (\`postMessage\` to an idle thread:
-  55 µs; to the same thread: 3 µs). The pool therefore hands a thread several short tasks per
-  message (W2), but a chain (W1) pays one wake-up each way per step.
+  thread). On this virtual machine the cost is the idle CPU's wake-up, not the message: a
+  \`postMessage\` to a thread that is busy costs ~1 µs, to one asleep 25–150 µs for the waker,
+  and the round trip 100–500 µs the longer the other CPU has been idle (its vCPU halts). The pool
+  therefore hands a thread several short tasks per message (W2), and a thread whose line runs
+  empty polls for its next task for up to 1 ms (an atomic counter, one thread of the pool at a
+  time) before it sleeps, so a chain's next task finds it awake (round trip ~35–65 µs; W1 went
+  from ~1.3 to ~1.0–1.1 ms). The main thread still sleeps while it waits for the reply.
 - **Engine, orchestrator and worker pipeline**: ~90 µs per step (noop tool, in-memory store).
+- **Memory**: the live heap stays small (~14 MB in the middle of W2-10k); the peak is garbage
+  that V8 lets accumulate, plus ~10 MB per thread (two javascript threads, the checkpointer).
+  \`noetl\` and the benchmark run with \`--max-semi-space-size=8 --heap-growing-percent=50\`: the
+  old generation grows by half its live size between major collections instead of up to 4×
+  (W2 ~131 MB instead of ~163, W2-100k ~172 MB instead of ~237; major GC time 105 → 392 ms
+  over a 100k run, total GC time unchanged at ~2.4 s). Earlier tables showed W2-100k at
+  ~394 MB: that peak was the benchmark's own statistics reading the whole 200k-event log.
 
-So a W1 step costs ~0.2–0.6 ms here, of which ~0.25 ms are the durable commit and the thread
-hop. With \`noop\` tasks (which BENCHMARKS.md allows for W1) W1 meets its target (0.7–0.95 ms) and
-the marginal step is at it (0.18–0.28 ms); with \`javascript\` tasks both miss (W1 1.5–1.8 ms, step
-0.45–0.6 ms: the thread hop each way). W2's time, W2-100k (when the machine is quiet), W3 and the
-python overhead are met; the W2 memory target (≤ 150 MB) is not (160–175 MB: two javascript
-threads and the checkpointer thread are ~10 MB each, and V8 lets the old generation grow to
-~50 MB between major collections with ~12 MB live).
+So a W1 step costs ~0.2–0.4 ms here, of which ~0.25 ms are the durable commit and the thread
+hop. With \`noop\` tasks (which BENCHMARKS.md allows for W1) W1 meets its target (0.6–0.95 ms) and
+the marginal step is at it (0.16–0.28 ms); with \`javascript\` tasks W1 is at it or just above
+(1.0–1.3 ms) and the step is not (0.3–0.4 ms: the thread hop each way). W2's time and memory,
+W2-100k (when the machine is quiet), W3 and the python overhead are met.
 
 ## Where the time goes (distributed, this machine)
 

@@ -1,5 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
-// (A young generation of 8 MiB instead of V8's 16: ~20 MB less resident memory, same speed.)
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=50
+// (A young generation of 8 MiB instead of V8's 16: ~20 MB less resident memory, same speed. The
+// old generation grows by half its live size between major collections instead of up to 4×:
+// W2 peaks at ~131 MB instead of ~163, W2-100k at ~172 instead of ~237, for ~1% more GC time.)
 // The `noetl` command: runs the compiled build (dist/, made by `npm run build`, which `npm ci`
 // runs) when there is one, else the TypeScript sources through tsx.
 import { existsSync } from "node:fs";
