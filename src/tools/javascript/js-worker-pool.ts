@@ -36,7 +36,7 @@ export interface JsWorkerPoolOptions {
   /**
    * How long a thread whose line ran empty polls for its next task before sleeping, µs (default
    * 1000; 0 disables). It polls only if its previous wait for work was that short, and only one
-   * thread of the pool polls at a time. A chain of short tasks then skips the thread's wake-up.
+   * thread of the process polls at a time. A chain of short tasks then skips the thread's wake-up.
    */
   spinUs?: number;
 }
@@ -72,6 +72,13 @@ interface Slot {
   avgMs: number;
 }
 
+/**
+ * 1 while a javascript thread of this process polls for work (see
+ * {@link JsWorkerPoolOptions.spinUs}): one at a time across every pool (a distributed process may
+ * hold several workers, each with its pool), so polling never takes more than one CPU.
+ */
+const POLLING = new Int32Array(new SharedArrayBuffer(4));
+
 /** Threads whose recent tasks average below this are given several tasks at once. */
 const SHORT_TASK_MS = 2;
 
@@ -91,8 +98,6 @@ export class JsWorkerPool {
   private nextId = 1;
   private closed = false;
   private pumpScheduled = false;
-  /** 1 while a thread of this pool polls for work (see {@link JsWorkerPoolOptions.spinUs}). */
-  private readonly gate = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(private readonly options: JsWorkerPoolOptions) {
     this.depth = Math.max(1, options.depth ?? 8);
@@ -190,7 +195,7 @@ export class JsWorkerPool {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { spinUs: Math.max(0, this.options.spinUs ?? 1000), gate: this.gate, posted },
+      workerData: { spinUs: Math.max(0, this.options.spinUs ?? 1000), gate: POLLING, posted },
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb },
       stdout: false,
       stderr: false,

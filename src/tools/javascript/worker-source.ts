@@ -7,9 +7,9 @@
  *
  * When its line runs empty, the thread polls its port for up to `workerData.spinUs` microseconds
  * before going back to sleep, if its previous wait for work was that short (a chain hands it the
- * next task a few hundred microseconds after each reply) and no other thread of the pool is
- * polling (`workerData.gate`, one shared Int32). Waking a sleeping thread costs 25–500 µs on a
- * virtual machine; a polling one picks the task up in a few microseconds.
+ * next task a few hundred microseconds after each reply) and no other javascript thread of the
+ * process is polling (`workerData.gate`, one shared Int32). Waking a sleeping thread costs
+ * 25–500 µs on a virtual machine; a polling one picks the task up in a few microseconds.
  */
 export const WORKER_SOURCE = String.raw`
 "use strict";
