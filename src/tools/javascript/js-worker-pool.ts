@@ -35,8 +35,9 @@ export interface JsWorkerPoolOptions {
   depth?: number;
   /**
    * How long a thread whose line ran empty polls for its next task before sleeping, µs (default
-   * 1000; 0 disables). It polls only if its previous wait for work was that short, and only one
-   * thread of the process polls at a time. A chain of short tasks then skips the thread's wake-up.
+   * 1000; 0 disables). It polls only after tasks that were all its pool had to do (a chain), if
+   * its previous wait for work was that short, and only one thread of the process polls at a
+   * time. A chain of short tasks then skips the thread's wake-up.
    */
   spinUs?: number;
 }
@@ -231,10 +232,18 @@ export class JsWorkerPool {
       slot.worker.ref();
       this.startHead(slot);
     }
+    // The thread may poll for its next task after these only if they are all the pool has to do
+    // (a chain): when the pool is busier, polling would take a CPU from the threads doing work.
+    const poll = this.queue.length === 0 && slot.jobs.length === jobs.length && this.othersIdle(slot);
     slot.worker.postMessage(
-      jobs.map((job) => ({ id: job.id, code: job.code, input: job.input, context: job.context })),
+      jobs.map((job) => ({ id: job.id, code: job.code, input: job.input, context: job.context, poll })),
     );
     Atomics.add(slot.posted, 0, 1);
+  }
+
+  private othersIdle(slot: Slot): boolean {
+    for (const s of this.slots) if (s !== slot && s.jobs.length > 0) return false;
+    return true;
   }
 
   /** Arms the timeout of the thread's head job (it is running, or starts as soon as it arrives). */

@@ -6,10 +6,11 @@
  * at a time, in arrival order.
  *
  * When its line runs empty, the thread polls its port for up to `workerData.spinUs` microseconds
- * before going back to sleep, if its previous wait for work was that short (a chain hands it the
- * next task a few hundred microseconds after each reply) and no other javascript thread of the
- * process is polling (`workerData.gate`, one shared Int32). Waking a sleeping thread costs
- * 25–500 µs on a virtual machine; a polling one picks the task up in a few microseconds.
+ * before going back to sleep, if the pool marked its last task as all it had to do (`poll`), its
+ * previous wait for work was that short (a chain hands it the next task a few hundred microseconds
+ * after each reply) and no other javascript thread of the process is polling (`workerData.gate`,
+ * one shared Int32). Waking a sleeping thread costs 25–500 µs on a virtual machine; a polling
+ * one picks the task up in a few microseconds.
  */
 export const WORKER_SOURCE = String.raw`
 "use strict";
@@ -63,6 +64,8 @@ let running = false;
 // When the line last ran empty, and how long the thread then waited for work (ms).
 let idleSince = 0;
 let lastWaitMs = 0;
+// Whether the pool marked the last task run "poll" (it had nothing else to do).
+let mayPoll = false;
 
 function accept(msg) {
   if (Array.isArray(msg)) {
@@ -85,6 +88,7 @@ async function drain() {
   for (;;) {
     while (line.length > 0) {
       const msg = line.shift();
+      mayPoll = msg.poll === true;
       if (cancelled.delete(msg.id)) continue;
       await runOne(msg);
     }
@@ -97,7 +101,7 @@ async function drain() {
 
 /** Polls the port for up to SPIN_MS (see above); true when a task arrived. */
 function poll() {
-  if (SPIN_MS <= 0 || posted === null || lastWaitMs > SPIN_MS) return false;
+  if (SPIN_MS <= 0 || posted === null || !mayPoll || lastWaitMs > SPIN_MS) return false;
   if (gate !== null && Atomics.compareExchange(gate, 0, 0, 1) !== 0) return false;
   try {
     const start = performance.now();
