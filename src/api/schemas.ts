@@ -54,8 +54,16 @@ export const ReportsBody = z.object({
 
 export const WorkerBody = z.object({ worker_id: z.string().min(1).max(200) });
 
+/**
+ * `POST /api/commands/:id/claim`. `known_executions`: executions whose info the worker holds
+ * (the reply then leaves it out).
+ */
+export const ClaimBody = WorkerBody.extend({
+  known_executions: z.array(z.string().min(1).max(200)).max(256).optional(),
+});
+
 /** `POST /api/commands/claim`: several commands claimed in one request (at most 256). */
-export const ClaimManyBody = WorkerBody.extend({
+export const ClaimManyBody = ClaimBody.extend({
   command_ids: z.array(z.string().min(1).max(200)).min(1).max(256),
 });
 

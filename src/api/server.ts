@@ -17,6 +17,7 @@ import type { Store } from "../store/index.ts";
 import { ApiMetrics } from "./metrics.ts";
 import {
   CancelBody,
+  ClaimBody,
   ClaimManyBody,
   CredentialBody,
   EventsBody,
@@ -327,10 +328,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     return row;
   });
   // A successful claim carries the execution's info (`GET /api/executions/:id/info`) when it is
-  // small, so a worker does not ask for it separately before running the command.
+  // small and the worker does not hold it already, so a worker does not ask for it separately
+  // before running the command.
   const infoBytes = new WeakMap<ExecutionInfo, number>();
-  const withInfo = async (claim: ClaimResult) => {
+  const withInfo = async (claim: ClaimResult, known: readonly string[] = []) => {
     if (claim.status !== "claimed" || !claim.command) return claim;
+    if (known.includes(claim.command.execution_id)) return claim;
     const info = await orchestrator.getExecution(claim.command.execution_id).catch(() => undefined);
     if (!info) return claim;
     let bytes = infoBytes.get(info);
@@ -341,15 +344,16 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     return bytes <= CLAIM_INFO_LIMIT ? { ...claim, execution: info } : claim;
   };
   app.post("/api/commands/:id/claim", { schema: { tags: ["workers"] } }, async (req) => {
-    const b = parse(WorkerBody, req.body);
-    return withInfo(await orchestrator.claim((req.params as { id: string }).id as CommandId, b.worker_id));
+    const b = parse(ClaimBody, req.body);
+    const claim = await orchestrator.claim((req.params as { id: string }).id as CommandId, b.worker_id);
+    return withInfo(claim, b.known_executions);
   });
   // Several claims in one request (a worker handed several notices at once): one outcome per
   // id, in order, each as the single-command route answers it.
   app.post("/api/commands/claim", { schema: { tags: ["workers"] } }, async (req) => {
     const b = parse(ClaimManyBody, req.body);
     const claims = await orchestrator.claimMany(b.command_ids as CommandId[], b.worker_id);
-    return { claims: await Promise.all(claims.map(withInfo)) };
+    return { claims: await Promise.all(claims.map((c) => withInfo(c, b.known_executions))) };
   });
   app.post("/api/commands/:id/heartbeat", { schema: { tags: ["workers"] } }, async (req) => {
     const b = parse(WorkerBody, req.body);

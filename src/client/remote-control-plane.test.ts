@@ -96,6 +96,24 @@ describe("RemoteControlPlane batching", () => {
     );
   });
 
+  it("tells the server which executions' info it holds, so the claim reply leaves it out", async () => {
+    seen = [];
+    await cp.claim("c5" as CommandId, "w", "xc5" as ExecutionId);
+    await cp.claim("c6" as CommandId, "w", "xc5" as ExecutionId);
+    await Promise.all([
+      cp.claim("c7" as CommandId, "w", "xc5" as ExecutionId),
+      cp.claim("c8" as CommandId, "w", "unknown" as ExecutionId),
+    ]);
+    assert.deepEqual(
+      seen.map((s) => s.body),
+      [
+        { worker_id: "w" },
+        { worker_id: "w", known_executions: ["xc5"] },
+        { worker_id: "w", command_ids: ["c7", "c8"], known_executions: ["xc5"] },
+      ],
+    );
+  });
+
   it("reports made in one turn go in one request, every event with its id; a lone report keeps its key", async () => {
     seen = [];
     await Promise.all([

@@ -26,6 +26,7 @@ const ITEMS_PER_REQUEST = 256;
 interface ClaimAsk {
   commandId: CommandId;
   workerId: string;
+  executionId: ExecutionId | undefined;
 }
 
 type ClaimReply = ClaimResult & { execution?: ExecutionInfo };
@@ -73,8 +74,8 @@ export class RemoteControlPlane implements ControlPlane {
    * Claims asked for in one turn of the event loop (the bus handed the worker several notices
    * at once) go to the server in one request.
    */
-  claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
-    return this.claimBatcher.add({ commandId, workerId });
+  claim(commandId: CommandId, workerId: string, executionId?: ExecutionId): Promise<ClaimResult> {
+    return this.claimBatcher.add({ commandId, workerId, executionId });
   }
 
   private async claimAll(asks: readonly ClaimAsk[]): Promise<ClaimResult[]> {
@@ -83,16 +84,30 @@ export class RemoteControlPlane implements ControlPlane {
       asks.length === 1 || asks.some((a) => a.workerId !== workerId)
         ? await Promise.all(
             asks.map((a) =>
-              this.http.post<ClaimReply>(`/api/commands/${a.commandId}/claim`, { worker_id: a.workerId }),
+              this.http.post<ClaimReply>(`/api/commands/${a.commandId}/claim`, {
+                worker_id: a.workerId,
+                ...this.known([a]),
+              }),
             ),
           )
         : (
             await this.http.post<{ claims: ClaimReply[] }>("/api/commands/claim", {
               worker_id: workerId,
               command_ids: asks.map((a) => a.commandId),
+              ...this.known(asks),
             })
           ).claims;
     return replies.map((r) => this.keepInfo(r));
+  }
+
+  /**
+   * The executions of these claims whose info this client holds: the server then leaves it out
+   * of its reply (a loop's workload would otherwise come back with every iteration claimed).
+   */
+  private known(asks: readonly ClaimAsk[]): { known_executions?: ExecutionId[] } {
+    const ids = new Set<ExecutionId>();
+    for (const a of asks) if (a.executionId && this.infos.has(a.executionId)) ids.add(a.executionId);
+    return ids.size > 0 ? { known_executions: [...ids] } : {};
   }
 
   /** The server sends a small execution info along: `getExecution` then needs no request. */

@@ -45,7 +45,11 @@ export interface ExecutionSummary {
 }
 
 export interface ControlPlane {
-  claim(commandId: CommandId, workerId: string): Promise<ClaimResult>;
+  /**
+   * Claim a command. `executionId` (from the bus notice) is a hint: a remote control plane that
+   * already holds the execution's info then does not have it sent along again.
+   */
+  claim(commandId: CommandId, workerId: string, executionId?: ExecutionId): Promise<ClaimResult>;
   /** Report a batch of events for one execution (idempotent on event ids). */
   report(executionId: ExecutionId, events: WorkerEvent[], idempotencyKey?: string): Promise<void>;
   heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }>;

@@ -66,7 +66,7 @@ export class Worker {
 
   private async onDelivery(delivery: Delivery): Promise<void> {
     try {
-      await this.execute(delivery.notice.command_id);
+      await this.execute(delivery.notice.command_id, delivery.notice.execution_id);
       await delivery.ack();
     } catch (error) {
       this.o.log.error("command delivery failed", {
@@ -78,9 +78,9 @@ export class Worker {
   }
 
   /** Claims and runs one command (idempotent: a command held or finished elsewhere is skipped). */
-  async execute(commandId: string): Promise<void> {
+  async execute(commandId: string, executionId?: ExecutionId): Promise<void> {
     const cp = this.o.controlPlane;
-    const claim = await cp.claim(commandId as Command["command_id"], this.o.workerId);
+    const claim = await cp.claim(commandId as Command["command_id"], this.o.workerId, executionId);
     if (claim.status !== "claimed" || !claim.command) return;
     const command = claim.command;
     // a notice delivered again while this worker runs the command is claimed again (its own

@@ -175,6 +175,43 @@ describe("HTTP API + remote worker", () => {
     );
   });
 
+  it("a claim carries the execution's info unless the worker says it holds it", async () => {
+    // a step on a pool nobody serves: its command waits to be claimed by hand
+    const reg = await http.post<{ path: string }>("/api/catalog/register", {
+      content: `apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: unserved_pool, path: tests/unserved_pool }
+workload: { items: [1, 2, 3] }
+workflow:
+  - step: start
+    spec: { pool: nobody }
+    tool: { kind: noop }
+`,
+    });
+    const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", { path: reg.path });
+    const { events } = await http.get<{ events: Array<{ payload: { command: { command_id: string } } }> }>(
+      `/api/executions/${execution_id}/events?types=command.issued`,
+    );
+    const commandId = events[0]?.payload.command.command_id ?? "";
+    type Claim = { status: string; execution?: { workload: unknown } };
+    const first = await http.post<Claim>(`/api/commands/${commandId}/claim`, { worker_id: "w" });
+    assert.equal(first.status, "claimed");
+    assert.deepEqual(first.execution?.workload, { items: [1, 2, 3] });
+    const again = await http.post<Claim>(`/api/commands/${commandId}/claim`, {
+      worker_id: "w",
+      known_executions: [execution_id],
+    });
+    assert.equal(again.status, "claimed");
+    assert.equal(again.execution, undefined);
+    const many = await http.post<{ claims: Claim[] }>("/api/commands/claim", {
+      worker_id: "w",
+      command_ids: [commandId],
+      known_executions: ["another"],
+    });
+    assert.deepEqual(many.claims[0]?.execution?.workload, { items: [1, 2, 3] });
+    await http.post(`/api/executions/${execution_id}/cancel`, {});
+  });
+
   it("malformed requests get 400/422 JSON errors; unknown ids 404", async () => {
     const bad = await fetch(`${server.url}/api/execute`, {
       method: "POST",
