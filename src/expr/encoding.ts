@@ -15,22 +15,26 @@ function utf8(s: string): number[] {
 }
 
 function fromUtf8(bytes: number[]): string {
+  const at = (k: number) => (bytes[k] ?? 0) & 63;
   let s = "";
   for (let i = 0; i < bytes.length; ) {
     const b = bytes[i] as number;
     let c: number;
-    if (b < 0x80) (c = b), (i += 1);
-    else if (b < 0xe0) (c = ((b & 31) << 6) | ((bytes[i + 1] as number) & 63)), (i += 2);
-    else if (b < 0xf0)
-      (c = ((b & 15) << 12) | (((bytes[i + 1] as number) & 63) << 6) | ((bytes[i + 2] as number) & 63)),
-        (i += 3);
-    else
-      (c =
-        ((b & 7) << 18) |
-        (((bytes[i + 1] as number) & 63) << 12) |
-        (((bytes[i + 2] as number) & 63) << 6) |
-        ((bytes[i + 3] as number) & 63)),
-        (i += 4);
+    let width: number;
+    if (b < 0x80) {
+      c = b;
+      width = 1;
+    } else if (b < 0xe0) {
+      c = ((b & 31) << 6) | at(i + 1);
+      width = 2;
+    } else if (b < 0xf0) {
+      c = ((b & 15) << 12) | (at(i + 1) << 6) | at(i + 2);
+      width = 3;
+    } else {
+      c = ((b & 7) << 18) | (at(i + 1) << 12) | (at(i + 2) << 6) | at(i + 3);
+      width = 4;
+    }
+    i += width;
     s += String.fromCodePoint(c);
   }
   return s;

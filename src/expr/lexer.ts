@@ -76,7 +76,7 @@ export function tokenize(src: string): Token[] {
     const close = kind === "{" ? "}}" : "%}";
     out.push({ type: kind === "{" ? "var_begin" : "block_begin", value: "", pos: open });
     j = lexExpression(src, j, close, out);
-    stripNext = src[j - 1] === "-" && src.slice(j, j + 2) === close ? true : false;
+    stripNext = src[j - 1] === "-" && src.slice(j, j + 2) === close;
     if (src.slice(j, j + 2) !== close) throw syntax(src, open, `unterminated tag, expected '${close}'`);
     out.push({ type: kind === "{" ? "var_end" : "block_end", value: "", pos: j });
     i = j + 2;

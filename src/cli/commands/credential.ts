@@ -98,9 +98,9 @@ export function register(program: Command): void {
     .action(async (name: string, o: { db?: string; server?: string }) => {
       try {
         const remote = remoteClient(o.server);
-        const ok = remote
-          ? (await remote.delete(`/api/credentials/${encodeURIComponent(name)}`), true)
-          : await local(o.db, (s) => s.delete(name));
+        let ok = true;
+        if (remote) await remote.delete(`/api/credentials/${encodeURIComponent(name)}`);
+        else ok = await local(o.db, (s) => s.delete(name));
         if (!ok) throw new NoetlError("NOETL_E_CREDENTIAL_NOT_FOUND", `credential '${name}' not found`);
         process.stdout.write(`removed credential ${name}\n`);
       } catch (error) {
