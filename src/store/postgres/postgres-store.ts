@@ -26,7 +26,6 @@
 import pg from "pg";
 import type { CommandId, EventId, ExecutionId, Json, JsonObject } from "../../kernel/index.ts";
 import type { ExecutionStatus, NoetlEvent, ResultRef } from "../../protocol/index.ts";
-import { isTerminalStatus } from "../command-status.ts";
 import { ExecutionMutex } from "../execution-mutex.ts";
 import { LOOP_REF_EVENT_TYPES, loopResults, parseLoopRef } from "../loop-ref.ts";
 import { prepareResult } from "../result-ref.ts";
@@ -45,9 +44,20 @@ import type {
   ReadEventsOptions,
   Store,
 } from "../store.ts";
+import { claimedOutcome, unclaimedOutcome } from "./claim-outcomes.ts";
+import { commitParams } from "./commit-params.ts";
+import { firstOccurrences } from "./first-occurrences.ts";
 import { migrate, quoteSchema } from "./migrations.ts";
+import {
+  listCommandsQuery,
+  listExecutionsQuery,
+  readEventsQuery,
+  SQL,
+  type SqlName,
+} from "./postgres-sql.ts";
 import type { CatalogRecord, CommandRecord, CredentialRecord, EventRecord, ExecutionRecord } from "./rows.ts";
 import { PG_TYPES, toCatalog, toCommand, toCredential, toEvent, toExecution } from "./rows.ts";
+import { NOT_CURRENT, RETRYABLE, sqlState, UNIQUE_VIOLATION } from "./sql-state.ts";
 
 export interface PostgresStoreOptions {
   /** Connection string, e.g. `postgres://user@host:5432/db`. */
@@ -68,81 +78,6 @@ export interface PostgresStoreOptions {
 }
 
 type Client = pg.PoolClient;
-
-const TERMINAL = "('COMPLETED','FAILED','CANCELLED')";
-/** A claim that is held: CLAIMED/RUNNING with a lease not yet expired (`lease_until >= now`). */
-const LIVE = "(status IN ('CLAIMED','RUNNING') AND COALESCE(lease_until, 0) >= $3::bigint)";
-const EVENT_COLUMNS = "execution_id, seq, event_id, type, step, at, payload, cause";
-const COMMAND_COLUMNS =
-  "command_id, body, status, worker_id, lease_until, claimed_at, completed_at, claims, created_at";
-/** SQLSTATEs after which a whole transaction may simply be run again. */
-const RETRYABLE = new Set(["40001", "40P01"]);
-const UNIQUE_VIOLATION = "23505";
-/** `commit_batch`: the execution moved on, or another session holds its lock (optimistic commit). */
-const NOT_CURRENT = "NX001";
-
-/**
- * The claim of the commands `which` selects ($2 worker, $3 now, $4 lease ms): a command not
- * held (or held by this worker) becomes CLAIMED with a new lease; returns the claimed rows with
- * their execution's status.
- */
-function claimSql(which: string): string {
-  return `WITH c AS (UPDATE {s}.command SET
-      status = CASE WHEN ${LIVE} THEN status ELSE 'CLAIMED' END,
-      claimed_at = CASE WHEN ${LIVE} THEN claimed_at ELSE $3::bigint END,
-      claims = claims + CASE WHEN ${LIVE} THEN 0 ELSE 1 END,
-      worker_id = $2::text,
-      lease_until = $3::bigint + $4::bigint
-    WHERE ${which} AND status NOT IN ${TERMINAL} AND (NOT ${LIVE} OR worker_id = $2::text)
-    RETURNING ${COMMAND_COLUMNS}, execution_id)
-    SELECT c.*, x.status AS execution_status FROM c
-    LEFT JOIN {s}.execution x ON x.execution_id = c.execution_id`;
-}
-
-/** The SQL of the store, with `{s}` standing for the quoted schema. */
-const SQL = {
-  commit: `SELECT {s}.commit_batch($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
-      $6::json[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::json[], $13::bigint,
-      $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[], $19::bigint[], $20::text, $21::text,
-      $22::integer, $23::text, $24::text, $25::bigint, $26::bigint, $27::json, $28::json, $29::bigint,
-      $30::text, $31::bigint, $32::text) AS seqs`,
-  getExecution: "SELECT * FROM {s}.execution WHERE execution_id = $1",
-  getCommand: `SELECT ${COMMAND_COLUMNS} FROM {s}.command WHERE command_id = $1`,
-  claim: claimSql("command_id = $1"),
-  claimMany: claimSql("command_id = ANY($1::text[])"),
-  getCommands: `SELECT ${COMMAND_COLUMNS} FROM {s}.command WHERE command_id = ANY($1::text[])`,
-  renew: `UPDATE {s}.command SET lease_until = $1 WHERE command_id = $2 AND worker_id = $3
-    AND status IN ('CLAIMED','RUNNING')`,
-  insertCatalog: `INSERT INTO {s}.catalog(path, version, kind, content, created_at)
-    SELECT $1::text, COALESCE(MAX(version), 0) + 1, $2::text, $3::text, $4::bigint
-    FROM {s}.catalog WHERE path = $1::text
-    RETURNING catalog_id, version`,
-  catalogLatest: "SELECT * FROM {s}.catalog WHERE path = $1 ORDER BY version DESC LIMIT 1",
-  catalogVersion: "SELECT * FROM {s}.catalog WHERE path = $1 AND version = $2",
-  catalogById: "SELECT * FROM {s}.catalog WHERE catalog_id = $1",
-  catalogList: `SELECT * FROM {s}.catalog WHERE ($1::text IS NULL OR path = $1::text)
-    AND ($2::text IS NULL OR kind = $2::text) ORDER BY path, version DESC`,
-  insertResult: `INSERT INTO {s}.result(ref, execution_id, name, data, bytes, created_at)
-    VALUES ($1, $2, $3, $4::json, $5, $6) ON CONFLICT (ref) DO NOTHING`,
-  getResult: "SELECT data FROM {s}.result WHERE ref = $1",
-  hasEvents: "SELECT 1 FROM {s}.event WHERE execution_id = $1 LIMIT 1",
-  loopEvents: `SELECT ${EVENT_COLUMNS} FROM {s}.event WHERE execution_id = $1 AND step = $2
-    AND type = ANY($3::text[]) AND payload->>'loop_id' = $4 ORDER BY seq`,
-  putCredential: `INSERT INTO {s}.credential(name, type, data_encrypted, description, tags, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5::json, $6, $7)
-    ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, data_encrypted = EXCLUDED.data_encrypted,
-      description = EXCLUDED.description, tags = EXCLUDED.tags, updated_at = EXCLUDED.updated_at`,
-  getCredential: "SELECT * FROM {s}.credential WHERE name = $1",
-  listCredentials: "SELECT * FROM {s}.credential ORDER BY name",
-  deleteCredential: "DELETE FROM {s}.credential WHERE name = $1",
-  kvGet: "SELECT value FROM {s}.kv WHERE key = $1",
-  kvPut: `INSERT INTO {s}.kv(key, value) VALUES ($1, $2::json)
-    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-  lock: "SELECT * FROM {s}.lock_execution($1, $2)",
-  unlock: "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
-} as const;
-
-type SqlName = keyof typeof SQL;
 
 export class PostgresStore implements Store {
   readonly name = "postgres";
@@ -218,55 +153,12 @@ export class PostgresStore implements Store {
     batch: CommitBatch,
     expected?: ExpectedExecution,
   ): Promise<CommitResult | undefined> {
-    const commands = batch.commands ?? [];
-    const updates = batch.commandUpdates ?? [];
-    const x = batch.execution;
-    if (batch.events.length === 0 && commands.length === 0 && updates.length === 0 && !x && !expected)
-      return { inserted: [], duplicates: [] };
+    const empty = batch.events.length === 0 && !batch.commands?.length && !batch.commandUpdates?.length;
+    if (empty && !batch.execution && !expected) return { inserted: [], duplicates: [] };
     // an event repeated within the batch is a duplicate of its first occurrence: not sent
     const events = batch.events.length > 1 ? firstOccurrences(batch.events) : batch.events;
-    const at = batch.events[0]?.at ?? updates[0]?.at ?? Date.now();
-    // the executions to lock, in id order (every commit locks in this order: no deadlocks), with
-    // the time a missing row is created at (the first event's)
-    const firstAt = new Map<string, number>();
-    for (const e of events) if (!firstAt.has(e.execution_id)) firstAt.set(e.execution_id, e.at);
-    if (x && !firstAt.has(x.execution_id)) firstAt.set(x.execution_id, at);
-    if (expected && !firstAt.has(expected.execution_id)) firstAt.set(expected.execution_id, at);
-    const lock = [...firstAt.keys()].sort();
-    const values = [
-      events.map((e) => e.execution_id),
-      events.map((e) => e.event_id),
-      events.map((e) => e.type),
-      events.map((e) => e.step ?? null),
-      events.map((e) => e.at),
-      events.map((e) => JSON.stringify(e.payload)),
-      events.map((e) => e.cause ?? null),
-      commands.map((c) => c.command_id),
-      commands.map((c) => c.execution_id),
-      commands.map((c) => c.step),
-      commands.map((c) => c.pool),
-      commands.map((c) => JSON.stringify(c)),
-      at,
-      updates.map((u) => u.command_id),
-      updates.map((u) => u.status),
-      updates.map((u) => u.worker_id ?? null),
-      updates.map((u) => u.at),
-      lock,
-      lock.map((id) => firstAt.get(id) ?? at),
-      x?.execution_id ?? null,
-      x?.path ?? null,
-      x?.catalog_version ?? null,
-      x?.status ?? null,
-      x?.parent_execution_id ?? null,
-      x?.started_at ?? null,
-      x?.ended_at ?? null,
-      x?.result === undefined ? null : JSON.stringify(x.result),
-      x?.error === undefined ? null : JSON.stringify(x.error),
-      at,
-      expected?.execution_id ?? null,
-      expected?.last_seq ?? null,
-      expected ? this.lockKey(expected.execution_id) : null,
-    ];
+    const lockKey = expected ? this.lockKey(expected.execution_id) : null;
+    const values = commitParams(batch, events, expected, lockKey);
     let seqs: Array<number | null>;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -291,14 +183,7 @@ export class PostgresStore implements Store {
   }
 
   async readEvents(executionId: ExecutionId, options: ReadEventsOptions = {}): Promise<NoetlEvent[]> {
-    const params: unknown[] = [executionId, options.afterSeq ?? 0];
-    let sql = `SELECT ${EVENT_COLUMNS} FROM ${this.s}.event WHERE execution_id = $1 AND seq > $2`;
-    if (options.types) {
-      params.push(options.types);
-      sql += ` AND type = ANY($${params.length}::text[])`;
-    }
-    params.push(options.limit ?? null);
-    sql += ` ORDER BY seq LIMIT $${params.length}`;
+    const { sql, params } = readEventsQuery(this.s, executionId, options);
     return (await this.rows<EventRecord>(sql, params)).map(toEvent);
   }
 
@@ -308,18 +193,7 @@ export class PostgresStore implements Store {
   }
 
   async listExecutions(filter: ListExecutionsFilter = {}): Promise<ExecutionRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      params.push(value);
-      where.push(clause.replace("?", `$${params.length}`));
-    };
-    if (filter.status) add("status = ?", filter.status);
-    if (filter.path) add("path = ?", filter.path);
-    if (filter.parent_execution_id) add("parent_execution_id = ?", filter.parent_execution_id);
-    params.push(filter.limit ?? null, filter.offset ?? 0);
-    const sql = `SELECT * FROM ${this.s}.execution ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY started_at DESC, execution_id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`;
+    const { sql, params } = listExecutionsQuery(this.s, filter);
     return (await this.rows<ExecutionRecord>(sql, params)).map(toExecution);
   }
 
@@ -391,23 +265,7 @@ export class PostgresStore implements Store {
   }
 
   async listCommands(filter: ListCommandsFilter): Promise<CommandRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      params.push(value);
-      where.push(clause.replace("?", `$${params.length}`));
-    };
-    if (filter.execution_id) add("execution_id = ?", filter.execution_id);
-    if (filter.status) add("status = ANY(?::text[])", filter.status);
-    if (filter.leaseExpiredBefore !== undefined)
-      add(
-        "status IN ('CLAIMED','RUNNING') AND COALESCE(lease_until, 0) < ?::bigint",
-        filter.leaseExpiredBefore,
-      );
-    if (filter.createdBefore !== undefined) add("created_at < ?::bigint", filter.createdBefore);
-    params.push(filter.limit ?? null);
-    const sql = `SELECT ${COMMAND_COLUMNS} FROM ${this.s}.command
-      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, ord LIMIT $${params.length}`;
+    const { sql, params } = listCommandsQuery(this.s, filter);
     return (await this.rows<CommandRecord>(sql, params)).map(toCommand);
   }
 
@@ -594,39 +452,4 @@ export class PostgresStore implements Store {
     }
     return client.query<R>({ name, text: sql, values: params });
   }
-}
-
-/** The outcome of a claim that took (or renewed) the command; with its execution's status. */
-function claimedOutcome(r: CommandRecord & { execution_status: ExecutionStatus | null }): ClaimOutcome {
-  const row = toCommand(r);
-  return r.execution_status === null
-    ? { status: "claimed", row }
-    : { status: "claimed", row, executionStatus: r.execution_status };
-}
-
-/** The outcome of a claim that did not take an existing command: finished, or held by another. */
-function unclaimedOutcome(r: CommandRecord): ClaimOutcome {
-  const row = toCommand(r);
-  return { status: isTerminalStatus(row.status) ? "already_terminal" : "active_claim", row };
-}
-
-/** `events` without the repeats of an (execution_id, event_id) seen earlier in the list. */
-function firstOccurrences(events: readonly NoetlEvent[]): readonly NoetlEvent[] {
-  const seen = new Set<string>();
-  let out: NoetlEvent[] | undefined;
-  for (const [i, e] of events.entries()) {
-    const key = `${e.execution_id}\u0000${e.event_id}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out?.push(e);
-    } else {
-      out ??= events.slice(0, i);
-    }
-  }
-  return out ?? events;
-}
-
-function sqlState(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "";
 }
