@@ -1,0 +1,141 @@
+/**
+ * The execution routes: start one, list them, status, result, variables, info, events, wait,
+ * cancel and the SSE stream.
+ */
+import type { FastifyInstance } from "fastify";
+import type { ExecutionId, JsonObject } from "../kernel/index.ts";
+import type { Orchestrator } from "../orchestrator/index.ts";
+import type { EventType } from "../protocol/index.ts";
+import type { Store } from "../store/index.ts";
+import { clampInt, execution, idParam, parse } from "./request-parsing.ts";
+import { CancelBody, ExecuteBody } from "./schemas.ts";
+import { streamEvents } from "./stream-events.ts";
+
+export function registerExecutionRoutes(
+  app: FastifyInstance,
+  deps: { orchestrator: Orchestrator; store: Store },
+): void {
+  const { orchestrator, store } = deps;
+  app.post("/api/execute", { schema: { tags: ["executions"] } }, async (req, reply) => {
+    const b = parse(ExecuteBody, req.body);
+    const { execution_id } = await orchestrator.execute({
+      ...(b.path ? { path: b.path } : {}),
+      ...(b.version !== undefined ? { version: Number(b.version) } : {}),
+      ...(b.content ? { content: b.content } : {}),
+      payload: (b.payload ?? b.workload ?? {}) as JsonObject,
+      ...(b.parent_execution_id ? { parent_execution_id: b.parent_execution_id as ExecutionId } : {}),
+    });
+    return reply.status(201).send({ execution_id, status: "running" });
+  });
+  app.get("/api/executions", { schema: { tags: ["executions"] } }, async (req) => {
+    const q = req.query as {
+      status?: string;
+      path?: string;
+      limit?: string;
+      offset?: string;
+      parent_execution_id?: string;
+    };
+    const rows = await store.listExecutions({
+      ...(q.status ? { status: q.status as never } : {}),
+      ...(q.path ? { path: q.path } : {}),
+      ...(q.parent_execution_id ? { parent_execution_id: q.parent_execution_id as ExecutionId } : {}),
+      limit: clampInt(q.limit, 50, 1, 500),
+      offset: clampInt(q.offset, 0, 0, 1_000_000),
+    });
+    return { executions: rows };
+  });
+  app.get("/api/executions/:id", { schema: { tags: ["executions"] } }, async (req) => {
+    const id = idParam(req);
+    const row = await execution(store, id);
+    const s = await orchestrator.status(id);
+    return {
+      ...row,
+      status: s.status,
+      result: s.result,
+      error: s.error,
+      steps: s.steps,
+      runs: s.runs,
+      current: s.current,
+    };
+  });
+  app.get("/api/executions/:id/status", { schema: { tags: ["executions"] } }, async (req) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const s = await orchestrator.status(id);
+    return { execution_id: id, status: s.status, current: s.current, runs: s.runs, error: s.error };
+  });
+  app.get("/api/executions/:id/result", { schema: { tags: ["executions"] } }, async (req) => {
+    const id = idParam(req);
+    const row = await execution(store, id);
+    const s = await orchestrator.status(id);
+    return {
+      execution_id: id,
+      status: s.status,
+      result: s.result,
+      error: s.error,
+      steps: s.steps,
+      runs: s.runs,
+      duration_ms: row.ended_at !== undefined ? row.ended_at - row.started_at : null,
+    };
+  });
+  app.get("/api/executions/:id/vars", { schema: { tags: ["executions"] } }, async (req) => {
+    const id = idParam(req);
+    await execution(store, id);
+    return { execution_id: id, ctx: (await orchestrator.status(id)).ctx };
+  });
+  app.get("/api/executions/:id/info", { schema: { tags: ["workers"] } }, async (req) =>
+    orchestrator.getExecution(idParam(req)),
+  );
+  app.get("/api/executions/:id/events", { schema: { tags: ["events"] } }, async (req) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const q = req.query as { after_seq?: string; limit?: string; types?: string };
+    const events = await store.readEvents(id, {
+      afterSeq: clampInt(q.after_seq, 0, 0, Number.MAX_SAFE_INTEGER),
+      limit: clampInt(q.limit, 1000, 1, 10_000),
+      ...(q.types ? { types: q.types.split(",") as EventType[] } : {}),
+    });
+    return { events };
+  });
+  app.get("/api/executions/:id/wait", { schema: { tags: ["executions"] } }, async (req) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const q = req.query as { timeout_ms?: string };
+    const deadline = Date.now() + clampInt(q.timeout_ms, 25_000, 1, 60_000);
+    // Waits on this replica's watchers, re-checking the store each second (another replica may
+    // have finished the execution).
+    while (Date.now() < deadline) {
+      const row = await execution(store, id);
+      if (row.status !== "running") break;
+      try {
+        return await orchestrator.waitFor(
+          id,
+          AbortSignal.timeout(Math.min(1000, Math.max(1, deadline - Date.now()))),
+        );
+      } catch {
+        // not finished within this slice
+      }
+    }
+    const s = await orchestrator.status(id);
+    return { execution_id: id, status: s.status, result: s.result, error: s.error };
+  });
+  app.post("/api/executions/:id/cancel", { schema: { tags: ["executions"] } }, async (req) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const b = parse(CancelBody, req.body);
+    const cancelled = await orchestrator.cancel(id, b?.reason, b?.cascade ?? true);
+    return { execution_id: id, cancelled };
+  });
+  app.get("/api/executions/:id/stream", { schema: { tags: ["events"] } }, async (req, reply) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const q = req.query as { after_seq?: string };
+    const after = clampInt(
+      (req.headers["last-event-id"] as string | undefined) ?? q.after_seq,
+      0,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
+    await streamEvents(store, orchestrator, id, after, req, reply);
+  });
+}
