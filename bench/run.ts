@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --mode embedded|distributed|all] [--only W1,W2] [--runs 5] [--no-write]`:
- * runs each workload in its own process (peak RSS is per workload), prints one table per mode
- * and, for a full run, writes docs/benchmarks.md.
+ * `npm run bench [-- --mode embedded|distributed|all] [--only W1,W2] [--runs 5] [--no-write]
+ * [--conditions notes.md]`: runs each workload in its own process (peak RSS is per workload),
+ * prints one table per mode and, for a full run, writes docs/benchmarks.md (with the
+ * `--conditions` file's text, what the person running it observed, under the machine line).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { WORKLOADS } from "./workloads.ts";
@@ -26,6 +27,8 @@ const flag = (name: string) => {
 const only = flag("--only")?.split(",");
 const runs = Number(flag("--runs") ?? 5);
 const modeArg = flag("--mode") ?? "embedded";
+const conditionsFile = flag("--conditions");
+const conditions = conditionsFile ? `\n${readFileSync(conditionsFile, "utf8").trim()}\n` : "";
 const modes = modeArg === "all" ? ["embedded", "distributed"] : [modeArg];
 const DEFAULT_IDS: Record<string, string[]> = {
   embedded: ["W1", "W1-10", "W1-noop", "W1-10-noop", "W2", "W2-10k", "W2-100k", "W3", "WP-1", "WP-2"],
@@ -153,7 +156,7 @@ step. Every step is durable: its events are committed (SQLite WAL with synchrono
 PostgreSQL) before the next step is dispatched.
 
 Machine: ${machine}.
-
+${conditions}
 ## Workloads
 - **W1**: 3-step chain, each step a \`javascript\` task returning \`{step, value: prev + 1}\`.
 - **W1-10**: the same with 10 steps; marginal cost per step = (T10 − T3) / 7.
@@ -182,8 +185,9 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   \`postMessage\` to a thread that is busy costs ~1 µs, to one asleep 25–150 µs for the waker,
   and the round trip 100–500 µs the longer the other CPU has been idle (its vCPU halts). The pool
   therefore hands a thread several short tasks per message (W2), and a thread whose line runs
-  empty polls for its next task for up to 1 ms (an atomic counter, one thread of the pool at a
-  time) before it sleeps, so a chain's next task finds it awake (round trip ~35–65 µs; W1 went
+  empty polls for its next task for up to 1 ms (an atomic counter; one thread of the process at
+  a time, and only after tasks that were all its pool had to do, so it never takes a CPU from
+  threads with work) before it sleeps, so a chain's next task finds it awake (round trip ~35–65 µs; W1 went
   from ~1.3 to ~1.0–1.1 ms). The main thread still sleeps while it waits for the reply.
 - **Engine, orchestrator and worker pipeline**: ~90 µs per step (noop tool, in-memory store).
 - **Memory**: the live heap stays small (~14 MB in the middle of W2-10k); the peak is garbage
@@ -232,7 +236,9 @@ accounting from \`/proc\` and CPU profiles:
   holds an execution's state commits without the advisory lock (checked in the same statement);
   claims and lease renewals skip the WAL flush (they are leases, see docs/deployment.md); the
   claims, and the reports, a worker makes in one turn go in one request, and the claims in one
-  \`UPDATE\`.
+  \`UPDATE\`; a claim names the executions whose info the worker already holds, so the reply
+  leaves it out (W2's claim replies carried the 1,000-item workload with every iteration,
+  ~25 KB each; W2 went from ~0.8 to ~0.55–0.7 s).
 
 ## Targets and peers (from BENCHMARKS.md)
 | workload | target embedded | target distributed | NoETL Python + PG | DBOS + PG | BullMQ + Redis | n8n |
