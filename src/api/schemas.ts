@@ -36,18 +36,26 @@ const workerEvent = z.object({
 /** The events of one report (`POST /api/events`, `/api/events/batch`, `/api/events/reports`). */
 const eventList = z.array(workerEvent).max(10_000);
 
+/** Asked with a report: the commands it causes, claimed for the worker (protocol `Handoff`). */
+const handoff = z.object({
+  worker_id: z.string().min(1).max(200),
+  pool: z.string().min(1).max(200),
+  max: z.number().int().min(0).max(256),
+});
+
 export const EventsBody = z
   .object({
     execution_id: executionId,
     events: eventList.optional(),
     event: workerEvent.optional(),
+    handoff: handoff.optional(),
   })
   .refine((b) => b.events !== undefined || b.event !== undefined, "events (a list) or event is required");
 
 /** `POST /api/events/reports`: the reports of several commands (any executions) in one request. */
 export const ReportsBody = z.object({
   reports: z
-    .array(z.object({ execution_id: executionId, events: eventList }))
+    .array(z.object({ execution_id: executionId, events: eventList, handoff: handoff.optional() }))
     .min(1)
     .max(256),
 });

@@ -30,8 +30,10 @@ export function registerWorkerRoutes(
       typeof key === "string" && key
         ? events.map((e, i) => (e.event_id ? e : { ...e, event_id: `${key}:${i}` }))
         : events;
-    await orchestrator.report(b.execution_id as ExecutionId, stamped);
-    return reply.status(202).send({ accepted: stamped.length });
+    const commands = await orchestrator.report(b.execution_id as ExecutionId, stamped, undefined, b.handoff);
+    return reply
+      .status(202)
+      .send(b.handoff ? { accepted: stamped.length, commands } : { accepted: stamped.length });
   };
   app.post("/api/events", { schema: { tags: ["events"] } }, ingest);
   app.post("/api/events/batch", { schema: { tags: ["events"] } }, ingest);
@@ -48,14 +50,19 @@ export function registerWorkerRoutes(
     // each report stands alone: one that fails (an unknown execution, say) fails by itself
     const outcomes = await Promise.allSettled(
       b.reports.map((r) =>
-        orchestrator.report(r.execution_id as ExecutionId, r.events as unknown as WorkerEvent[]),
+        orchestrator.report(
+          r.execution_id as ExecutionId,
+          r.events as unknown as WorkerEvent[],
+          undefined,
+          r.handoff,
+        ),
       ),
     );
     let accepted = 0;
     const results = outcomes.map((o, i) => {
       if (o.status === "fulfilled") {
         accepted += b.reports[i]?.events.length ?? 0;
-        return { ok: true };
+        return b.reports[i]?.handoff ? { ok: true, commands: o.value } : { ok: true };
       }
       const e = o.reason;
       if (e instanceof NoetlError)

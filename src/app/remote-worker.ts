@@ -43,6 +43,7 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
     controlPlane,
     tools,
     workerId,
+    handoff: true,
     log: createLogger(config.logLevel),
     clock: systemClock,
     credentials: {

@@ -52,15 +52,19 @@ before(async () => {
     if (path === "/api/events/reports") {
       // the server takes each report on its own: one for execution "bad" fails alone
       const reports = body.reports as Array<{ execution_id: string }>;
-      const results = reports.map((r) =>
+      const results = reports.map((r: { execution_id: string; handoff?: unknown }) =>
         r.execution_id === "bad"
           ? { error: { status: 404, code: "NOETL_E_EXECUTION_NOT_FOUND" } }
-          : { ok: true },
+          : r.handoff
+            ? { ok: true, commands: [claimed(`next-of-${r.execution_id}`)] }
+            : { ok: true },
       );
       return send(202, { accepted: 1, results });
     }
     if (path === "/api/events/batch" && body.execution_id === "bad")
       return send(422, { error: { code: "NOETL_E_API_VALIDATION", message: "no such execution" } });
+    if (path === "/api/events/batch" && body.handoff)
+      return send(202, { accepted: 1, commands: [claimed(`next-of-${body.execution_id}`)] });
     if (path === "/api/events/batch") return send(202, { accepted: 1 });
     send(404, { error: { code: "NOT_FOUND" } });
   });
@@ -137,6 +141,32 @@ describe("RemoteControlPlane batching", () => {
         key: "k3",
       },
     ]);
+  });
+
+  it("a report asking for a hand-off sends it and answers the handed commands", async () => {
+    seen = [];
+    const handoff = { worker_id: "w", pool: "default", max: 1 };
+    const alone = await cp.report("h1" as ExecutionId, [enter("c")], "kh1", handoff);
+    assert.deepEqual(
+      alone.map((c) => c.command?.command_id),
+      ["next-of-h1"],
+    );
+    assert.deepEqual(seen[0]?.body.handoff, handoff);
+    seen = [];
+    const [asked, notAsked] = await Promise.all([
+      cp.report("h2" as ExecutionId, [enter("c")], "kh2", handoff),
+      cp.report("h3" as ExecutionId, [enter("c")], "kh3"),
+    ]);
+    assert.deepEqual(
+      asked.map((c) => c.command?.command_id),
+      ["next-of-h2"],
+    );
+    assert.deepEqual(notAsked, []);
+    assert.equal(seen.length, 1);
+    assert.deepEqual(
+      ((seen[0]?.body.reports ?? []) as Array<{ handoff?: unknown }>).map((r) => r.handoff),
+      [handoff, undefined],
+    );
   });
 
   it("a multi-report request refused as too large is sent report by report", async () => {

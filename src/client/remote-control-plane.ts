@@ -11,6 +11,7 @@ import type {
   ExecuteRequest,
   ExecutionInfo,
   ExecutionSummary,
+  Handoff,
   ResultRef,
   WorkerEvent,
 } from "../protocol/index.ts";
@@ -36,6 +37,14 @@ interface Report {
   events: WorkerEvent[];
   /** The Idempotency-Key of a report sent alone. */
   key: string;
+  handoff: Handoff | undefined;
+}
+
+/** What the server answers for one report: the commands handed to the worker, if it asked. */
+interface ReportReply {
+  ok?: true;
+  error?: unknown;
+  commands?: ClaimResult[];
 }
 
 /** Statuses a retry cannot change: the request is invalid, or too large. */
@@ -60,7 +69,7 @@ export class RemoteControlPlane implements ControlPlane {
     (asks) => this.claimAll(asks),
     ITEMS_PER_REQUEST,
   );
-  private readonly reportBatcher = new TickBatcher<Report, true | Error>(
+  private readonly reportBatcher = new TickBatcher<Report, ClaimResult[] | Error>(
     (reports) => this.reportAll(reports),
     ITEMS_PER_REQUEST,
   );
@@ -123,40 +132,60 @@ export class RemoteControlPlane implements ControlPlane {
    * Reports made in one turn of the event loop go to the server in one request. Events get
    * stable ids before the first attempt, so a retried request is deduplicated by the log.
    */
-  async report(executionId: ExecutionId, events: WorkerEvent[], idempotencyKey?: string): Promise<void> {
+  async report(
+    executionId: ExecutionId,
+    events: WorkerEvent[],
+    idempotencyKey?: string,
+    handoff?: Handoff,
+  ): Promise<ClaimResult[]> {
     const key =
       idempotencyKey ?? `${this.idPrefix}-${Date.now().toString(36)}-${(this.reports++).toString(36)}`;
     const stamped = events.map((e, i) => (e.event_id ? e : { ...e, event_id: `${key}-${i}` }));
-    const outcome = await this.reportBatcher.add({ execution_id: executionId, events: stamped, key });
-    if (outcome !== true) throw outcome;
+    const outcome = await this.reportBatcher.add({
+      execution_id: executionId,
+      events: stamped,
+      key,
+      handoff,
+    });
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
   }
 
   /** One report per request, retried; its error is its outcome. */
-  private async reportAlone(r: Report): Promise<true | Error> {
+  private async reportAlone(r: Report): Promise<ClaimResult[] | Error> {
     return withRetries(() =>
-      this.http.post(
+      this.http.post<ReportReply>(
         "/api/events/batch",
-        { execution_id: r.execution_id, events: r.events },
+        { execution_id: r.execution_id, events: r.events, ...(r.handoff ? { handoff: r.handoff } : {}) },
         { headers: { "idempotency-key": r.key } },
       ),
     ).then(
-      () => true as const,
+      (reply) => this.handed(reply),
       (error: unknown) => error as Error,
     );
+  }
+
+  /** The commands handed over with a report (claims, with the execution info kept). */
+  private handed(reply: ReportReply | undefined): ClaimResult[] {
+    return (reply?.commands ?? []).map((c) => this.keepInfo(c));
   }
 
   /**
    * Several reports in one request; a report the server could not take (or the whole request,
    * refused as invalid or too large) is sent again alone, so its outcome is its own.
    */
-  private async reportAll(reports: readonly Report[]): Promise<Array<true | Error>> {
+  private async reportAll(reports: readonly Report[]): Promise<Array<ClaimResult[] | Error>> {
     if (reports.length === 1 && reports[0]) return [await this.reportAlone(reports[0])];
-    let results: Array<{ ok?: true; error?: unknown }>;
+    let results: ReportReply[];
     try {
       results = (
         await withRetries(() =>
-          this.http.post<{ results: Array<{ ok?: true; error?: unknown }> }>("/api/events/reports", {
-            reports: reports.map((r) => ({ execution_id: r.execution_id, events: r.events })),
+          this.http.post<{ results: ReportReply[] }>("/api/events/reports", {
+            reports: reports.map((r) => ({
+              execution_id: r.execution_id,
+              events: r.events,
+              ...(r.handoff ? { handoff: r.handoff } : {}),
+            })),
           }),
         )
       ).results;
@@ -164,7 +193,9 @@ export class RemoteControlPlane implements ControlPlane {
       if (!FINAL_STATUSES.has((error as { status?: number }).status ?? 0)) throw error;
       results = [];
     }
-    return Promise.all(reports.map((r, i) => (results[i]?.ok ? true : this.reportAlone(r))));
+    return Promise.all(
+      reports.map((r, i) => (results[i]?.ok ? this.handed(results[i]) : this.reportAlone(r))),
+    );
   }
 
   heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {

@@ -18,6 +18,7 @@ import type {
   ExecuteRequest,
   ExecutionInfo,
   ExecutionSummary,
+  Handoff,
   NoetlEvent,
   ResultRef,
   WorkerEvent,
@@ -26,6 +27,7 @@ import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
+import { planHandoffs } from "./handoff-plan.ts";
 import { KeyedBatcher } from "./keyed-queue.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
@@ -65,6 +67,12 @@ export interface OrchestratorDeps {
 
 export type EventsListener = (executionId: ExecutionId, events: readonly NoetlEvent[]) => void;
 
+/** A worker's report as the orchestrator drains it. */
+interface Report {
+  events: WorkerEvent[];
+  handoff?: Handoff | undefined;
+}
+
 export class Orchestrator implements ControlPlane {
   readonly store: Store;
   readonly options: OrchestratorOptions;
@@ -74,7 +82,7 @@ export class Orchestrator implements ControlPlane {
   private readonly log: OrchestratorLog;
   private readonly loader: PlaybookLoader;
   private readonly cache: ExecutionCache;
-  private readonly batcher: KeyedBatcher<WorkerEvent[], undefined>;
+  private readonly batcher: KeyedBatcher<Report, ClaimResult[]>;
   private readonly watchers = new Watchers();
   private readonly infoByExecution = new Map<ExecutionId, ExecutionInfo>();
   /**
@@ -165,10 +173,19 @@ export class Orchestrator implements ControlPlane {
     return { execution_id: executionId };
   }
 
-  /** Ingest worker events (idempotent on event ids); actionable ones drive the engine. */
-  async report(executionId: ExecutionId, events: WorkerEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.batcher.push(executionId, events);
+  /**
+   * Ingest worker events (idempotent on event ids); actionable ones drive the engine. With
+   * `handoff`, commands the report causes are claimed for the reporting worker and returned
+   * instead of being announced on the bus (see `Handoff`).
+   */
+  async report(
+    executionId: ExecutionId,
+    events: WorkerEvent[],
+    _idempotencyKey?: string,
+    handoff?: Handoff,
+  ): Promise<ClaimResult[]> {
+    if (events.length === 0) return [];
+    return this.batcher.push(executionId, { events, handoff });
   }
 
   async cancel(executionId: ExecutionId, reason?: string, cascade = true): Promise<ExecutionId[]> {
@@ -372,7 +389,8 @@ export class Orchestrator implements ControlPlane {
     return this.stateLocks.run(executionId, () => this.cache.get(executionId));
   }
 
-  private async drain(executionId: ExecutionId, batches: WorkerEvent[][]): Promise<undefined[]> {
+  private async drain(executionId: ExecutionId, reports: Report[]): Promise<ClaimResult[][]> {
+    const batches = reports.map((r) => r.events);
     const out = await this.stateLocks.run(executionId, () => this.decide(executionId, batches));
     if (this.open.size > 0) {
       for (const e of out.inserted) {
@@ -386,9 +404,64 @@ export class Orchestrator implements ControlPlane {
         }
       }
     }
-    await this.publish(out.commands);
+    const handed = await this.handOff(reports, out.commands);
+    await this.publish(
+      handed.ids.size > 0 ? out.commands.filter((c) => !handed.ids.has(c.command_id)) : out.commands,
+    );
     this.watchers.notify(executionId, out.inserted, out.state);
-    return batches.map(() => undefined);
+    return handed.byReport;
+  }
+
+  /**
+   * Claims, for the workers that asked with their reports, commands of their pool among those
+   * just committed. A command whose claim fails is announced on the bus as usual; if the store
+   * fails, every command is (a claim that went through is then held until its lease ends).
+   */
+  private async handOff(
+    reports: readonly Report[],
+    commands: readonly Command[],
+  ): Promise<{ byReport: ClaimResult[][]; ids: Set<CommandId> }> {
+    const byReport = reports.map((): ClaimResult[] => []);
+    const ids = new Set<CommandId>();
+    try {
+      for (const share of planHandoffs(
+        reports.map((r) => r.handoff),
+        commands,
+      )) {
+        const claims = await this.claimFresh(share.commands, share.workerId);
+        for (const [j, claim] of claims.entries()) {
+          const command = share.commands[j];
+          if (!command || claim.status !== "claimed") continue;
+          byReport[share.reports[j] ?? -1]?.push(claim);
+          ids.add(command.command_id);
+        }
+      }
+    } catch (error) {
+      this.log.warn("hand-off claim failed; the commands go through the bus", {
+        error: (error as Error).message,
+      });
+      for (const list of byReport) list.length = 0;
+      ids.clear();
+    }
+    return { byReport, ids };
+  }
+
+  /** Claims commands this orchestrator has just committed (one store round trip when it can). */
+  private async claimFresh(commands: readonly Command[], workerId: string): Promise<ClaimResult[]> {
+    const lease = this.options.leaseMs;
+    if (this.options.exclusive) {
+      return commands.map((command) => {
+        this.open.set(command.command_id, { command, worker: workerId });
+        return { status: "claimed", command, lease_ms: lease };
+      });
+    }
+    const now = this.clock.now();
+    const ids = commands.map((c) => c.command_id);
+    const outcomes =
+      this.store.claimCommands && ids.length > 1
+        ? await this.store.claimCommands(ids, workerId, now, lease)
+        : await Promise.all(ids.map((id) => this.store.claimCommand(id, workerId, now, lease)));
+    return Promise.all(outcomes.map((o) => this.claimed(o)));
   }
 
   /** Decide on the batches and commit the decision. */

@@ -20,6 +20,18 @@ export interface ClaimResult {
   lease_ms?: number;
 }
 
+/**
+ * Asked with a report: claim for this worker up to `max` of the commands of `pool` that the
+ * report causes, and answer them with the report. A chain's next step then goes straight to the
+ * worker that ran the previous one (no notice on the bus, no claim request); the claim is an
+ * ordinary lease, so a worker that dies with it is covered by the reaper.
+ */
+export interface Handoff {
+  worker_id: string;
+  pool: string;
+  max: number;
+}
+
 export interface ExecutionInfo {
   execution_id: ExecutionId;
   path: string;
@@ -50,8 +62,16 @@ export interface ControlPlane {
    * already holds the execution's info then does not have it sent along again.
    */
   claim(commandId: CommandId, workerId: string, executionId?: ExecutionId): Promise<ClaimResult>;
-  /** Report a batch of events for one execution (idempotent on event ids). */
-  report(executionId: ExecutionId, events: WorkerEvent[], idempotencyKey?: string): Promise<void>;
+  /**
+   * Report a batch of events for one execution (idempotent on event ids). With `handoff`, the
+   * answer holds the commands claimed for the worker (`status: "claimed"`), possibly none.
+   */
+  report(
+    executionId: ExecutionId,
+    events: WorkerEvent[],
+    idempotencyKey?: string,
+    handoff?: Handoff,
+  ): Promise<ClaimResult[] | undefined>;
   heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }>;
   isCancelled(executionId: ExecutionId): Promise<boolean>;
   getExecution(executionId: ExecutionId): Promise<ExecutionInfo>;

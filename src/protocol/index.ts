@@ -12,6 +12,7 @@ export type {
   ExecuteRequest,
   ExecutionInfo,
   ExecutionSummary,
+  Handoff,
   WorkerEvent,
 } from "./control-plane.ts";
 export type {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Bus, Delivery } from "../bus/index.ts";
 import type { CommandId, ExecutionId, Json } from "../kernel/index.ts";
 import type { ClaimResult, Command, ControlPlane, WorkerEvent } from "../protocol/index.ts";
 import { FakeClock } from "../testing/index.ts";
@@ -33,6 +34,7 @@ function controlPlane(cancelAfterBeats = Number.POSITIVE_INFINITY) {
     },
     async report(_x, events) {
       reports.push(events);
+      return [];
     },
     async heartbeat(id) {
       const n = (beats.get(id) ?? 0) + 1;
@@ -119,6 +121,83 @@ describe("worker heartbeats", () => {
     // once it has finished, a new delivery runs it again (the control plane decides)
     await w.execute("c1");
     assert.equal(reports.length, 2);
+    await w.stop();
+  });
+});
+
+describe("worker hand-off", () => {
+  /** A control plane whose reports of c1 and c2 hand over the next command of the chain c1 → c2 → c3. */
+  function chain() {
+    const { cp, reports } = controlPlane();
+    const asked: Array<unknown> = [];
+    const claims: string[] = [];
+    const next: Record<string, string> = { c1: "c2", c2: "c3" };
+    const chained: ControlPlane = {
+      ...cp,
+      async claim(id, workerId, executionId) {
+        claims.push(id);
+        return cp.claim(id, workerId, executionId);
+      },
+      async report(x, events, key, handoff) {
+        await cp.report(x, events, key, handoff);
+        asked.push(handoff);
+        const done = events.find((e) => e.type === "call.done");
+        const id = done && "command_id" in done.payload ? next[done.payload.command_id] : undefined;
+        return handoff && id ? [{ status: "claimed", command: command(id), lease_ms: 3000 }] : [];
+      },
+    };
+    return { cp: chained, reports, asked, claims };
+  }
+
+  it("a worker with hand-off runs the handed commands in the delivery's slot, acknowledging it first", async () => {
+    const { cp, reports, asked, claims } = chain();
+    const w = new Worker({
+      controlPlane: cp,
+      tools: new ToolRegistry([wait]),
+      workerId: "w1",
+      log: silent,
+      clock: new FakeClock(),
+      credentials: { get: async () => ({}) },
+      handoff: true,
+    });
+    // a bus that hands the worker one delivery and records when it is acknowledged
+    let deliver: ((d: Delivery) => Promise<void>) | undefined;
+    const bus: Bus = {
+      name: "one-delivery",
+      async publish() {},
+      async subscribe(_pool, handler) {
+        deliver = handler;
+        return { close: async () => undefined };
+      },
+      async close() {},
+    };
+    let reportsWhenAcked = -1;
+    await w.start(bus, "default", 1);
+    await deliver?.({
+      notice: { execution_id: "x1" as ExecutionId, command_id: "c1" as CommandId },
+      ack: async () => {
+        reportsWhenAcked = reports.length;
+      },
+      nak: async () => {
+        throw new Error("unexpected nak");
+      },
+    } as Delivery);
+    assert.equal(reports.length, 3, "c1, then c2 and c3 handed over");
+    assert.equal(reportsWhenAcked, 1, "the delivery is acknowledged once c1 is reported");
+    assert.deepEqual(claims, ["c1"], "the handed commands were not claimed again");
+    assert.deepEqual(asked, [
+      { worker_id: "w1", pool: "default", max: 1 },
+      { worker_id: "w1", pool: "default", max: 1 },
+      { worker_id: "w1", pool: "default", max: 1 },
+    ]);
+    await w.stop();
+  });
+
+  it("a worker without hand-off (the embedded default) does not ask for one", async () => {
+    const { cp, asked } = chain();
+    const w = worker(cp);
+    assert.deepEqual(await w.execute("c1"), []);
+    assert.deepEqual(asked, [undefined]);
     await w.stop();
   });
 });

@@ -7,7 +7,7 @@
 import type { Bus, Delivery, Subscription } from "../bus/index.ts";
 import { pipelineNames } from "../engine/index.ts";
 import type { Clock, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
-import type { Command, ControlPlane, Task, WorkerEvent } from "../protocol/index.ts";
+import type { ClaimResult, Command, ControlPlane, Task, WorkerEvent } from "../protocol/index.ts";
 import { isResultRef } from "../protocol/index.ts";
 import type { CredentialAccessor, ToolContext, ToolLogger, ToolRegistry } from "../tools/index.ts";
 import { resolveKeychain } from "./keychain.ts";
@@ -28,6 +28,12 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** Bound on captured stdout/stderr per command (bytes). */
   maxCapturedOutput?: number;
+  /**
+   * Ask, with each report, for one command of the same pool that the report causes (`Handoff`)
+   * and run it next in the same slot (default false). It saves a remote worker the notice and
+   * the claim request of a chain's next step; in process they cost next to nothing.
+   */
+  handoff?: boolean;
 }
 
 export class Worker {
@@ -37,6 +43,8 @@ export class Worker {
   private readonly workloads = new Map<ExecutionId, JsonObject>();
   private beat?: NodeJS.Timeout;
   private beatMs = Number.POSITIVE_INFINITY;
+  /** Set by `stop`: no more commands are taken over with reports. */
+  private stopping = false;
 
   constructor(options: WorkerOptions) {
     this.o = { inlineResultLimit: 65_536, heartbeatMs: 10_000, ...options };
@@ -56,6 +64,7 @@ export class Worker {
 
   /** Stop receiving; `drain` waits for running commands, otherwise they are aborted. */
   async stop(options: { drain?: boolean } = {}): Promise<void> {
+    this.stopping = true;
     if (!options.drain) for (const c of this.running.values()) c.abort(new Error("worker stopping"));
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.subscriptions.length = 0;
@@ -65,8 +74,9 @@ export class Worker {
   }
 
   private async onDelivery(delivery: Delivery): Promise<void> {
+    let next: ClaimResult[];
     try {
-      await this.execute(delivery.notice.command_id, delivery.notice.execution_id);
+      next = await this.execute(delivery.notice.command_id, delivery.notice.execution_id);
       await delivery.ack();
     } catch (error) {
       this.o.log.error("command delivery failed", {
@@ -74,24 +84,50 @@ export class Worker {
         command_id: delivery.notice.command_id,
       });
       await delivery.nak(1000);
+      return;
+    }
+    // Commands handed over with the report run here, one after another, in the slot of the
+    // delivery (which is acknowledged already): a chain stays on this worker.
+    for (let claim = next.shift(); claim; claim = next.shift()) {
+      try {
+        next.push(...(await this.runClaimed(claim)));
+      } catch (error) {
+        // the command stays claimed by this worker: the reaper re-dispatches it when its lease ends
+        this.o.log.error("handed-over command failed", {
+          error: (error as Error).message,
+          command_id: claim.command?.command_id,
+        });
+      }
     }
   }
 
-  /** Claims and runs one command (idempotent: a command held or finished elsewhere is skipped). */
-  async execute(commandId: string, executionId?: ExecutionId): Promise<void> {
+  /**
+   * Claims and runs one command (idempotent: a command held or finished elsewhere is skipped).
+   * Returns the commands the control plane handed over with the report (claimed for this worker:
+   * the caller must run them).
+   */
+  async execute(commandId: string, executionId?: ExecutionId): Promise<ClaimResult[]> {
     const cp = this.o.controlPlane;
-    const claim = await cp.claim(commandId as Command["command_id"], this.o.workerId, executionId);
-    if (claim.status !== "claimed" || !claim.command) return;
+    return this.runClaimed(await cp.claim(commandId as Command["command_id"], this.o.workerId, executionId));
+  }
+
+  private async runClaimed(claim: ClaimResult): Promise<ClaimResult[]> {
+    if (claim.status !== "claimed" || !claim.command) return [];
     const command = claim.command;
     // a notice delivered again while this worker runs the command is claimed again (its own
     // lease, renewed): it must not start a second run
-    if (this.running.has(command.command_id)) return;
+    if (this.running.has(command.command_id)) return [];
     const abort = new AbortController();
     this.running.set(command.command_id, abort);
     this.ensureHeartbeat(claim.lease_ms ?? 30_000);
     try {
       const events = await this.run(command, abort.signal);
-      await cp.report(command.execution_id, events);
+      const handoff =
+        this.o.handoff && !this.stopping
+          ? { worker_id: this.o.workerId, pool: command.pool, max: 1 }
+          : undefined;
+      const handed = await this.o.controlPlane.report(command.execution_id, events, undefined, handoff);
+      return (handed ?? []).filter((c) => c.status === "claimed" && c.command);
     } finally {
       this.running.delete(command.command_id);
     }
