@@ -209,10 +209,10 @@ W2-100k (when the machine is quiet), W3 and the python overhead are met.
 Measured on the W1-10 chain with timestamps at each hop, PostgreSQL's statement log, CPU
 accounting from \`/proc\` and CPU profiles:
 
-- **A step crosses about ten messages**: the worker's report (HTTP request and reply), the commit
+- **A step crossed about ten messages** (before the hand-off below): the worker's report (HTTP request and reply), the commit
   (one PostgreSQL round trip: the \`commit_batch\` function, then the WAL flush), the notice (NATS
   publish, JetStream ack, delivery, the worker's ack) and the claim (HTTP request and reply, one
-  PostgreSQL \`UPDATE\`). In a chain one step takes ~4 ms: commit round trip 1.2–1.5 ms (function
+  PostgreSQL \`UPDATE\`). In a chain one step took ~4 ms: commit round trip 1.2–1.5 ms (function
   ~0.65 ms, WAL flush ~0.6 ms), notice 0.4 ms, claim 0.6–1 ms, task 0.4 ms, report 0.2–0.4 ms,
   engine 0.1 ms. Work that arrives after an idle gap costs more here: the same commit takes
   0.7 ms of backend CPU and 1.8 ms wall after a 3 ms pause, 0.4 ms and 1.15 ms back to back
@@ -221,15 +221,16 @@ accounting from \`/proc\` and CPU profiles:
   PostgreSQL ~1.3 ms; NATS ~0.7 ms. Every message costs 0.2–0.4 ms of JavaScript on this virtual
   machine (undici, fastify, pg, the NATS client). W2 and W3 are CPU-bound on the two cores (W3:
   1.6 cores busy).
-- **Floor of this design here**: WAL flush ~0.6 ms + two HTTP round trips (~0.35 ms each) + NATS
-  delivery (~0.3 ms) ≈ 1.6 ms per step before any CPU is counted, so the marginal-step target
-  (≤ 1.5 ms) cannot be met without fewer messages per step. The next lever: hand the next
-  command of a chain to the worker that reported the previous one, in the report's reply (claimed
-  in the same commit; no notice, no claim request; the reaper covers a worker that dies), about
-  four messages per step instead of ten. It changes the dispatch protocol of ARCHITECTURE.md, so
-  it is left for a decision. A quick, unlanded experiment of it (2026-12-02, same machine) ran W1
-  in 16.9 ms, W1-10 in 37.4 ms, W2 in 0.75 s and W3 in 88 ms: 15–25 % better, still far from the
-  targets, which on this machine need less CPU per message as well as fewer messages.
+- **Hand-off**: a remote worker's report asks for one command it causes; the server claims it
+  for that worker after the commit and answers it with the report instead of announcing it, and
+  the worker runs it next in the same slot. A chain's step then crosses about six messages
+  instead of ten (no notice, no claim request); a loop's iterations hand each other over the
+  same way. Measured A/B on this machine (medians of three alternating runs): W1 ~20 → ~14 ms,
+  W1-10 ~54 → ~40 ms, W2 ~0.70 → ~0.44 s; W3 moved within the noise.
+- **What is left per step**: the commit's WAL flush (~0.6 ms), the report's HTTP round trip and
+  the hand-off claim (a second PostgreSQL round trip, without a flush), plus 0.2–0.4 ms of
+  JavaScript per message here. Folding the hand-off claim into the commit (commands inserted
+  already claimed) would save that round trip; it needs a new \`commit_batch\` signature.
 - **Done so far**: the whole commit is one call of a PL/pgSQL function (one round trip, one WAL
   flush); its plans never scan a table (a generic plan made while the event table was small
   scanned it whole at every commit, 3× slower commits that grew with the log); a replica that
@@ -238,7 +239,7 @@ accounting from \`/proc\` and CPU profiles:
   claims, and the reports, a worker makes in one turn go in one request, and the claims in one
   \`UPDATE\`; a claim names the executions whose info the worker already holds, so the reply
   leaves it out (W2's claim replies carried the 1,000-item workload with every iteration,
-  ~25 KB each; W2 went from ~0.8 to ~0.55–0.7 s).
+  ~25 KB each; W2 went from ~0.8 to ~0.55–0.7 s); the hand-off above.
 
 ## Targets and peers (from BENCHMARKS.md)
 | workload | target embedded | target distributed | NoETL Python + PG | DBOS + PG | BullMQ + Redis | n8n |
