@@ -1,11 +1,12 @@
 import type { DecideEnv, ExecutionState } from "../engine/index.ts";
 import { apply, handle, summarize } from "../engine/index.ts";
 import type { Clock, EventId, ExecutionId, IdSource, Json } from "../kernel/index.ts";
-import type { Command, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
+import type { Command, Handoff, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
 import { ACTIONABLE_EVENTS } from "../protocol/index.ts";
 import type { LockedExecution, Store } from "../store/index.ts";
 import { commandUpdatesOf } from "./command-updates.ts";
 import type { ExecutionCache } from "./execution-cache.ts";
+import { type HandoffShare, planHandoffs } from "./handoff-plan.ts";
 import { hydrate } from "./hydrate.ts";
 
 export interface DrainContext {
@@ -14,11 +15,17 @@ export interface DrainContext {
   clock: Clock;
   ids: IdSource;
   env: DecideEnv;
+  /** Per batch, the hand-off its reporter asked for, if any (see `planHandoffs`). */
+  handoffs?: ReadonlyArray<Handoff | undefined>;
+  /** The lease of a hand-off claim (ms). */
+  leaseMs: number;
 }
 
 export interface DrainOutcome {
   inserted: NoetlEvent[];
   commands: Command[];
+  /** The new commands committed already claimed for the workers that asked, by worker. */
+  handed: HandoffShare[];
   state: ExecutionState;
 }
 
@@ -31,7 +38,8 @@ export type DrainMode = { locked?: LockedExecution } | { optimistic: true };
 /**
  * One decision round for one execution (called under its lock, or optimistically): stamp the
  * incoming events, run the engine on the actionable ones, and commit incoming + decided events,
- * new commands, command status changes and the execution projection in one transaction.
+ * new commands (those handed off to a reporting worker already claimed), command status changes
+ * and the execution projection in one transaction.
  * Resolves to `undefined` only in optimistic mode, when there is no cached state or the store
  * refused the commit (the state was not current; it is dropped from the cache): nothing was
  * written, and the caller drains again under the lock.
@@ -78,10 +86,23 @@ export async function drainBatches(
     }
     const ended = !wasTerminal && live.state.status !== "running";
     const summary = ended ? summarize(live.state) : undefined;
+    const handed = ctx.handoffs ? planHandoffs(ctx.handoffs, commands) : [];
     const batch = {
       events,
       commands,
       commandUpdates: commandUpdatesOf(events),
+      ...(handed.length > 0
+        ? {
+            claims: handed.flatMap((share) =>
+              share.commands.map((c) => ({
+                command_id: c.command_id,
+                worker_id: share.workerId,
+                at: now,
+                lease_until: now + ctx.leaseMs,
+              })),
+            ),
+          }
+        : {}),
       // the projection changes only when the execution ends (the store keeps last_seq itself)
       ...(ended
         ? {
@@ -111,7 +132,7 @@ export async function drainBatches(
       live.seq = result.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), live.seq);
       if (ended) ctx.cache.set(live); // moves it to the finished area
     }
-    return { inserted: result.inserted, commands, state: live.state };
+    return { inserted: result.inserted, commands, handed, state: live.state };
   } catch (error) {
     ctx.cache.drop(executionId);
     throw error;

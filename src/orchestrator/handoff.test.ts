@@ -1,6 +1,6 @@
 /**
- * Hand-off: a report that asks for it gets the commands it caused claimed for its worker, and
- * those commands are not announced on the bus; the claim is an ordinary lease (the reaper
+ * Hand-off: a report that asks for it gets the commands it caused, committed already claimed for
+ * its worker, and those commands are not announced on the bus; the claim is an ordinary lease (the reaper
  * re-dispatches it when the worker never reports). In both orchestrator modes.
  */
 import assert from "node:assert/strict";

@@ -27,7 +27,6 @@ import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
-import { planHandoffs } from "./handoff-plan.ts";
 import { KeyedBatcher } from "./keyed-queue.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
@@ -390,8 +389,7 @@ export class Orchestrator implements ControlPlane {
   }
 
   private async drain(executionId: ExecutionId, reports: Report[]): Promise<ClaimResult[][]> {
-    const batches = reports.map((r) => r.events);
-    const out = await this.stateLocks.run(executionId, () => this.decide(executionId, batches));
+    const out = await this.stateLocks.run(executionId, () => this.decide(executionId, reports));
     if (this.open.size > 0) {
       for (const e of out.inserted) {
         if (
@@ -404,74 +402,38 @@ export class Orchestrator implements ControlPlane {
         }
       }
     }
-    const handed = await this.handOff(reports, out.commands);
+    // the commands handed off were committed claimed for their workers: answered, not announced
+    const byReport = reports.map((): ClaimResult[] => []);
+    const handed = new Set<CommandId>();
+    for (const share of out.handed) {
+      for (const [j, command] of share.commands.entries()) {
+        if (this.options.exclusive) this.open.set(command.command_id, { command, worker: share.workerId });
+        byReport[share.reports[j] ?? -1]?.push({
+          status: "claimed",
+          command,
+          lease_ms: this.options.leaseMs,
+        });
+        handed.add(command.command_id);
+      }
+    }
     await this.publish(
-      handed.ids.size > 0 ? out.commands.filter((c) => !handed.ids.has(c.command_id)) : out.commands,
+      handed.size > 0 ? out.commands.filter((c) => !handed.has(c.command_id)) : out.commands,
     );
     this.watchers.notify(executionId, out.inserted, out.state);
-    return handed.byReport;
-  }
-
-  /**
-   * Claims, for the workers that asked with their reports, commands of their pool among those
-   * just committed. A command whose claim fails is announced on the bus as usual; if the store
-   * fails, every command is (a claim that went through is then held until its lease ends).
-   */
-  private async handOff(
-    reports: readonly Report[],
-    commands: readonly Command[],
-  ): Promise<{ byReport: ClaimResult[][]; ids: Set<CommandId> }> {
-    const byReport = reports.map((): ClaimResult[] => []);
-    const ids = new Set<CommandId>();
-    try {
-      for (const share of planHandoffs(
-        reports.map((r) => r.handoff),
-        commands,
-      )) {
-        const claims = await this.claimFresh(share.commands, share.workerId);
-        for (const [j, claim] of claims.entries()) {
-          const command = share.commands[j];
-          if (!command || claim.status !== "claimed") continue;
-          byReport[share.reports[j] ?? -1]?.push(claim);
-          ids.add(command.command_id);
-        }
-      }
-    } catch (error) {
-      this.log.warn("hand-off claim failed; the commands go through the bus", {
-        error: (error as Error).message,
-      });
-      for (const list of byReport) list.length = 0;
-      ids.clear();
-    }
-    return { byReport, ids };
-  }
-
-  /** Claims commands this orchestrator has just committed (one store round trip when it can). */
-  private async claimFresh(commands: readonly Command[], workerId: string): Promise<ClaimResult[]> {
-    const lease = this.options.leaseMs;
-    if (this.options.exclusive) {
-      return commands.map((command) => {
-        this.open.set(command.command_id, { command, worker: workerId });
-        return { status: "claimed", command, lease_ms: lease };
-      });
-    }
-    const now = this.clock.now();
-    const ids = commands.map((c) => c.command_id);
-    const outcomes =
-      this.store.claimCommands && ids.length > 1
-        ? await this.store.claimCommands(ids, workerId, now, lease)
-        : await Promise.all(ids.map((id) => this.store.claimCommand(id, workerId, now, lease)));
-    return Promise.all(outcomes.map((o) => this.claimed(o)));
+    return byReport;
   }
 
   /** Decide on the batches and commit the decision. */
-  private async decide(executionId: ExecutionId, batches: WorkerEvent[][]): Promise<DrainOutcome> {
+  private async decide(executionId: ExecutionId, reports: readonly Report[]): Promise<DrainOutcome> {
+    const batches = reports.map((r) => r.events);
     const ctx: DrainContext = {
       store: this.store,
       cache: this.cache,
       clock: this.clock,
       ids: this.ids,
       env: this.engineEnv(),
+      leaseMs: this.options.leaseMs,
+      ...(reports.some((r) => r.handoff) ? { handoffs: reports.map((r) => r.handoff) } : {}),
     };
     // Optimistic first (no lock round trips) when this replica holds the execution's state and
     // has not seen another replica write to it; the store refuses the commit if the state is

@@ -120,6 +120,40 @@ export function commandCases(test: StoreTest): void {
     assert.equal((await store.claimCommand(uid("none") as CommandId, "w1", 1, 1)).status, "not_found");
   });
 
+  test("commands committed with a hand-off claim are stored CLAIMED, as a claim leaves them", async (store) => {
+    const x = newExecutionId();
+    const [c, d] = [command(x), command(x)];
+    await store.commit({
+      events: [event(x, "command.issued", { command: c }, { at: 900 })],
+      commands: [c, d],
+      claims: [{ command_id: c.command_id, worker_id: "w1", at: 1000, lease_until: 1500 }],
+    });
+    const { command: stored, ...rest } = (await store.getCommand(c.command_id)) ?? { command: undefined };
+    assert.deepEqual(rest, {
+      status: "CLAIMED",
+      worker_id: "w1",
+      lease_until: 1500,
+      claimed_at: 1000,
+      claims: 1,
+      created_at: 900,
+    });
+    assert.deepEqual(stored, c);
+    assert.equal((await store.getCommand(d.command_id))?.status, "PENDING", "only the claimed one");
+    // an ordinary lease: refused to others while live, renewed by its holder, taken over once expired
+    assert.equal((await store.claimCommand(c.command_id, "w2", 1400, 500)).status, "active_claim");
+    assert.equal(await store.renewLease(c.command_id, "w1", 1400, 500), true);
+    const later = await store.claimCommand(c.command_id, "w2", 1901, 500);
+    assert.equal(later.status, "claimed");
+    assert.equal(later.row?.claims, 2);
+    // a command id already stored is left alone
+    await store.commit({
+      events: [],
+      commands: [d],
+      claims: [{ command_id: d.command_id, worker_id: "w3", at: 2000, lease_until: 2500 }],
+    });
+    assert.equal((await store.getCommand(d.command_id))?.status, "PENDING");
+  });
+
   test("claim: a live claim of another worker is refused; the holder may claim again", async (store) => {
     const x = newExecutionId();
     const c = command(x);

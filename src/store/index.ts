@@ -7,6 +7,7 @@ export { ExecutionMutex } from "./execution-mutex.ts";
 export type {
   CatalogEntry,
   ClaimOutcome,
+  CommandClaim,
   CommandRow,
   CommandUpdate,
   CommitBatch,

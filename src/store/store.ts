@@ -43,6 +43,13 @@ export interface CommandRow {
   created_at: number;
 }
 
+export interface CommandClaim {
+  command_id: CommandId;
+  worker_id: string;
+  at: number;
+  lease_until: number;
+}
+
 export interface CommandUpdate {
   command_id: CommandId;
   status: CommandStatus;
@@ -54,6 +61,12 @@ export interface CommitBatch {
   events: NoetlEvent[];
   commands?: Command[];
   commandUpdates?: CommandUpdate[];
+  /**
+   * Commands of `commands` inserted already claimed (a hand-off to the worker whose report
+   * caused them): CLAIMED by `worker_id`, claimed at `at`, leased until `lease_until`, claims 1 —
+   * as `claimCommand` leaves a PENDING command. A command id already stored is left alone.
+   */
+  claims?: CommandClaim[];
   /** Insert-or-update of the execution projection. */
   execution?: Partial<ExecutionRow> & { execution_id: ExecutionId };
 }

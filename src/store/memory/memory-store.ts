@@ -68,9 +68,24 @@ export class MemoryStore implements Store {
       log.events.push(stored);
       inserted.push(stored);
     }
+    const claims = batch.claims?.length ? new Map(batch.claims.map((k) => [k.command_id, k])) : undefined;
     for (const command of batch.commands ?? []) {
       if (this.commands.has(command.command_id)) continue;
-      this.commands.set(command.command_id, { command, status: "PENDING", claims: 0, created_at: at });
+      const k = claims?.get(command.command_id);
+      this.commands.set(
+        command.command_id,
+        k
+          ? {
+              command,
+              status: "CLAIMED",
+              worker_id: k.worker_id,
+              lease_until: k.lease_until,
+              claimed_at: k.at,
+              claims: 1,
+              created_at: at,
+            }
+          : { command, status: "PENDING", claims: 0, created_at: at },
+      );
     }
     for (const u of batch.commandUpdates ?? []) {
       const row = this.commands.get(u.command_id);

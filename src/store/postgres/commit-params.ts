@@ -3,7 +3,7 @@
  * of migration 2) for a batch, its events without their repeats.
  */
 import type { NoetlEvent } from "../../protocol/index.ts";
-import type { CommitBatch, ExpectedExecution } from "../store.ts";
+import type { CommandClaim, CommitBatch, ExpectedExecution } from "../store.ts";
 
 /** `lockKey`: the advisory lock key of `expected`'s execution (null without `expected`). */
 export function commitParams(
@@ -56,5 +56,18 @@ export function commitParams(
     expected?.execution_id ?? null,
     expected?.last_seq ?? null,
     lockKey,
+  ];
+}
+
+/**
+ * The hand-off claims of a batch, appended to `commitParams` for `commit_batch_claim` ($33–$36;
+ * the claim time is the first claim's: one decision's claims are made at one time).
+ */
+export function claimParams(claims: readonly CommandClaim[]): unknown[] {
+  return [
+    claims.map((k) => k.command_id),
+    claims.map((k) => k.worker_id),
+    claims.map((k) => k.lease_until),
+    claims[0]?.at ?? null,
   ];
 }

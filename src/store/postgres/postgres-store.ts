@@ -45,7 +45,7 @@ import type {
   Store,
 } from "../store.ts";
 import { claimedOutcome, unclaimedOutcome } from "./claim-outcomes.ts";
-import { commitParams } from "./commit-params.ts";
+import { claimParams, commitParams } from "./commit-params.ts";
 import { firstOccurrences } from "./first-occurrences.ts";
 import { migrate, quoteSchema } from "./migrations.ts";
 import {
@@ -158,11 +158,16 @@ export class PostgresStore implements Store {
     // an event repeated within the batch is a duplicate of its first occurrence: not sent
     const events = batch.events.length > 1 ? firstOccurrences(batch.events) : batch.events;
     const lockKey = expected ? this.lockKey(expected.execution_id) : null;
+    const claims = batch.claims?.length ? batch.claims : undefined;
     const values = commitParams(batch, events, expected, lockKey);
+    if (claims) values.push(...claimParams(claims));
     let seqs: Array<number | null>;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.query<{ seqs: Array<number | null> }>(this.sql.commit, values);
+        const { rows } = await this.query<{ seqs: Array<number | null> }>(
+          claims ? this.sql.commitClaim : this.sql.commit,
+          values,
+        );
         seqs = rows[0]?.seqs ?? [];
         break;
       } catch (error) {

@@ -148,7 +148,8 @@ const INSERT_EVENTS: MultiRowInsert = {
   sql: [],
 };
 const INSERT_COMMANDS: MultiRowInsert = {
-  head: "INSERT INTO command(command_id, execution_id, step, pool, status, body, created_at)",
+  head: `INSERT INTO command(command_id, execution_id, step, pool, status, body, created_at,
+    worker_id, lease_until, claimed_at, claims)`,
   tail: " ON CONFLICT(command_id) DO NOTHING",
   sql: [],
 };
@@ -470,11 +471,25 @@ export class SqliteStore implements Store {
       this.insertEvents(batch.events, base, this.storedEventIds(batch.events), inserted, duplicates);
     }
     if (batch.commands && batch.commands.length > 0) {
+      const claims = batch.claims?.length ? new Map(batch.claims.map((k) => [k.command_id, k])) : undefined;
       const commandRows: unknown[] = [];
       for (const c of batch.commands) {
-        commandRows.push(c.command_id, c.execution_id, c.step, c.pool, "PENDING", JSON.stringify(c), at);
+        const k = claims?.get(c.command_id);
+        commandRows.push(
+          c.command_id,
+          c.execution_id,
+          c.step,
+          c.pool,
+          k ? "CLAIMED" : "PENDING",
+          JSON.stringify(c),
+          at,
+          k?.worker_id ?? null,
+          k?.lease_until ?? null,
+          k?.at ?? null,
+          k ? 1 : 0,
+        );
       }
-      this.insertRows(INSERT_COMMANDS, 7, commandRows);
+      this.insertRows(INSERT_COMMANDS, 11, commandRows);
     }
     if (batch.commandUpdates && batch.commandUpdates.length > 0) {
       const updateCommand = this.stmt(SQL.updateCommand);
