@@ -221,16 +221,16 @@ accounting from \`/proc\` and CPU profiles:
   PostgreSQL ~1.3 ms; NATS ~0.7 ms. Every message costs 0.2–0.4 ms of JavaScript on this virtual
   machine (undici, fastify, pg, the NATS client). W2 and W3 are CPU-bound on the two cores (W3:
   1.6 cores busy).
-- **Hand-off**: a remote worker's report asks for one command it causes; the server claims it
-  for that worker after the commit and answers it with the report instead of announcing it, and
-  the worker runs it next in the same slot. A chain's step then crosses about six messages
-  instead of ten (no notice, no claim request); a loop's iterations hand each other over the
-  same way. Measured A/B on this machine (medians of three alternating runs): W1 ~20 → ~14 ms,
-  W1-10 ~54 → ~40 ms, W2 ~0.70 → ~0.44 s; W3 moved within the noise.
-- **What is left per step**: the commit's WAL flush (~0.6 ms), the report's HTTP round trip and
-  the hand-off claim (a second PostgreSQL round trip, without a flush), plus 0.2–0.4 ms of
-  JavaScript per message here. Folding the hand-off claim into the commit (commands inserted
-  already claimed) would save that round trip; it needs a new \`commit_batch\` signature.
+- **Hand-off**: a remote worker's report asks for one command it causes; the server commits
+  that command already claimed for the worker (same transaction, \`commit_batch_claim\`) and
+  answers it with the report instead of announcing it, and the worker runs it next in the same
+  slot. A chain's step then crosses about five messages instead of ten (no notice, no claim
+  request, no claim statement); a loop's iterations hand each other over the same way. Measured
+  A/B on this machine (three alternating runs each, medians): W1 12–16 → 10–21 ms (noise),
+  W1-10 28–43 → 24–29 ms, W2 0.64–0.69 → 0.35–0.51 s; W3 moved within the noise (55–74 ms).
+- **What is left per step**: the commit's round trip with its WAL flush (~1.2 ms), the report's
+  HTTP round trip, and 0.2–0.4 ms of JavaScript per message here (undici, fastify, pg); W3 and
+  W2 are bound by the two cores, which PostgreSQL, NATS and the single Node process share.
 - **Done so far**: the whole commit is one call of a PL/pgSQL function (one round trip, one WAL
   flush); its plans never scan a table (a generic plan made while the event table was small
   scanned it whole at every commit, 3× slower commits that grew with the log); a replica that
