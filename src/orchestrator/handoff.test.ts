@@ -149,3 +149,35 @@ describe("a handed-over command whose worker never reports", () => {
     assert.equal((await orchestrator.claim(id, "w2")).status, "claimed");
   });
 });
+
+for (const exclusive of [false, true]) {
+  describe(`a hand-off report sent again (${exclusive ? "exclusive" : "shared store"})`, () => {
+    it("is answered with what its worker holds, so a lost reply does not wait for the lease", async () => {
+      const { bus, orchestrator, execution_id } = await setUp(exclusive);
+      const first = await orchestrator.claim(bus.notices[0]?.command_id as CommandId, "w1");
+      const command = first.command as Command;
+      const report = () =>
+        orchestrator.report(
+          execution_id,
+          [
+            {
+              type: "call.done",
+              step: command.step,
+              event_id: `done-${command.command_id}`,
+              payload: { command_id: command.command_id, worker_id: "w1", result: {}, status: "ok" },
+            },
+          ],
+          undefined,
+          { worker_id: "w1", pool: "default", max: 1 },
+        );
+      const handed = await report();
+      assert.equal(handed.length, 1);
+      const again = await report();
+      assert.deepEqual(
+        again.map((c) => c.command?.command_id),
+        handed.map((c) => c.command?.command_id),
+      );
+      assert.equal(bus.notices.length, 2, "the repeat announced nothing");
+    });
+  });
+}

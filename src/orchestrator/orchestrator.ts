@@ -416,11 +416,59 @@ export class Orchestrator implements ControlPlane {
         handed.add(command.command_id);
       }
     }
+    await this.answerRepeats(executionId, reports, out.inserted, byReport);
     await this.publish(
       handed.size > 0 ? out.commands.filter((c) => !handed.has(c.command_id)) : out.commands,
     );
     this.watchers.notify(executionId, out.inserted, out.state);
     return byReport;
+  }
+
+  /**
+   * A report that asked for a hand-off and was already taken (a retry after its reply was lost)
+   * is answered with the commands its worker holds claimed in the execution, so what was handed
+   * to it then is not left waiting for its lease to end. The worker skips any it is running.
+   */
+  private async answerRepeats(
+    executionId: ExecutionId,
+    reports: readonly Report[],
+    inserted: readonly NoetlEvent[],
+    byReport: ClaimResult[][],
+  ): Promise<void> {
+    const repeats = reports.flatMap((r, i) =>
+      r.handoff && byReport[i]?.length === 0 && r.events.length > 0 && r.events.every((e) => e.event_id)
+        ? [i]
+        : [],
+    );
+    if (repeats.length === 0) return;
+    const taken = new Set(inserted.map((e) => e.event_id));
+    const held = new Map<string, Command[]>();
+    for (const i of repeats) {
+      const r = reports[i];
+      if (!r?.handoff || r.events.some((e) => taken.has(e.event_id as NoetlEvent["event_id"]))) continue;
+      const worker = r.handoff.worker_id;
+      let mine = held.get(worker);
+      if (!mine) {
+        mine = await this.heldBy(executionId, worker);
+        held.set(worker, mine);
+      }
+      for (const command of mine.splice(0))
+        byReport[i]?.push({ status: "claimed", command, lease_ms: this.options.leaseMs });
+    }
+  }
+
+  /** The commands of an execution a worker holds on a live lease (not yet started, or running). */
+  private async heldBy(executionId: ExecutionId, workerId: string): Promise<Command[]> {
+    if (this.options.exclusive) {
+      const mine: Command[] = [];
+      for (const o of this.open.values())
+        if (o.worker === workerId && o.command.execution_id === executionId) mine.push(o.command);
+      return mine;
+    }
+    const now = this.clock.now();
+    const rows = await this.store.listCommands({ execution_id: executionId, status: ["CLAIMED"] });
+    // a lease that ended is the reaper's: another worker may be taking the command over
+    return rows.filter((r) => r.worker_id === workerId && (r.lease_until ?? 0) >= now).map((r) => r.command);
   }
 
   /** Decide on the batches and commit the decision. */
