@@ -416,9 +416,12 @@ export class Orchestrator implements ControlPlane {
         handed.add(command.command_id);
       }
     }
-    await this.answerRepeats(executionId, reports, out.inserted, byReport);
     await this.publish(
       handed.size > 0 ? out.commands.filter((c) => !handed.has(c.command_id)) : out.commands,
+    );
+    await this.answerRepeats(executionId, reports, out.inserted, byReport).catch((error: unknown) =>
+      // the repeat was taken; its worker's held commands then wait for the reaper
+      this.log.warn("could not answer a repeated hand-off report", { error: (error as Error).message }),
     );
     this.watchers.notify(executionId, out.inserted, out.state);
     return byReport;
