@@ -27,10 +27,13 @@ import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
+import type { Report } from "./handoff-repeats.ts";
+import { answerRepeats } from "./handoff-repeats.ts";
 import { KeyedBatcher } from "./keyed-queue.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
 import { PlaybookLoader } from "./playbook-loader.ts";
+import { reapCommands } from "./reaper.ts";
 import { Watchers } from "./watchers.ts";
 
 export interface OrchestratorOptions {
@@ -65,12 +68,6 @@ export interface OrchestratorDeps {
 }
 
 export type EventsListener = (executionId: ExecutionId, events: readonly NoetlEvent[]) => void;
-
-/** A worker's report as the orchestrator drains it. */
-interface Report {
-  events: WorkerEvent[];
-  handoff?: Handoff | undefined;
-}
 
 export class Orchestrator implements ControlPlane {
   readonly store: Store;
@@ -247,30 +244,12 @@ export class Orchestrator implements ControlPlane {
   }
 
   /** Re-publish commands whose worker lost its lease or whose notification was lost. */
-  async reap(stalePendingMs = 60_000): Promise<number> {
-    const now = this.clock.now();
-    const expired = await this.store.listCommands({
-      status: ["CLAIMED", "RUNNING"],
-      leaseExpiredBefore: now,
-      limit: 100,
-    });
-    const lost = await this.store.listCommands({
-      status: ["PENDING"],
-      createdBefore: now - stalePendingMs,
-      limit: 100,
-    });
-    const all = [...expired, ...lost].slice(0, 100);
-    for (const row of all) {
-      const c = row.command;
-      // each claim generation is a new message for transports that de-duplicate by id
-      await this.bus.publish(c.pool, {
-        execution_id: c.execution_id,
-        command_id: c.command_id,
-        redelivery: row.claims + 1,
-      });
-    }
-    if (all.length > 0) this.log.warn("reaper re-dispatched commands", { count: all.length });
-    return all.length;
+  reap(stalePendingMs = 60_000): Promise<number> {
+    return reapCommands(
+      { store: this.store, bus: this.bus, log: this.log },
+      this.clock.now(),
+      stalePendingMs,
+    );
   }
 
   // ---- ControlPlane for workers ---------------------------------------------------------------
@@ -419,45 +398,14 @@ export class Orchestrator implements ControlPlane {
     await this.publish(
       handed.size > 0 ? out.commands.filter((c) => !handed.has(c.command_id)) : out.commands,
     );
-    await this.answerRepeats(executionId, reports, out.inserted, byReport).catch((error: unknown) =>
+    const held = (workerId: string) => this.heldBy(executionId, workerId);
+    const lease = this.options.leaseMs;
+    await answerRepeats(reports, out.inserted, byReport, held, lease).catch((error: unknown) =>
       // the repeat was taken; its worker's held commands then wait for the reaper
       this.log.warn("could not answer a repeated hand-off report", { error: (error as Error).message }),
     );
     this.watchers.notify(executionId, out.inserted, out.state);
     return byReport;
-  }
-
-  /**
-   * A report that asked for a hand-off and was already taken (a retry after its reply was lost)
-   * is answered with the commands its worker holds claimed in the execution, so what was handed
-   * to it then is not left waiting for its lease to end. The worker skips any it is running.
-   */
-  private async answerRepeats(
-    executionId: ExecutionId,
-    reports: readonly Report[],
-    inserted: readonly NoetlEvent[],
-    byReport: ClaimResult[][],
-  ): Promise<void> {
-    const repeats = reports.flatMap((r, i) =>
-      r.handoff && byReport[i]?.length === 0 && r.events.length > 0 && r.events.every((e) => e.event_id)
-        ? [i]
-        : [],
-    );
-    if (repeats.length === 0) return;
-    const taken = new Set(inserted.map((e) => e.event_id));
-    const held = new Map<string, Command[]>();
-    for (const i of repeats) {
-      const r = reports[i];
-      if (!r?.handoff || r.events.some((e) => taken.has(e.event_id as NoetlEvent["event_id"]))) continue;
-      const worker = r.handoff.worker_id;
-      let mine = held.get(worker);
-      if (!mine) {
-        mine = await this.heldBy(executionId, worker);
-        held.set(worker, mine);
-      }
-      for (const command of mine.splice(0))
-        byReport[i]?.push({ status: "claimed", command, lease_ms: this.options.leaseMs });
-    }
   }
 
   /** The commands of an execution a worker holds on a live lease (not yet started, or running). */
