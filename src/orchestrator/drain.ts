@@ -6,7 +6,7 @@ import { ACTIONABLE_EVENTS } from "../protocol/index.ts";
 import type { LockedExecution, Store } from "../store/index.ts";
 import { commandUpdatesOf } from "./command-updates.ts";
 import type { ExecutionCache } from "./execution-cache.ts";
-import { type HandoffShare, planHandoffs } from "./handoff-plan.ts";
+import { type HandoffAssignment, planHandoffs } from "./handoff-plan.ts";
 import { hydrate } from "./hydrate.ts";
 
 export interface DrainContext {
@@ -24,8 +24,8 @@ export interface DrainContext {
 export interface DrainOutcome {
   inserted: NoetlEvent[];
   commands: Command[];
-  /** The new commands committed already claimed for the workers that asked, by worker. */
-  handed: HandoffShare[];
+  /** The new commands committed already claimed for the workers that asked. */
+  handed: HandoffAssignment[];
   state: ExecutionState;
 }
 
@@ -93,14 +93,12 @@ export async function drainBatches(
       commandUpdates: commandUpdatesOf(events),
       ...(handed.length > 0
         ? {
-            claims: handed.flatMap((share) =>
-              share.commands.map((c) => ({
-                command_id: c.command_id,
-                worker_id: share.workerId,
-                at: now,
-                lease_until: now + ctx.leaseMs,
-              })),
-            ),
+            claims: handed.map((h) => ({
+              command_id: h.command.command_id,
+              worker_id: h.workerId,
+              at: now,
+              lease_until: now + ctx.leaseMs,
+            })),
           }
         : {}),
       // the projection changes only when the execution ends (the store keeps last_seq itself)

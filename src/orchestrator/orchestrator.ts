@@ -384,16 +384,10 @@ export class Orchestrator implements ControlPlane {
     // the commands handed off were committed claimed for their workers: answered, not announced
     const byReport = reports.map((): ClaimResult[] => []);
     const handed = new Set<CommandId>();
-    for (const share of out.handed) {
-      for (const [j, command] of share.commands.entries()) {
-        if (this.options.exclusive) this.open.set(command.command_id, { command, worker: share.workerId });
-        byReport[share.reports[j] ?? -1]?.push({
-          status: "claimed",
-          command,
-          lease_ms: this.options.leaseMs,
-        });
-        handed.add(command.command_id);
-      }
+    for (const { command, workerId, report } of out.handed) {
+      if (this.options.exclusive) this.open.set(command.command_id, { command, worker: workerId });
+      byReport[report]?.push({ status: "claimed", command, lease_ms: this.options.leaseMs });
+      handed.add(command.command_id);
     }
     await this.publish(
       handed.size > 0 ? out.commands.filter((c) => !handed.has(c.command_id)) : out.commands,

@@ -22,9 +22,10 @@ export interface ClaimResult {
 
 /**
  * Asked with a report: claim for this worker up to `max` of the commands of `pool` that the
- * report causes (in the commit that creates them), and answer them with the report. A chain's next step then goes straight to the
- * worker that ran the previous one (no notice on the bus, no claim request); the claim is an
- * ordinary lease, so a worker that dies with it is covered by the reaper.
+ * report causes (in the commit that creates them), and answer them with the report. A chain's
+ * next step then goes straight to the worker that ran the previous one (no notice on the bus, no
+ * claim request); the claim is an ordinary lease, so a worker that dies with it is covered by
+ * the reaper.
  */
 export interface Handoff {
   worker_id: string;

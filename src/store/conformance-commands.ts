@@ -122,11 +122,14 @@ export function commandCases(test: StoreTest): void {
 
   test("commands committed with a hand-off claim are stored CLAIMED, as a claim leaves them", async (store) => {
     const x = newExecutionId();
-    const [c, d] = [command(x), command(x)];
+    const [c, d, e] = [command(x), command(x), command(x)];
     await store.commit({
       events: [event(x, "command.issued", { command: c }, { at: 900 })],
-      commands: [c, d],
-      claims: [{ command_id: c.command_id, worker_id: "w1", at: 1000, lease_until: 1500 }],
+      commands: [c, d, e],
+      claims: [
+        { command_id: c.command_id, worker_id: "w1", at: 1000, lease_until: 1500 },
+        { command_id: e.command_id, worker_id: "w2", at: 1100, lease_until: 1700 },
+      ],
     });
     const { command: stored, ...rest } = (await store.getCommand(c.command_id)) ?? { command: undefined };
     assert.deepEqual(rest, {
@@ -138,7 +141,13 @@ export function commandCases(test: StoreTest): void {
       created_at: 900,
     });
     assert.deepEqual(stored, c);
-    assert.equal((await store.getCommand(d.command_id))?.status, "PENDING", "only the claimed one");
+    const other = await store.getCommand(e.command_id);
+    assert.deepEqual(
+      [other?.status, other?.worker_id, other?.claimed_at, other?.lease_until],
+      ["CLAIMED", "w2", 1100, 1700],
+      "each claim with its own worker and times",
+    );
+    assert.equal((await store.getCommand(d.command_id))?.status, "PENDING", "only the claimed ones");
     // an ordinary lease: refused to others while live, renewed by its holder, taken over once expired
     assert.equal((await store.claimCommand(c.command_id, "w2", 1400, 500)).status, "active_claim");
     assert.equal(await store.renewLease(c.command_id, "w1", 1400, 500), true);

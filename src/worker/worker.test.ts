@@ -79,7 +79,7 @@ const wait: Tool = {
     }),
 };
 
-function worker(cp: ControlPlane) {
+function worker(cp: ControlPlane, options: { handoff?: boolean } = {}) {
   return new Worker({
     controlPlane: cp,
     tools: new ToolRegistry([wait]),
@@ -88,6 +88,7 @@ function worker(cp: ControlPlane) {
     clock: new FakeClock(),
     credentials: { get: async () => ({}) },
     heartbeatMs: 20,
+    ...options,
   });
 }
 
@@ -151,15 +152,7 @@ describe("worker hand-off", () => {
 
   it("a worker with hand-off runs the handed commands in the delivery's slot, acknowledging it first", async () => {
     const { cp, reports, asked, claims } = chain();
-    const w = new Worker({
-      controlPlane: cp,
-      tools: new ToolRegistry([wait]),
-      workerId: "w1",
-      log: silent,
-      clock: new FakeClock(),
-      credentials: { get: async () => ({}) },
-      handoff: true,
-    });
+    const w = worker(cp, { handoff: true });
     // a bus that hands the worker one delivery and records when it is acknowledged
     let deliver: ((d: Delivery) => Promise<void>) | undefined;
     const bus: Bus = {

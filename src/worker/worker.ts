@@ -126,8 +126,8 @@ export class Worker {
         this.o.handoff && !this.stopping
           ? { worker_id: this.o.workerId, pool: command.pool, max: 1 }
           : undefined;
-      const handed = await this.o.controlPlane.report(command.execution_id, events, undefined, handoff);
-      return (handed ?? []).filter((c) => c.status === "claimed" && c.command);
+      // what comes back is run by the caller through `runClaimed`, which skips any not claimed
+      return (await this.o.controlPlane.report(command.execution_id, events, undefined, handoff)) ?? [];
     } finally {
       this.running.delete(command.command_id);
     }

@@ -59,15 +59,12 @@ export function commitParams(
   ];
 }
 
-/**
- * The hand-off claims of a batch, appended to `commitParams` for `commit_batch_claim` ($33–$36;
- * the claim time is the first claim's: one decision's claims are made at one time).
- */
+/** The hand-off claims of a batch, appended to `commitParams` for `commit_batch_claim` ($33–$36). */
 export function claimParams(claims: readonly CommandClaim[]): unknown[] {
   return [
     claims.map((k) => k.command_id),
     claims.map((k) => k.worker_id),
     claims.map((k) => k.lease_until),
-    claims[0]?.at ?? null,
+    claims.map((k) => k.at),
   ];
 }

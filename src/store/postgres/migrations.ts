@@ -265,8 +265,8 @@ $fn$;
   {
     version: 3,
     name: "commit_batch_claim: a commit whose new commands are handed off already claimed",
-    // `commit_batch`, then the hand-off claims (`k_*`: command, worker, lease end; `k_at` the
-    // claim time) of the commands it inserts, in the same transaction: they are stored CLAIMED,
+    // `commit_batch`, then the hand-off claims (`k_*`: command, worker, lease end, claim time)
+    // of the commands it inserts, in the same transaction: they are stored CLAIMED,
     // as a claim leaves a PENDING command; a command id already stored is left alone.
     sql: `
 CREATE FUNCTION {schema}.commit_batch_claim(
@@ -278,7 +278,7 @@ CREATE FUNCTION {schema}.commit_batch_claim(
   x_id text, x_path text, x_version integer, x_status text, x_parent text, x_started bigint,
   x_ended bigint, x_result json, x_error json, x_at bigint,
   p_expect_id text, p_expect_seq bigint, p_lock_key text,
-  k_id text[], k_worker text[], k_lease bigint[], k_at bigint
+  k_id text[], k_worker text[], k_lease bigint[], k_at bigint[]
 ) RETURNS bigint[] LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
@@ -295,8 +295,8 @@ BEGIN
     x_id, x_path, x_version, x_status, x_parent, x_started, x_ended, x_result, x_error, x_at,
     p_expect_id, p_expect_seq, p_lock_key);
   UPDATE {schema}.command c SET status = 'CLAIMED', worker_id = k.worker, lease_until = k.lease,
-      claimed_at = k_at, claims = 1
-    FROM unnest(k_id, k_worker, k_lease) AS k(id, worker, lease)
+      claimed_at = k.at, claims = 1
+    FROM unnest(k_id, k_worker, k_lease, k_at) AS k(id, worker, lease, at)
     WHERE c.command_id = k.id AND k.id = ANY(v_new);
   RETURN v_out;
 END
