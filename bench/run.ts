@@ -32,7 +32,7 @@ const conditions = conditionsFile ? `\n${readFileSync(conditionsFile, "utf8").tr
 const modes = modeArg === "all" ? ["embedded", "distributed"] : [modeArg];
 const DEFAULT_IDS: Record<string, string[]> = {
   embedded: ["W1", "W1-10", "W1-noop", "W1-10-noop", "W2", "W2-10k", "W2-100k", "W3", "WP-1", "WP-2"],
-  distributed: ["W1", "W1-10", "W2", "W3"],
+  distributed: ["W1", "W1-10", "W2", "W2-10k", "W2-100k", "W3", "WP-1"],
 };
 
 const TARGETS: Record<string, Record<string, string>> = {
@@ -50,7 +50,9 @@ const TARGETS: Record<string, Record<string, string>> = {
     W1: "≤ 5 ms per execution",
     "W1-10": "marginal step ≤ 1.5 ms",
     W2: "≤ 500 ms",
+    "W2-100k": "≤ 30 s",
     W3: "≤ 20 ms",
+    "WP-1": "python overhead ≤ 3 ms per task",
   },
 };
 
