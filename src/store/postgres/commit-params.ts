@@ -1,6 +1,6 @@
 /**
- * The parameters of `commit_batch` (`SQL.commit`: $1 … $32, the function's arguments in the order
- * of migration 2) for a batch, its events without their repeats.
+ * The parameters of `commit_batch_claim` (`SQL.commit`: $1 … $32, the function's arguments in the
+ * order of migration 2, then the claims' $33 … $36) for a batch, its events without their repeats.
  */
 import type { NoetlEvent } from "../../protocol/index.ts";
 import type { CommandClaim, CommitBatch, ExpectedExecution } from "../store.ts";
@@ -59,7 +59,7 @@ export function commitParams(
   ];
 }
 
-/** The hand-off claims of a batch, appended to `commitParams` for `commit_batch_claim` ($33–$36). */
+/** The hand-off claims of a batch (none: empty arrays), appended to `commitParams` ($33–$36). */
 export function claimParams(claims: readonly CommandClaim[]): unknown[] {
   return [
     claims.map((k) => k.command_id),

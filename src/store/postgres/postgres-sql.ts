@@ -32,13 +32,11 @@ function claimSql(which: string): string {
 
 /** The SQL of the store, with `{s}` standing for the quoted schema. */
 export const SQL = {
-  commit: `SELECT {s}.commit_batch($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
-      $6::json[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::json[], $13::bigint,
-      $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[], $19::bigint[], $20::text, $21::text,
-      $22::integer, $23::text, $24::text, $25::bigint, $26::bigint, $27::json, $28::json, $29::bigint,
-      $30::text, $31::bigint, $32::text) AS seqs`,
-  /** `commit` with hand-off claims ($33–$36: command ids, workers, lease ends, claim times). */
-  commitClaim: `SELECT {s}.commit_batch_claim($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
+  /**
+   * The whole commit (migration 4): `commitParams` ($1–$32), then the hand-off claims ($33–$36:
+   * command ids, workers, lease ends, claim times; empty arrays when there are none).
+   */
+  commit: `SELECT {s}.commit_batch_claim($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
       $6::json[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::json[], $13::bigint,
       $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[], $19::bigint[], $20::text, $21::text,
       $22::integer, $23::text, $24::text, $25::bigint, $26::bigint, $27::json, $28::json, $29::bigint,

@@ -5,7 +5,9 @@ import type { ExecutionId } from "../../kernel/index.ts";
 import { PG_URL, postgresSkipReason } from "../../testing/index.ts";
 import { storeConformance } from "../conformance.ts";
 import { command, event, newExecutionId, sleep } from "../conformance-fixtures.ts";
-import { MIGRATIONS } from "./migrations.ts";
+import { commitParams } from "./commit-params.ts";
+import { MIGRATIONS, migrate } from "./migrations.ts";
+import { SQL } from "./postgres-sql.ts";
 import { PostgresStore } from "./postgres-store.ts";
 
 const skip = await postgresSkipReason();
@@ -342,6 +344,54 @@ if (skip) {
       assert.equal(JSON.stringify((await b.getExecution(x))?.result), JSON.stringify(values));
       const ref = await a.resultPut(x, "r", values, 1);
       assert.equal(JSON.stringify(await b.resultGet(ref.ref)), JSON.stringify(values));
+    });
+  });
+
+  describe("postgres store: upgrade from a schema of the previous version", () => {
+    const schema = `noetl_test_${run}_upgrade`;
+    after(() => dropSchema(schema));
+
+    it("migration 4 keeps commit_batch (32 arguments) working for servers not yet upgraded", async () => {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      const store = new PostgresStore({ url: PG_URL, schema, poolSize: 2 });
+      try {
+        // a schema as the previous version left it, then a server of this version starts
+        const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
+        const conn = await pool.connect();
+        await migrate(
+          conn,
+          schema,
+          MIGRATIONS.filter((m) => m.version <= 3),
+        );
+        conn.release();
+        await pool.end();
+        await store.init();
+        const x = newExecutionId();
+        const c = command(x);
+        const batch = { events: [ev(x, "u1")], commands: [c] };
+        // the previous version's call: commit_batch with commitParams' 32 arguments
+        const args = commitParams(batch, batch.events, undefined, null);
+        const placeholders = SQL.commit.slice(SQL.commit.indexOf("(") + 1, SQL.commit.indexOf(", $33"));
+        const r = await client.query(`SELECT "${schema}".commit_batch(${placeholders}) AS seqs`, args);
+        assert.deepEqual(r.rows[0].seqs.map(Number), [1]);
+        assert.equal((await store.getCommand(c.command_id))?.status, "PENDING");
+        // and this version's commit, with a hand-off claim, inserts the command claimed
+        const next = command(x, "t");
+        await store.commit({
+          events: [ev(x, "u2")],
+          commands: [next],
+          claims: [{ command_id: next.command_id, worker_id: "w1", at: 5, lease_until: 30_005 }],
+        });
+        const row = await store.getCommand(next.command_id);
+        assert.equal(row?.status, "CLAIMED");
+        assert.equal(row?.worker_id, "w1");
+        assert.equal(row?.claims, 1);
+        assert.equal(row?.lease_until, 30_005);
+      } finally {
+        await store.close();
+        await client.end();
+      }
     });
   });
 }

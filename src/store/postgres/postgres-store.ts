@@ -4,8 +4,8 @@
  *
  * - All tables live in one schema (`noetl` by default), created by ordered migrations applied
  *   under an advisory lock (`migrations.ts`).
- * - `commit` is ONE statement in autocommit, one round trip: the `commit_batch` function
- *   (migration 2) does the whole transaction. Event `seq` comes from the execution row, locked
+ * - `commit` is ONE statement in autocommit, one round trip: the `commit_batch_claim` function
+ *   (migration 4) does the whole transaction, hand-off claims included. Event `seq` comes from the execution row, locked
  *   with `SELECT … FOR UPDATE` (created when missing; rows are locked in execution-id order, so
  *   two commits never deadlock on them), so concurrent commits to one execution from any number
  *   of replicas get gap-free, duplicate-free seqs. A statement that still hits a deadlock or a
@@ -138,7 +138,7 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * `commit` for a decision taken without `withExecutionLock`: `commit_batch` checks, under the
+   * `commit` for a decision taken without `withExecutionLock`: `commit_batch_claim` checks, under the
    * execution's row lock and before writing anything, that no other session holds the
    * execution lock and that its last seq is still the caller's; if not, nothing is written.
    */
@@ -158,16 +158,12 @@ export class PostgresStore implements Store {
     // an event repeated within the batch is a duplicate of its first occurrence: not sent
     const events = batch.events.length > 1 ? firstOccurrences(batch.events) : batch.events;
     const lockKey = expected ? this.lockKey(expected.execution_id) : null;
-    const claims = batch.claims?.length ? batch.claims : undefined;
     const values = commitParams(batch, events, expected, lockKey);
-    if (claims) values.push(...claimParams(claims));
+    values.push(...claimParams(batch.claims ?? []));
     let seqs: Array<number | null>;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.query<{ seqs: Array<number | null> }>(
-          claims ? this.sql.commitClaim : this.sql.commit,
-          values,
-        );
+        const { rows } = await this.query<{ seqs: Array<number | null> }>(this.sql.commit, values);
         seqs = rows[0]?.seqs ?? [];
         break;
       } catch (error) {

@@ -15,7 +15,7 @@ const parseInt8Array = (pg.types.getTypeParser as (oid: number) => (v: string) =
 
 /**
  * Type parsers of the store's connections: INT8 → number (epoch ms, seq), INT8[] → (number |
- * null)[] (the seqs `commit_batch` returns), JSON → raw text.
+ * null)[] (the seqs `commit_batch_claim` returns), JSON → raw text.
  */
 export const PG_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => {

@@ -3,7 +3,7 @@
 /** SQLSTATEs after which a whole transaction may simply be run again. */
 export const RETRYABLE = new Set(["40001", "40P01"]);
 export const UNIQUE_VIOLATION = "23505";
-/** `commit_batch`: the execution moved on, or another session holds its lock (optimistic commit). */
+/** `commit_batch_claim`: the execution moved on, or another session holds its lock (optimistic commit). */
 export const NOT_CURRENT = "NX001";
 
 export function sqlState(error: unknown): string {
