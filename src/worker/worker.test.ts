@@ -92,6 +92,33 @@ function worker(cp: ControlPlane, options: { handoff?: boolean } = {}) {
   });
 }
 
+/** A bus that hands the worker one delivery at a time (`deliver`) and records its acknowledgement. */
+function oneDelivery() {
+  let handler: ((d: Delivery) => Promise<void>) | undefined;
+  const acked: string[] = [];
+  const bus: Bus = {
+    name: "one-delivery",
+    async publish() {},
+    async subscribe(_pool, h) {
+      handler = h;
+      return { close: async () => undefined };
+    },
+    async close() {},
+  };
+  const deliver = async (id: string, onAck?: () => void) =>
+    handler?.({
+      notice: { execution_id: "x1" as ExecutionId, command_id: id as CommandId },
+      ack: async () => {
+        acked.push(id);
+        onAck?.();
+      },
+      nak: async () => {
+        throw new Error("unexpected nak");
+      },
+    } as Delivery);
+  return { bus, deliver, acked };
+}
+
 describe("worker heartbeats", () => {
   it("one timer heartbeats every running command while it runs, and none after", async () => {
     const { cp, beats, reports } = controlPlane();
@@ -153,28 +180,12 @@ describe("worker hand-off", () => {
   it("a worker with hand-off runs the handed commands in the delivery's slot, acknowledging it first", async () => {
     const { cp, reports, asked, claims } = chain();
     const w = worker(cp, { handoff: true });
-    // a bus that hands the worker one delivery and records when it is acknowledged
-    let deliver: ((d: Delivery) => Promise<void>) | undefined;
-    const bus: Bus = {
-      name: "one-delivery",
-      async publish() {},
-      async subscribe(_pool, handler) {
-        deliver = handler;
-        return { close: async () => undefined };
-      },
-      async close() {},
-    };
+    const { bus, deliver } = oneDelivery();
     let reportsWhenAcked = -1;
     await w.start(bus, "default", 1);
-    await deliver?.({
-      notice: { execution_id: "x1" as ExecutionId, command_id: "c1" as CommandId },
-      ack: async () => {
-        reportsWhenAcked = reports.length;
-      },
-      nak: async () => {
-        throw new Error("unexpected nak");
-      },
-    } as Delivery);
+    await deliver("c1", () => {
+      reportsWhenAcked = reports.length;
+    });
     assert.equal(reports.length, 3, "c1, then c2 and c3 handed over");
     assert.equal(reportsWhenAcked, 1, "the delivery is acknowledged once c1 is reported");
     assert.deepEqual(claims, ["c1"], "the handed commands were not claimed again");
@@ -184,6 +195,38 @@ describe("worker hand-off", () => {
       { worker_id: "w1", pool: "default", max: 1 },
     ]);
     await w.stop();
+  });
+
+  it("a worker stopped without drain does not start a command handed over by a report in flight", async () => {
+    const { cp, reports, asked } = chain();
+    let reported: () => void = () => undefined;
+    const c1Reported = new Promise<void>((r) => {
+      reported = r;
+    });
+    let replied: () => void = () => undefined;
+    const reply = new Promise<void>((r) => {
+      replied = r;
+    });
+    // c1's report reaches the server; its reply (handing c2 over) arrives once the worker is stopped
+    const slow: ControlPlane = {
+      ...cp,
+      async report(x, events, key, handoff) {
+        const handed = await cp.report(x, events, key, handoff);
+        reported();
+        await reply;
+        return handed;
+      },
+    };
+    const w = worker(slow, { handoff: true });
+    const { bus, deliver } = oneDelivery();
+    await w.start(bus, "default", 1);
+    const delivered = deliver("c1");
+    await c1Reported;
+    await w.stop();
+    replied();
+    await delivered;
+    assert.equal(asked.length, 1, "c1's report asked for a hand-off and got c2");
+    assert.equal(reports.length, 1, "c2 was not started: it waits for its lease to end and the reaper");
   });
 
   it("a worker without hand-off (the embedded default) does not ask for one", async () => {

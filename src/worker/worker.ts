@@ -45,6 +45,11 @@ export class Worker {
   private beatMs = Number.POSITIVE_INFINITY;
   /** Set by `stop`: no more commands are taken over with reports. */
   private stopping = false;
+  /**
+   * Set by `stop` without drain: a command claimed or handed over after it (its reply was on the
+   * way) is not started; it stays claimed until its lease ends and the reaper re-dispatches it.
+   */
+  private aborting = false;
 
   constructor(options: WorkerOptions) {
     this.o = { inlineResultLimit: 65_536, heartbeatMs: 10_000, ...options };
@@ -65,7 +70,10 @@ export class Worker {
   /** Stop receiving; `drain` waits for running commands, otherwise they are aborted. */
   async stop(options: { drain?: boolean } = {}): Promise<void> {
     this.stopping = true;
-    if (!options.drain) for (const c of this.running.values()) c.abort(new Error("worker stopping"));
+    if (!options.drain) {
+      this.aborting = true;
+      for (const c of this.running.values()) c.abort(new Error("worker stopping"));
+    }
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.subscriptions.length = 0;
     if (this.beat) clearInterval(this.beat);
@@ -112,7 +120,7 @@ export class Worker {
   }
 
   private async runClaimed(claim: ClaimResult): Promise<ClaimResult[]> {
-    if (claim.status !== "claimed" || !claim.command) return [];
+    if (claim.status !== "claimed" || !claim.command || this.aborting) return [];
     const command = claim.command;
     // a notice delivered again while this worker runs the command is claimed again (its own
     // lease, renewed): it must not start a second run
