@@ -230,12 +230,34 @@ accounting from \`/proc\` and CPU profiles:
   request, no claim statement); a loop's iterations hand each other over the same way. Measured
   A/B on this machine (three alternating runs each, medians): W1 12–16 → 10–21 ms (noise),
   W1-10 28–43 → 24–29 ms, W2 0.64–0.69 → 0.35–0.51 s; W3 moved within the noise (55–74 ms).
-- **What is left per step**: the commit's round trip with its WAL flush (~1.2 ms), the report's
-  HTTP round trip, and 0.2–0.4 ms of JavaScript per message here (undici, fastify, pg). W3 is
-  bound by PostgreSQL's commit throughput on the two shared cores: ~715 \`commit_batch\` calls/s
-  with ~4 in flight, 4.5 ms each under that load (0.83 ms alone), while Node is ~60 % idle; its
-  ~40 commits per run take ~56 ms. The next lever there is one call for the drains of several
-  executions that are ready at the same time.
+- **One W1 execution, hop by hop** (medians on a quiet run, timestamps in the benchmark process):
+  the worker has the notice 1.15 ms after \`execute\` starts (the commit 0.7 ms, then the NATS
+  publish and delivery), holds the claim at 2.07 ms (HTTP request and a lease \`UPDATE\`), then
+  each step takes ~1.8 ms: the report's round trip 1.39 ms, of which the server 0.97 ms (the
+  commit 0.78 ms: ~0.24 ms in the function, the WAL flush and the round trip; the decision
+  ~0.2 ms) and HTTP ~0.4 ms; then the javascript task. The thread hop costs ~0.4 ms per step here
+  (W1-10-noop's marginal step is ~1.3 ms, W1-10's ~1.7): the worker's thread sleeps between
+  steps (the next task comes ~1.5 ms later, beyond its 1 ms poll), so every task wakes an idle
+  CPU (\`postMessage\` alone costs the main thread 0.05–0.12 ms) and every reply wakes the main
+  thread again.
+- **CPU**: Node's main thread (the server and both workers share it in the benchmark) spends
+  ~3.5 ms per W1 execution and ~0.85 ms per W1-10 step; socket writes are its largest item
+  (~20 %: ~20 \`writev\` calls per execution at ~30 µs each on this virtual machine). In W3,
+  \`/proc\` accounting over 4 s shows Node at 0.64 of a core and PostgreSQL at ~0.65 (~2 ms of
+  backend CPU per execution: four commits, a claim, a read), with \`writev\` to the PostgreSQL
+  connections 28 % of Node's busy time: a batch of ten needs ~40 ms of CPU on two cores.
+- **Tried and measured**: workers in processes of their own (as \`noetl worker start\` runs them)
+  instead of in the benchmark process: W1 8.4 ms instead of 7.0, W3 unchanged, so the benchmark
+  keeps them in process. A handed-off command inserted already claimed (migration 4) instead of
+  inserted and then updated: function time per chain commit 0.33 → 0.24 ms, wall time within
+  the noise.
+- **Levers not taken**: (1) idle workers asking the server for work with a held request, answered
+  with commands committed already claimed (as the hand-off does): the first step would start at
+  ~0.9 ms instead of ~2.1 (no notice, no claim), at the price of a second way for commands to
+  reach workers beside NATS, with its own failure handling. (2) One commit call for the drains
+  of several executions ready at the same time (W3: fewer round trips and writes); the function
+  would need an expected seq and a projection per execution. (3) A worker thread polling across
+  the report's round trip (~1.5 ms of a CPU per step on two shared cores; measured slower).
 - **Done so far**: the whole commit is one call of a PL/pgSQL function (one round trip, one WAL
   flush); its plans never scan a table (a generic plan made while the event table was small
   scanned it whole at every commit, 3× slower commits that grew with the log); a replica that
