@@ -1,7 +1,8 @@
 /**
  * @module testing
- * Test kit: real-service probes for service-bound suites, fakes for clocks and ids.
+ * Test kit: real-service probes for service-bound suites, fakes for clocks and ids, latches.
  */
 
 export { CounterIds, FakeClock } from "./fakes.ts";
+export { type Latch, latch } from "./latch.ts";
 export { NATS_URL, natsSkipReason, PG_URL, postgresSkipReason } from "./services.ts";

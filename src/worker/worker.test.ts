@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { Bus, Delivery } from "../bus/index.ts";
 import type { CommandId, ExecutionId, Json } from "../kernel/index.ts";
 import type { ClaimResult, Command, ControlPlane, WorkerEvent } from "../protocol/index.ts";
-import { FakeClock } from "../testing/index.ts";
+import { FakeClock, latch } from "../testing/index.ts";
 import { type Tool, ToolRegistry } from "../tools/index.ts";
 import { Worker } from "./worker.ts";
 
@@ -199,21 +199,15 @@ describe("worker hand-off", () => {
 
   it("a worker stopped without drain does not start a command handed over by a report in flight", async () => {
     const { cp, reports, asked } = chain();
-    let reported: () => void = () => undefined;
-    const c1Reported = new Promise<void>((r) => {
-      reported = r;
-    });
-    let replied: () => void = () => undefined;
-    const reply = new Promise<void>((r) => {
-      replied = r;
-    });
+    const reported = latch();
+    const replied = latch();
     // c1's report reaches the server; its reply (handing c2 over) arrives once the worker is stopped
     const slow: ControlPlane = {
       ...cp,
       async report(x, events, key, handoff) {
         const handed = await cp.report(x, events, key, handoff);
-        reported();
-        await reply;
+        reported.open();
+        await replied.opened;
         return handed;
       },
     };
@@ -221,9 +215,9 @@ describe("worker hand-off", () => {
     const { bus, deliver } = oneDelivery();
     await w.start(bus, "default", 1);
     const delivered = deliver("c1");
-    await c1Reported;
+    await reported.opened;
     await w.stop();
-    replied();
+    replied.open();
     await delivered;
     assert.equal(asked.length, 1, "c1's report asked for a hand-off and got c2");
     assert.equal(reports.length, 1, "c2 was not started: it waits for its lease to end and the reaper");

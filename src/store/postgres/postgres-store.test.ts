@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import type { ExecutionId } from "../../kernel/index.ts";
-import { PG_URL, postgresSkipReason } from "../../testing/index.ts";
+import { latch, PG_URL, postgresSkipReason } from "../../testing/index.ts";
 import { storeConformance } from "../conformance.ts";
 import { command, event, newExecutionId, sleep } from "../conformance-fixtures.ts";
 import { commitParams } from "./commit-params.ts";
@@ -401,18 +401,12 @@ if (skip) {
  * is held, `beforeRelease` runs (still holding it) after `release()`, `done` once it is released.
  */
 function holdLock(store: PostgresStore, x: ExecutionId, beforeRelease?: () => Promise<unknown>) {
-  let release: () => void = () => undefined;
-  const released = new Promise<void>((r) => {
-    release = r;
-  });
-  let entered: () => void = () => undefined;
-  const inside = new Promise<void>((r) => {
-    entered = r;
-  });
+  const released = latch();
+  const entered = latch();
   const done = store.withExecutionLock(x, async () => {
-    entered();
-    await released;
+    entered.open();
+    await released.opened;
     await beforeRelease?.();
   });
-  return { inside, release, done };
+  return { inside: entered.opened, release: released.open, done };
 }
