@@ -5,11 +5,12 @@
  * - All tables live in one schema (`noetl` by default), created by ordered migrations applied
  *   under an advisory lock (`migrations.ts`).
  * - `commit` is ONE statement in autocommit, one round trip: the `commit_batch_claim` function
- *   (migration 4) does the whole transaction, hand-off claims included. Event `seq` comes from the execution row, locked
- *   with `SELECT … FOR UPDATE` (created when missing; rows are locked in execution-id order, so
- *   two commits never deadlock on them), so concurrent commits to one execution from any number
- *   of replicas get gap-free, duplicate-free seqs. A statement that still hits a deadlock or a
- *   serialisation failure (e.g. command rows updated in different orders) is retried.
+ *   (migration 4) does the whole transaction, hand-off claims included. Event `seq` comes from
+ *   the execution row, locked with `SELECT … FOR UPDATE` (created when missing; rows are locked
+ *   in execution-id order, so two commits never deadlock on them), so concurrent commits to one
+ *   execution from any number of replicas get gap-free, duplicate-free seqs. A statement that
+ *   still hits a deadlock or a serialisation failure (e.g. command rows updated in different
+ *   orders) is retried.
  * - `commitIfCurrent` is the same commit for a decision taken without the execution lock: the
  *   function checks, before writing, that no session holds the lock and that the execution's
  *   last seq is the caller's (an orchestrator that owns an execution decides on its cached state
@@ -138,8 +139,8 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * `commit` for a decision taken without `withExecutionLock`: `commit_batch_claim` checks, under the
-   * execution's row lock and before writing anything, that no other session holds the
+   * `commit` for a decision taken without `withExecutionLock`: `commit_batch_claim` checks, under
+   * the execution's row lock and before writing anything, that no other session holds the
    * execution lock and that its last seq is still the caller's; if not, nothing is written.
    */
   async commitIfCurrent(batch: CommitBatch, expected: ExpectedExecution): Promise<CommitResult | undefined> {
