@@ -8,6 +8,7 @@ import { commandUpdatesOf } from "./command-updates.ts";
 import type { ExecutionCache } from "./execution-cache.ts";
 import { type HandoffAssignment, planHandoffs } from "./handoff-plan.ts";
 import { hydrate } from "./hydrate.ts";
+import { type RequestAssignment, requestClaims, type WorkRequests } from "./work-requests.ts";
 
 export interface DrainContext {
   store: Store;
@@ -17,6 +18,8 @@ export interface DrainContext {
   env: DecideEnv;
   /** Per batch, the hand-off its reporter asked for, if any (see `planHandoffs`). */
   handoffs?: ReadonlyArray<Handoff | undefined>;
+  /** Workers' requests for work: the new commands no report took over go to them. */
+  requests?: WorkRequests;
   /** The lease of a hand-off claim (ms). */
   leaseMs: number;
 }
@@ -26,6 +29,8 @@ export interface DrainOutcome {
   commands: Command[];
   /** The new commands committed already claimed for the workers that asked. */
   handed: HandoffAssignment[];
+  /** The new commands committed already claimed for waiting requests for work (to be answered). */
+  requested: RequestAssignment[];
   state: ExecutionState;
 }
 
@@ -60,6 +65,7 @@ export async function drainBatches(
   const events: NoetlEvent[] = [];
   const commands: Command[] = [];
   const wasTerminal = live.state.status !== "running";
+  let requested: RequestAssignment[] = [];
   try {
     for (const batch of batches) {
       const late = lateCommands(batch, live.state);
@@ -87,20 +93,21 @@ export async function drainBatches(
     const ended = !wasTerminal && live.state.status !== "running";
     const summary = ended ? summarize(live.state) : undefined;
     const handed = ctx.handoffs ? planHandoffs(ctx.handoffs, commands) : [];
+    requested = ctx.requests?.assign(unhanded(commands, handed)) ?? [];
+    const claims = [
+      ...handed.map((h) => ({
+        command_id: h.command.command_id,
+        worker_id: h.workerId,
+        at: now,
+        lease_until: now + ctx.leaseMs,
+      })),
+      ...requestClaims(requested, now, ctx.leaseMs),
+    ];
     const batch = {
       events,
       commands,
       commandUpdates: commandUpdatesOf(events),
-      ...(handed.length > 0
-        ? {
-            claims: handed.map((h) => ({
-              command_id: h.command.command_id,
-              worker_id: h.workerId,
-              at: now,
-              lease_until: now + ctx.leaseMs,
-            })),
-          }
-        : {}),
+      ...(claims.length > 0 ? { claims } : {}),
       // the projection changes only when the execution ends (the store keeps last_seq itself)
       ...(ended
         ? {
@@ -120,6 +127,7 @@ export async function drainBatches(
       ? await ctx.store.commitIfCurrent?.(batch, expected)
       : await ctx.store.commit(batch);
     if (!result) {
+      ctx.requests?.restore(requested);
       ctx.cache.drop(executionId);
       return undefined;
     }
@@ -130,11 +138,19 @@ export async function drainBatches(
       live.seq = result.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), live.seq);
       if (ended) ctx.cache.set(live); // moves it to the finished area
     }
-    return { inserted: result.inserted, commands, handed, state: live.state };
+    return { inserted: result.inserted, commands, handed, requested, state: live.state };
   } catch (error) {
+    ctx.requests?.restore(requested);
     ctx.cache.drop(executionId);
     throw error;
   }
+}
+
+/** The commands not handed off to a reporting worker. */
+function unhanded(commands: readonly Command[], handed: readonly HandoffAssignment[]): Command[] {
+  if (handed.length === 0) return [...commands];
+  const taken = new Set(handed.map((h) => h.command));
+  return commands.filter((c) => !taken.has(c));
 }
 
 const OUTCOMES = new Set(["call.done", "call.error", "command.failed"]);

@@ -35,6 +35,7 @@ import { silentLog } from "./log.ts";
 import { PlaybookLoader } from "./playbook-loader.ts";
 import { reapCommands } from "./reaper.ts";
 import { Watchers } from "./watchers.ts";
+import { type RequestAssignment, requestClaims, WorkRequests } from "./work-requests.ts";
 
 export interface OrchestratorOptions {
   /** Claim lease (a worker heartbeats well within it). */
@@ -80,6 +81,8 @@ export class Orchestrator implements ControlPlane {
   private readonly cache: ExecutionCache;
   private readonly batcher: KeyedBatcher<Report, ClaimResult[]>;
   private readonly watchers = new Watchers();
+  /** Workers' requests for work waiting here (`next`). */
+  private readonly requests = new WorkRequests();
   private readonly infoByExecution = new Map<ExecutionId, ExecutionInfo>();
   /**
    * Per execution, everything that changes its cached state runs alone: a drain (decide, then
@@ -142,19 +145,26 @@ export class Orchestrator implements ControlPlane {
     const decision = handle(state, init, this.engineEnv());
     const events = [init, ...decision.events];
     const summary = summarize(state);
-    const committed = await this.store.commit({
-      events,
-      commands: decision.commands,
-      execution: {
-        execution_id: executionId,
-        path: entry.path,
-        catalog_version: entry.version,
-        status: summary.status,
-        started_at: now,
-        ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
-        ...(summary.status !== "running" ? { ended_at: now, result: summary.result as Json } : {}),
-      },
-    });
+    const requested = this.requests.assign(decision.commands);
+    const committed = await this.store
+      .commit({
+        events,
+        commands: decision.commands,
+        ...(requested.length > 0 ? { claims: requestClaims(requested, now, this.options.leaseMs) } : {}),
+        execution: {
+          execution_id: executionId,
+          path: entry.path,
+          catalog_version: entry.version,
+          status: summary.status,
+          started_at: now,
+          ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
+          ...(summary.status !== "running" ? { ended_at: now, result: summary.result as Json } : {}),
+        },
+      })
+      .catch((error: unknown) => {
+        this.requests.restore(requested);
+        throw error;
+      });
     const seq = committed.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), 0);
     this.cache.set({ id: executionId, loaded: this.loader.load(entry), state, seq });
     this.remember({
@@ -164,7 +174,7 @@ export class Orchestrator implements ControlPlane {
       catalog_version: entry.version,
       ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
     });
-    await this.publish(decision.commands);
+    await this.publish(this.answer(requested, decision.commands));
     this.watchers.notify(executionId, committed.inserted, state);
     return { execution_id: executionId };
   }
@@ -288,6 +298,44 @@ export class Orchestrator implements ControlPlane {
     return { status: "claimed", command, lease_ms: this.options.leaseMs };
   }
 
+  /**
+   * A worker asks for work: the next new commands of its pool that no report takes over are
+   * committed claimed for it and answered (see `ControlPlane.next`); `[]` when the signal aborts
+   * first (the caller's wait ended, or its connection closed).
+   */
+  next(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]> {
+    return this.requests.wait(request, signal);
+  }
+
+  /** How many requests for work wait here. */
+  get waitingForWork(): number {
+    return this.requests.size;
+  }
+
+  /**
+   * Commands claimed for a worker that will not run them (its request for work was answered
+   * after it went away) go back to PENDING and are announced on the bus.
+   */
+  async release(commands: readonly Command[]): Promise<void> {
+    if (commands.length === 0) return;
+    const now = this.clock.now();
+    try {
+      await this.store.commit({
+        events: [],
+        commandUpdates: commands.map((c) => ({
+          command_id: c.command_id,
+          status: "PENDING" as const,
+          at: now,
+        })),
+      });
+    } catch (error) {
+      // still claimed: the reaper re-dispatches them when the lease ends
+      this.log.warn("could not release commands of a request for work", { error: (error as Error).message });
+      return;
+    }
+    await this.publish(commands);
+  }
+
   async heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {
     const mine = this.open.get(commandId);
     if (mine) {
@@ -390,7 +438,10 @@ export class Orchestrator implements ControlPlane {
       handed.add(command.command_id);
     }
     await this.publish(
-      handed.size > 0 ? out.commands.filter((c) => !handed.has(c.command_id)) : out.commands,
+      this.answer(
+        out.requested,
+        handed.size > 0 ? out.commands.filter((c) => !handed.has(c.command_id)) : out.commands,
+      ),
     );
     const held = (workerId: string) => this.heldBy(executionId, workerId);
     const lease = this.options.leaseMs;
@@ -400,6 +451,28 @@ export class Orchestrator implements ControlPlane {
     );
     this.watchers.notify(executionId, out.inserted, out.state);
     return byReport;
+  }
+
+  /**
+   * Answers the requests for work their committed commands; returns the commands still to be
+   * announced: the others, and those of a request that went away meanwhile (released in the
+   * background: they are PENDING again before they are announced).
+   */
+  private answer(requested: readonly RequestAssignment[], commands: readonly Command[]): readonly Command[] {
+    if (requested.length === 0) return commands;
+    const answered = new Set<Command>();
+    for (const { taken, commands: mine } of requested) {
+      if (this.options.exclusive)
+        for (const c of mine) this.open.set(c.command_id, { command: c, worker: taken.request.worker_id });
+      const lease = this.options.leaseMs;
+      if (taken.answer(mine.map((command) => ({ status: "claimed" as const, command, lease_ms: lease })))) {
+        for (const c of mine) answered.add(c);
+      } else {
+        for (const c of mine) answered.add(c);
+        void this.release(mine);
+      }
+    }
+    return commands.filter((c) => !answered.has(c));
   }
 
   /** The commands of an execution a worker holds on a live lease (not yet started, or running). */
@@ -426,6 +499,7 @@ export class Orchestrator implements ControlPlane {
       ids: this.ids,
       env: this.engineEnv(),
       leaseMs: this.options.leaseMs,
+      requests: this.requests,
       ...(reports.some((r) => r.handoff) ? { handoffs: reports.map((r) => r.handoff) } : {}),
     };
     // Optimistic first (no lock round trips) when this replica holds the execution's state and

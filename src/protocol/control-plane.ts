@@ -84,6 +84,14 @@ export interface ControlPlane {
   waitFor(executionId: ExecutionId, signal?: AbortSignal): Promise<ExecutionSummary>;
   /** Cancel an execution (and its children); returns the ids actually cancelled. */
   cancel(executionId: ExecutionId, reason?: string): Promise<ExecutionId[]>;
+  /**
+   * Ask for work: wait until the control plane has up to `request.max` new commands of
+   * `request.pool` and answer them claimed for the worker, as a hand-off does (the next command
+   * created while the request waits goes to it, in the commit that creates it: no notice on the
+   * bus, no claim request). Answers `[]` when the signal aborts first. Optional: a control plane
+   * without it leaves the worker to its bus.
+   */
+  next?(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]>;
 }
 
 export type { EventType };
