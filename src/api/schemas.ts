@@ -75,6 +75,16 @@ export const ClaimManyBody = ClaimBody.extend({
   command_ids: z.array(z.string().min(1).max(200)).min(1).max(256),
 });
 
+/**
+ * `POST /api/commands/next`: a worker's request for work (`ControlPlane.next`), answered within
+ * `wait_ms` (default 20 s, at most 60 s).
+ */
+export const NextBody = handoff.extend({
+  max: z.number().int().min(1).max(256),
+  wait_ms: z.number().int().min(0).max(60_000).optional(),
+  known_executions: z.array(z.string().min(1).max(200)).max(256).optional(),
+});
+
 export const CancelBody = z
   .object({ reason: z.string().max(1000).optional(), cascade: z.boolean().optional() })
   .optional();

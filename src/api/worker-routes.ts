@@ -1,6 +1,7 @@
 /**
  * The routes workers call: report events (singly, in a batch, or the reports of several commands
- * at once), fetch, claim (one or several) and heartbeat commands, store and resolve results.
+ * at once), ask for work, fetch, claim (one or several) and heartbeat commands, store and resolve
+ * results.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CommandId, ExecutionId, Json } from "../kernel/index.ts";
@@ -10,7 +11,15 @@ import type { ClaimResult, ExecutionInfo, WorkerEvent } from "../protocol/index.
 import type { Store } from "../store/index.ts";
 import { ApiError, noetlStatus } from "./api-error.ts";
 import { parse } from "./request-parsing.ts";
-import { ClaimBody, ClaimManyBody, EventsBody, ReportsBody, ResultBody, WorkerBody } from "./schemas.ts";
+import {
+  ClaimBody,
+  ClaimManyBody,
+  EventsBody,
+  NextBody,
+  ReportsBody,
+  ResultBody,
+  WorkerBody,
+} from "./schemas.ts";
 
 /** Execution info up to this size (JSON characters) rides along with a claim. */
 const CLAIM_INFO_LIMIT = 4096;
@@ -106,6 +115,38 @@ export function registerWorkerRoutes(
     const b = parse(ClaimManyBody, req.body);
     const claims = await orchestrator.claimMany(b.command_ids as CommandId[], b.worker_id);
     return { claims: await Promise.all(claims.map((c) => withInfo(c, b.known_executions))) };
+  });
+  // A worker's request for work: held until a new command of its pool is committed claimed for
+  // it, its wait ends, its connection closes, or the server shuts down (then answered empty).
+  const waiting = new Set<AbortController>();
+  app.addHook("preClose", async () => {
+    for (const w of waiting) w.abort();
+  });
+  app.post("/api/commands/next", { schema: { tags: ["workers"] } }, async (req, reply) => {
+    const b = parse(NextBody, req.body);
+    const wait = new AbortController();
+    const timer = setTimeout(() => wait.abort(), b.wait_ms ?? 20_000);
+    const gone = () => {
+      if (!reply.raw.writableFinished) wait.abort();
+    };
+    reply.raw.once("close", gone);
+    waiting.add(wait);
+    try {
+      const claims = await orchestrator.next(
+        { worker_id: b.worker_id, pool: b.pool, max: b.max },
+        wait.signal,
+      );
+      if (reply.raw.destroyed) {
+        // answered as the connection closed: nobody will run them
+        await orchestrator.release(claims.flatMap((c) => (c.command ? [c.command] : [])));
+        return { commands: [] };
+      }
+      return { commands: await Promise.all(claims.map((c) => withInfo(c, b.known_executions))) };
+    } finally {
+      clearTimeout(timer);
+      waiting.delete(wait);
+      reply.raw.off("close", gone);
+    }
   });
   app.post("/api/commands/:id/heartbeat", { schema: { tags: ["workers"] } }, async (req) => {
     const b = parse(WorkerBody, req.body);

@@ -11,19 +11,30 @@ export interface ClientOptions {
   token?: string;
   /** Per-request timeout (default 30 s; long-polls pass their own). */
   timeoutMs?: number;
+  /**
+   * Use connections of this client's own, closed by `close()`, rather than the process's shared
+   * pool: for long-polls, whose aborted requests would otherwise leave the pool reconnecting
+   * (undici opens new connections after an aborted request; a server counts a connection that
+   * never sent a request as busy, and its shutdown waits for it).
+   */
+  ownConnections?: boolean;
 }
 
 /**
  * One keep-alive connection pool per process (workers make many small requests); undici loads
  * on the first request, so commands that never talk to a server do not pay for it.
  */
-let undici: Promise<{ request: typeof import("undici").request; dispatcher: Dispatcher }> | undefined;
-function client() {
-  undici ??= import("undici").then((u) => ({
+type Undici = { request: typeof import("undici").request; dispatcher: Dispatcher };
+let undici: Promise<Undici> | undefined;
+function client(): Promise<Undici> {
+  undici ??= newPool();
+  return undici;
+}
+function newPool(): Promise<Undici> {
+  return import("undici").then((u) => ({
     request: u.request,
     dispatcher: new u.Agent({ keepAliveTimeout: 30_000 }),
   }));
-  return undici;
 }
 
 export class RemoteError extends NoetlError {
@@ -42,14 +53,37 @@ export class HttpClient {
   readonly baseUrl: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  /** This client's own connections (`ownConnections`), once it has made a request. */
+  private own?: Promise<Undici>;
+  private readonly ownConnections: boolean;
 
-  constructor(options: ClientOptions) {
+  constructor(private readonly options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.headers = {
       "content-type": "application/json",
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     };
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.ownConnections = options.ownConnections === true;
+  }
+
+  /** The connections this client's requests use. */
+  private pool(): Promise<Undici> {
+    if (!this.ownConnections) return client();
+    this.own ??= newPool();
+    return this.own;
+  }
+
+  /** A client of the same server with connections of its own (`ownConnections`). */
+  withOwnConnections(): HttpClient {
+    return new HttpClient({ ...this.options, ownConnections: true });
+  }
+
+  /** Closes this client's own connections (`ownConnections`); the shared pool stays. */
+  async close(): Promise<void> {
+    const own = this.own;
+    this.own = undefined;
+    if (own) await (await own).dispatcher.destroy();
   }
 
   async request<T = JsonObject>(
@@ -64,7 +98,7 @@ export class HttpClient {
     let status: number;
     let text: string;
     try {
-      const { request, dispatcher } = await client();
+      const { request, dispatcher } = await this.pool();
       const res = await request(`${this.baseUrl}${path}`, {
         method,
         headers,

@@ -47,6 +47,9 @@ interface ReportReply {
   commands?: ClaimResult[];
 }
 
+/** How long the server holds a request for work before answering it empty (ms). */
+const NEXT_WAIT_MS = 20_000;
+
 /** Statuses a retry cannot change: the request is invalid, or too large. */
 const FINAL_STATUSES = new Set([413, 422]);
 
@@ -74,10 +77,20 @@ export class RemoteControlPlane implements ControlPlane {
     ITEMS_PER_REQUEST,
   );
 
+  /** The requests for work (`next`): long-polls, on connections of their own. */
+  private readonly asking: HttpClient;
+
   constructor(
     private readonly http: HttpClient,
     private readonly idPrefix: string,
-  ) {}
+  ) {
+    this.asking = http.withOwnConnections();
+  }
+
+  /** Closes the connections of the requests for work (once the worker has stopped asking). */
+  close(): Promise<void> {
+    return this.asking.close();
+  }
 
   /**
    * Claims asked for in one turn of the event loop (the bus handed the worker several notices
@@ -196,6 +209,16 @@ export class RemoteControlPlane implements ControlPlane {
     return Promise.all(
       reports.map((r, i) => (results[i]?.ok ? this.handed(results[i]) : this.reportAlone(r))),
     );
+  }
+
+  /** A request for work, held by the server up to `NEXT_WAIT_MS` (see `ControlPlane.next`). */
+  async next(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]> {
+    const reply = await this.asking.post<{ commands: ClaimReply[] }>(
+      "/api/commands/next",
+      { ...request, wait_ms: NEXT_WAIT_MS },
+      { timeoutMs: NEXT_WAIT_MS + 10_000, signal },
+    );
+    return reply.commands.map((c) => this.keepInfo(c));
   }
 
   heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {
