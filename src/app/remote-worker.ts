@@ -44,6 +44,7 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
     tools,
     workerId,
     handoff: true,
+    askForWork: true,
     log: createLogger(config.logLevel),
     clock: systemClock,
     credentials: {
@@ -63,6 +64,7 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
       if (stopped) return;
       stopped = true;
       await worker.stop({ drain });
+      await controlPlane.close();
       await bus.close();
       await tools.close();
     },

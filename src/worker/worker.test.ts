@@ -79,7 +79,7 @@ const wait: Tool = {
     }),
 };
 
-function worker(cp: ControlPlane, options: { handoff?: boolean } = {}) {
+function worker(cp: ControlPlane, options: { handoff?: boolean; askForWork?: boolean } = {}) {
   return new Worker({
     controlPlane: cp,
     tools: new ToolRegistry([wait]),
@@ -228,6 +228,78 @@ describe("worker hand-off", () => {
     const w = worker(cp);
     assert.deepEqual(await w.execute("c1"), []);
     assert.deepEqual(asked, [undefined]);
+    await w.stop();
+  });
+});
+
+describe("worker requests for work", () => {
+  it("runs what its request is answered with (and the chain handed over after it), then asks again; stop ends the waiting request", async () => {
+    const { cp, reports } = controlPlane();
+    const requests: unknown[] = [];
+    const asking = [latch(), latch()];
+    let ended: unknown;
+    const next: Record<string, string> = { c1: "c2" };
+    const asker: ControlPlane = {
+      ...cp,
+      async report(x, events, key, handoff) {
+        await cp.report(x, events, key, handoff);
+        const done = events.find((e) => e.type === "call.done");
+        const id = done && "command_id" in done.payload ? next[done.payload.command_id] : undefined;
+        return handoff && id ? [{ status: "claimed", command: command(id), lease_ms: 3000 }] : [];
+      },
+      next(request, signal) {
+        requests.push(request);
+        asking[requests.length - 1]?.open();
+        if (requests.length === 1)
+          return Promise.resolve([{ status: "claimed", command: command("c1"), lease_ms: 3000 }]);
+        // the second request waits until the worker stops
+        return new Promise((resolve) =>
+          signal.addEventListener("abort", () => {
+            ended = signal.reason;
+            resolve([]);
+          }),
+        );
+      },
+    };
+    let concurrency: number | undefined;
+    const bus: Bus = {
+      name: "silent",
+      async publish() {},
+      async subscribe(_pool, _h, options) {
+        concurrency = options?.concurrency;
+        return { close: async () => undefined };
+      },
+      async close() {},
+    };
+    const w = worker(asker, { handoff: true, askForWork: true });
+    await w.start(bus, "default", 4);
+    assert.equal(concurrency, 3, "one of the four slots asks for work");
+    await asking[1]?.opened;
+    assert.equal(reports.length, 2, "c1, answered to the request, and c2, handed over with its report");
+    assert.deepEqual(requests, [
+      { worker_id: "w1", pool: "default", max: 1 },
+      { worker_id: "w1", pool: "default", max: 1 },
+    ]);
+    await w.stop();
+    assert.ok(ended, "stop aborted the waiting request");
+    assert.equal(requests.length, 2, "no request after stop");
+  });
+
+  it("a worker whose control plane cannot be asked for work leaves all its slots to the bus", async () => {
+    const { cp } = controlPlane();
+    let concurrency: number | undefined;
+    const bus: Bus = {
+      name: "silent",
+      async publish() {},
+      async subscribe(_pool, _h, options) {
+        concurrency = options?.concurrency;
+        return { close: async () => undefined };
+      },
+      async close() {},
+    };
+    const w = worker(cp, { askForWork: true });
+    await w.start(bus, "default", 4);
+    assert.equal(concurrency, 4);
     await w.stop();
   });
 });

@@ -34,6 +34,13 @@ export interface WorkerOptions {
    * the claim request of a chain's next step; in process they cost next to nothing.
    */
   handoff?: boolean;
+  /**
+   * Keep one request for work waiting on the control plane (`ControlPlane.next`), in one of the
+   * worker's slots (the bus gets the others; default false). The first step of a new execution
+   * then reaches an idle worker in the commit's reply, without the notice and claim round trips.
+   * Needs a concurrency of 2 or more.
+   */
+  askForWork?: boolean;
 }
 
 export class Worker {
@@ -50,6 +57,10 @@ export class Worker {
    * way) is not started; it stays claimed until its lease ends and the reaper re-dispatches it.
    */
   private aborting = false;
+  /** Aborts the request for work waiting on the control plane (`stop`). */
+  private readonly asking = new AbortController();
+  /** The loop of requests for work, while it runs. */
+  private askingLoop?: Promise<void>;
 
   constructor(options: WorkerOptions) {
     this.o = { inlineResultLimit: 65_536, heartbeatMs: 10_000, ...options };
@@ -60,11 +71,13 @@ export class Worker {
   }
 
   async start(bus: Bus, pool = "default", concurrency = 8): Promise<void> {
+    const ask = this.o.askForWork === true && this.o.controlPlane.next !== undefined && concurrency > 1;
     const sub = await bus.subscribe(pool, (d) => this.onDelivery(d), {
-      concurrency,
+      concurrency: ask ? concurrency - 1 : concurrency,
       consumer: `workers-${pool}`,
     });
     this.subscriptions.push(sub);
+    if (ask) this.askingLoop = this.askForWork(pool);
   }
 
   /** Stop receiving; `drain` waits for running commands, otherwise they are aborted. */
@@ -74,7 +87,8 @@ export class Worker {
       this.aborting = true;
       for (const c of this.running.values()) c.abort(new Error("worker stopping"));
     }
-    await Promise.allSettled(this.subscriptions.map((s) => s.close()));
+    this.asking.abort();
+    await Promise.allSettled([...this.subscriptions.map((s) => s.close()), this.askingLoop]);
     this.subscriptions.length = 0;
     if (this.beat) clearInterval(this.beat);
     this.beat = undefined;
@@ -96,9 +110,17 @@ export class Worker {
     }
     // Commands handed over with the report run here, one after another, in the slot of the
     // delivery (which is acknowledged already): a chain stays on this worker.
-    for (let claim = next.shift(); claim; claim = next.shift()) {
+    await this.runAll(next);
+  }
+
+  /**
+   * Runs commands claimed for this worker one after another, and those handed over with their
+   * reports after them.
+   */
+  private async runAll(claims: ClaimResult[]): Promise<void> {
+    for (let claim = claims.shift(); claim; claim = claims.shift()) {
       try {
-        next.push(...(await this.runClaimed(claim)));
+        claims.push(...(await this.runClaimed(claim)));
       } catch (error) {
         // the command stays claimed by this worker: the reaper re-dispatches it when its lease ends
         this.o.log.error("handed-over command failed", {
@@ -106,6 +128,30 @@ export class Worker {
           command_id: claim.command?.command_id,
         });
       }
+    }
+  }
+
+  /**
+   * One slot's loop: a request for work waits on the control plane; what it is answered with
+   * runs in the slot (and the chain it hands over), then the slot asks again. A control plane
+   * that cannot be reached is asked again after a growing pause (at most 5 s).
+   */
+  private async askForWork(pool: string): Promise<void> {
+    const next = this.o.controlPlane.next?.bind(this.o.controlPlane);
+    const signal = this.asking.signal;
+    for (let failures = 0; next && !this.stopping; ) {
+      let claims: ClaimResult[];
+      try {
+        claims = await next({ worker_id: this.o.workerId, pool, max: 1 }, signal);
+        failures = 0;
+      } catch (error) {
+        if (this.stopping) break;
+        if (failures++ === 0)
+          this.o.log.warn("request for work failed; asking again", { error: (error as Error).message });
+        await sleep(Math.min(5000, 50 * 2 ** failures), signal);
+        continue;
+      }
+      await this.runAll(claims);
     }
   }
 

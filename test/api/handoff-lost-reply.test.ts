@@ -80,6 +80,9 @@ before(async () => {
           });
         },
       );
+      // the worker's waiting request for work ends with the worker: so does its forwarded copy
+      forward.on("error", () => res.destroy());
+      res.on("close", () => forward.destroy());
       forward.end(body);
     });
   });
