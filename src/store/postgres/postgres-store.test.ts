@@ -232,6 +232,60 @@ if (skip) {
       );
     });
 
+    it("commits made while another is on its way go in one statement; a refused one fails alone", async () => {
+      // the statements the store sends for commits
+      const pool = (a as unknown as { pool: pg.Pool }).pool;
+      const original = pool.query;
+      const sent: string[] = [];
+      pool.query = function (this: pg.Pool, config: unknown, ...rest: unknown[]) {
+        const text = (config as { text?: string }).text ?? "";
+        if (text.includes("commit_batch_claim")) sent.push(text);
+        return (original as (...args: unknown[]) => unknown).call(this, config, ...rest);
+      } as typeof pool.query;
+      const start = (x: ExecutionId) => ({
+        events: [ev(x, "g1"), ev(x, "g2")],
+        execution: { execution_id: x, path: "p", status: "running" as const },
+      });
+      try {
+        const xs = [newExecutionId(), newExecutionId(), newExecutionId(), newExecutionId()];
+        const together = await Promise.all(xs.map((x) => a.commit(start(x))));
+        assert.deepEqual(
+          together.map((r) => r.inserted.map((e) => e.seq)),
+          xs.map(() => [1, 2]),
+        );
+        assert.equal(sent.length, 2, "the first alone, the three made meanwhile in one statement");
+        assert.match(sent[1] ?? "", /AS s2$/);
+        for (const x of xs) assert.equal((await b.getExecution(x))?.status, "running");
+
+        sent.length = 0;
+        const moved = newExecutionId();
+        await a.commit(start(moved));
+        sent.length = 0;
+        const ys = [newExecutionId(), newExecutionId(), newExecutionId()];
+        const [first, refused, ...rest] = await Promise.all([
+          a.commit(start(ys[0] as ExecutionId)),
+          // stale: the execution is at seq 2, not 1
+          a.commitIfCurrent({ events: [ev(moved, "late")] }, { execution_id: moved, last_seq: 1 }),
+          a.commit(start(ys[1] as ExecutionId)),
+          a.commit(start(ys[2] as ExecutionId)),
+        ]);
+        assert.equal(refused, undefined);
+        for (const r of [first, ...rest])
+          assert.deepEqual(
+            r?.inserted.map((e) => e.seq),
+            [1, 2],
+          );
+        assert.deepEqual(
+          (await b.readEvents(moved)).map((e) => e.seq),
+          [1, 2],
+        );
+        assert.match(sent[1] ?? "", /AS s2$/, "the group was tried");
+        assert.equal(sent.length, 5, "then each of its three batches alone");
+      } finally {
+        pool.query = original;
+      }
+    });
+
     it("withExecutionLock hands fn the execution row read once the lock is held", async () => {
       const x = newExecutionId();
       await a.commit({ events: [ev(x, "l1")], execution: { execution_id: x, path: "p", status: "running" } });

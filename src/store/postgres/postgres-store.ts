@@ -10,7 +10,10 @@
  *   in execution-id order, so two commits never deadlock on them), so concurrent commits to one
  *   execution from any number of replicas get gap-free, duplicate-free seqs. A statement that
  *   still hits a deadlock or a serialisation failure (e.g. command rows updated in different
- *   orders) is retried.
+ *   orders) is retried. Commits made while another is on its way are sent together, one call of
+ *   the function per batch in one statement (`commit-groups.ts`: one round trip, transaction and
+ *   WAL flush for executions deciding at the same moment); a group that fails is sent again one
+ *   batch at a time, so each gets its own outcome.
  * - `commitIfCurrent` is the same commit for a decision taken without the execution lock: the
  *   function checks, before writing, that no session holds the lock and that the execution's
  *   last seq is the caller's (an orchestrator that owns an execution decides on its cached state
@@ -46,6 +49,7 @@ import type {
   Store,
 } from "../store.ts";
 import { claimedOutcome, unclaimedOutcome } from "./claim-outcomes.ts";
+import { CommitGroups } from "./commit-groups.ts";
 import { claimParams, commitParams } from "./commit-params.ts";
 import { firstOccurrences } from "./first-occurrences.ts";
 import { migrate, quoteSchema } from "./migrations.ts";
@@ -95,6 +99,8 @@ export class PostgresStore implements Store {
   private readonly sql: Record<SqlName, string>;
   private readonly s: string;
   private closed = false;
+  /** Commits that arrive while another is on its way go together (`commit-groups.ts`). */
+  private readonly commits: CommitGroups;
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? "noetl";
@@ -117,6 +123,10 @@ export class PostgresStore implements Store {
       max: Math.max(1, options.leasePoolSize ?? Math.ceil(poolSize / 2)),
       options: "-c synchronous_commit=off",
     });
+    this.commits = new CommitGroups(
+      async (sql, values) => (await this.query(sql, values)).rows[0],
+      this.sql.commit,
+    );
     // An idle connection that dies is discarded by the pool; without a listener it would crash us.
     this.pool.on("error", () => undefined);
     this.lockPool.on("error", () => undefined);
@@ -161,11 +171,11 @@ export class PostgresStore implements Store {
     const lockKey = expected ? this.lockKey(expected.execution_id) : null;
     const values = commitParams(batch, events, expected, lockKey);
     values.push(...claimParams(batch.claims ?? []));
+    const order = expected?.execution_id ?? batch.execution?.execution_id ?? events[0]?.execution_id ?? "";
     let seqs: Array<number | null>;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.query<{ seqs: Array<number | null> }>(this.sql.commit, values);
-        seqs = rows[0]?.seqs ?? [];
+        seqs = await this.commits.commit(values, order);
         break;
       } catch (error) {
         if (expected && sqlState(error) === NOT_CURRENT) return undefined;
