@@ -31,8 +31,20 @@ const conditionsFile = flag("--conditions");
 const conditions = conditionsFile ? `\n${readFileSync(conditionsFile, "utf8").trim()}\n` : "";
 const modes = modeArg === "all" ? ["embedded", "distributed"] : [modeArg];
 const DEFAULT_IDS: Record<string, string[]> = {
-  embedded: ["W1", "W1-10", "W1-noop", "W1-10-noop", "W2", "W2-10k", "W2-100k", "W3", "WP-1", "WP-2"],
-  distributed: ["W1", "W1-10", "W2", "W2-10k", "W2-100k", "W3", "WP-1"],
+  embedded: [
+    "W1",
+    "W1-10",
+    "W1-noop",
+    "W1-10-noop",
+    "W2",
+    "W2-10k",
+    "W2-100k",
+    "W3",
+    "W3-noop",
+    "WP-1",
+    "WP-2",
+  ],
+  distributed: ["W1", "W1-10", "W1-noop", "W1-10-noop", "W2", "W2-10k", "W2-100k", "W3", "W3-noop", "WP-1"],
 };
 
 const TARGETS: Record<string, Record<string, string>> = {
@@ -44,14 +56,18 @@ const TARGETS: Record<string, Record<string, string>> = {
     W2: "≤ 150 ms, ≤ 150 MB",
     "W2-100k": "≤ 10 s, ≤ 400 MB",
     W3: "≤ 10 ms",
+    "W3-noop": "≤ 10 ms",
     "WP-1": "python overhead ≤ 2 ms per task",
   },
   distributed: {
     W1: "≤ 5 ms per execution",
     "W1-10": "marginal step ≤ 1.5 ms",
+    "W1-noop": "≤ 5 ms per execution",
+    "W1-10-noop": "marginal step ≤ 1.5 ms",
     W2: "≤ 500 ms",
     "W2-100k": "≤ 30 s",
     W3: "≤ 20 ms",
+    "W3-noop": "≤ 20 ms",
     "WP-1": "python overhead ≤ 3 ms per task",
   },
 };
@@ -167,7 +183,7 @@ ${conditions}
   per step, durable commit included, without the worker-thread hop of \`javascript\`.
 - **W2**: loop over 1,000 items, \`mode: parallel\`, \`max_in_flight: 50\`, each returns \`{i, doubled: 2i}\`, then a step sums the results.
 - **W2-10k / W2-100k**: W2 with 10,000 / 100,000 items (scaling check: time per item must not grow).
-- **W3**: 10 × W1 started at once; wall time of the batch.
+- **W3 / W3-noop**: 10 × W1 (10 × W1-noop) started at once; wall time of the batch.
 - **WP-1 / WP-2**: W1 and W2 with \`kind: python\` tasks (warm interpreter pool).
 - **Distributed**: the server on PostgreSQL + NATS JetStream and two workers that reach it over
   HTTP, all in the benchmark process (2 cores shared by PostgreSQL, NATS, server and workers).
@@ -230,7 +246,14 @@ accounting from \`/proc\` and CPU profiles:
   request, no claim statement); a loop's iterations hand each other over the same way. Measured
   A/B on this machine (three alternating runs each, medians): W1 12–16 → 10–21 ms (noise),
   W1-10 28–43 → 24–29 ms, W2 0.64–0.69 → 0.35–0.51 s; W3 moved within the noise (55–74 ms).
-- **One W1 execution, hop by hop** (medians on a quiet run, timestamps in the benchmark process):
+- **Requests for work**: each remote worker keeps one request for work waiting on the server
+  (\`POST /api/commands/next\`, in one of its slots); a command that no report takes over (a new
+  execution's first step) is committed already claimed for the worker that asked last and
+  answered to it, so the first step skips the notice and the claim as the later steps skip them
+  through the hand-off. Measured A/B (three alternating runs each, medians): W1 8.2–9.0 →
+  6.6–7.1 ms, W1-noop 6.6–7.4 → 5.2–6.3 ms; W3 within the noise (more requests per worker, up to
+  six, did not move it either: W3 is bound by CPU, not by the way commands reach workers).
+- **One W1 execution, hop by hop** (before the requests for work; medians on a quiet run, timestamps in the benchmark process):
   the worker has the notice 1.15 ms after \`execute\` starts (the commit 0.7 ms, then the NATS
   publish and delivery), holds the claim at 2.07 ms (HTTP request and a lease \`UPDATE\`), then
   each step takes ~1.8 ms: the report's round trip 1.39 ms, of which the server 0.97 ms (the
@@ -251,13 +274,21 @@ accounting from \`/proc\` and CPU profiles:
   keeps them in process. A handed-off command inserted already claimed (migration 4) instead of
   inserted and then updated: function time per chain commit 0.33 → 0.24 ms, wall time within
   the noise.
-- **Levers not taken**: (1) idle workers asking the server for work with a held request, answered
-  with commands committed already claimed (as the hand-off does): the first step would start at
-  ~0.9 ms instead of ~2.1 (no notice, no claim), at the price of a second way for commands to
-  reach workers beside NATS, with its own failure handling. (2) One commit call for the drains
-  of several executions ready at the same time (W3: fewer round trips and writes); the function
-  would need an expected seq and a projection per execution. (3) A worker thread polling across
-  the report's round trip (~1.5 ms of a CPU per step on two shared cores; measured slower).
+- **W3 is bound by CPU**: \`process.cpuUsage()\` over 50 batches of W3-noop gave ~29.5 ms of
+  Node CPU per batch of ten (server and both workers in the benchmark process) for a 32 ms batch:
+  one core busy all along, PostgreSQL on the other. \`strace\` counts 13 socket writes and 13
+  reads per W1-noop execution (four commits, three reports and their replies, the request for work
+  and its answer). In the CPU profile, the \`writev\` under \`pg\`'s query submission was ~28 % of
+  Node's busy time: on two cores, the write that wakes a PostgreSQL backend lets it run in
+  Node's place, so each commit costs the process far more than its own work.
+- **Commits together**: commits made while another is on its way go to PostgreSQL in one
+  statement, one call of the commit function per batch (one round trip, transaction and WAL
+  flush; a group that fails is sent again batch by batch, so a refused or failing batch fails
+  alone). Measured A/B (three alternating runs each, medians): W3 35–42 → 32–37 ms, W3-noop
+  32–35 → 24–28 ms, W1 unchanged (a commit with nothing in flight goes at once, alone).
+- **Levers not taken**: a worker thread polling across the report's round trip (~1.5 ms of a CPU
+  per step on two shared cores; measured slower); more requests for work per worker (up to six:
+  W3 unchanged).
 - **Done so far**: the whole commit is one call of a PL/pgSQL function (one round trip, one WAL
   flush); its plans never scan a table (a generic plan made while the event table was small
   scanned it whole at every commit, 3× slower commits that grew with the log); a replica that
@@ -266,7 +297,8 @@ accounting from \`/proc\` and CPU profiles:
   claims, and the reports, a worker makes in one turn go in one request, and the claims in one
   \`UPDATE\`; a claim names the executions whose info the worker already holds, so the reply
   leaves it out (W2's claim replies carried the 1,000-item workload with every iteration,
-  ~25 KB each; W2 went from ~0.8 to ~0.55–0.7 s); the hand-off above.
+  ~25 KB each; W2 went from ~0.8 to ~0.55–0.7 s); the hand-off, the requests for work and the
+  commits together above.
 
 ## Targets and peers (from BENCHMARKS.md)
 | workload | target embedded | target distributed | NoETL Python + PG | DBOS + PG | BullMQ + Redis | n8n |

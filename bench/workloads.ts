@@ -125,6 +125,15 @@ export const WORKLOADS: Record<string, () => Workload> = {
     yaml: chain(3, "javascript"),
     payload: {},
   }),
+  "W3-noop": () => ({
+    id: "W3-noop",
+    description: "10 × W1-noop started at once",
+    batch: 10,
+    series: 1,
+    steps: 30,
+    yaml: chain(3, "noop"),
+    payload: {},
+  }),
   "WP-1": () => ({
     id: "WP-1",
     description: "W1 with python steps",
