@@ -253,16 +253,24 @@ accounting from \`/proc\` and CPU profiles:
   through the hand-off. Measured A/B (three alternating runs each, medians): W1 8.2–9.0 →
   6.6–7.1 ms, W1-noop 6.6–7.4 → 5.2–6.3 ms; W3 within the noise (more requests per worker, up to
   six, did not move it either: W3 is bound by CPU, not by the way commands reach workers).
-- **One W1 execution, hop by hop** (before the requests for work; medians on a quiet run, timestamps in the benchmark process):
-  the worker has the notice 1.15 ms after \`execute\` starts (the commit 0.7 ms, then the NATS
-  publish and delivery), holds the claim at 2.07 ms (HTTP request and a lease \`UPDATE\`), then
-  each step takes ~1.8 ms: the report's round trip 1.39 ms, of which the server 0.97 ms (the
-  commit 0.78 ms: ~0.24 ms in the function, the WAL flush and the round trip; the decision
-  ~0.2 ms) and HTTP ~0.4 ms; then the javascript task. The thread hop costs ~0.4 ms per step here
-  (W1-10-noop's marginal step is ~1.3 ms, W1-10's ~1.7): the worker's thread sleeps between
-  steps (the next task comes ~1.5 ms later, beyond its 1 ms poll), so every task wakes an idle
-  CPU (\`postMessage\` alone costs the main thread 0.05–0.12 ms) and every reply wakes the main
-  thread again.
+- **One W1-noop execution, hop by hop, now** (medians of 200, timestamps in an instrumented copy of
+  the benchmark process; ~6.7 ms with the instrumentation): the \`execute\` commit (0.83 ms), the
+  answer to the waiting request reaching the worker (0.34 ms), then per step: the report reaching
+  the server 0.33 ms (undici and the loopback 0.18 ms, body parsing and validation 0.15 ms), the
+  decision 0.11 ms, the commit 0.93–1.24 ms, the reply reaching the worker 0.2 ms, the task
+  0.06 ms. The four commits are ~63 % of the time. Of a commit's ~1 ms, PostgreSQL logs 0.32 ms
+  for bind and execute (\`log_min_duration_statement\`), the parameters cost Node 25 µs, and the
+  WAL flush ~0.35–0.4 ms (the same run with \`synchronous_commit=off\`, as a diagnostic only:
+  0.63–0.72 ms per commit); a bare \`INSERT\` with its flush takes 0.23–0.29 ms here, \`SELECT 1\`
+  0.10–0.14 ms. So W1 ≤ 5 ms would need each durable commit near 0.6 ms, or fewer than four per
+  execution, which one commit per step plus the start does not allow.
+- **Before the requests for work** (same method): the worker had the notice 1.15 ms after
+  \`execute\` started (the commit 0.7 ms, then the NATS publish and delivery) and held the claim at
+  2.07 ms (HTTP request and a lease \`UPDATE\`); each step took ~1.8 ms with javascript tasks. The
+  thread hop costs ~0.4 ms per step here (W1-10-noop's marginal step is ~0.4–0.5 ms below
+  W1-10's): the worker's thread sleeps between steps (the next task comes ~1.5 ms later, beyond
+  its 1 ms poll), so every task wakes an idle CPU (\`postMessage\` alone costs the main thread
+  0.05–0.12 ms) and every reply wakes the main thread again.
 - **CPU**: Node's main thread (the server and both workers share it in the benchmark) spends
   ~3.5 ms per W1 execution and ~0.85 ms per W1-10 step; socket writes are its largest item
   (~20 %: ~20 \`writev\` calls per execution at ~30 µs each on this virtual machine). In W3,
