@@ -216,8 +216,14 @@ export class Orchestrator implements ControlPlane {
     return summarize(live.state);
   }
 
+  /**
+   * Resolves when this orchestrator commits (or finds) the execution terminal. An execution whose
+   * state it holds and sees running is not read again: what another replica commits meanwhile
+   * is not watched here (the wait route checks the store itself between its waits).
+   */
   async waitFor(executionId: ExecutionId, signal?: AbortSignal): Promise<ExecutionSummary> {
-    const live = await this.current(executionId);
+    const held = this.cache.peek(executionId);
+    const live = held?.state.status === "running" ? held : await this.current(executionId);
     if (isTerminal(live.state)) return toSummary(executionId, live.state);
     return this.watchers.waitTerminal(executionId, signal);
   }
