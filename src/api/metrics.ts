@@ -31,6 +31,14 @@ export class ApiMetrics {
       registers: [this.registry],
     });
     new Gauge({ name: "noetl_up", help: "1 while the server runs", registers: [this.registry] }).set(1);
+    new Gauge({
+      name: "noetl_work_requests_waiting",
+      help: "Workers' requests for work waiting on this server (idle worker slots)",
+      registers: [this.registry],
+      collect() {
+        this.set(orchestrator.waitingForWork);
+      },
+    });
     this.unsubscribe = orchestrator.onEvents((_id, list) => {
       for (const e of list) {
         events.inc({ type: e.type });

@@ -57,6 +57,8 @@ describe("POST /api/commands/next", () => {
   it("is answered with a new execution's first command, claimed for the worker, with the execution's info", async () => {
     const asked = ask(10_000);
     await until(() => server.orchestrator.waitingForWork === 1);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /^noetl_work_requests_waiting 1$/m);
     const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", { path });
     const { commands } = await asked;
     assert.equal(commands.length, 1);
