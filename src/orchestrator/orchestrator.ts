@@ -470,13 +470,10 @@ export class Orchestrator implements ControlPlane {
     for (const { taken, commands: mine } of requested) {
       if (this.options.exclusive)
         for (const c of mine) this.open.set(c.command_id, { command: c, worker: taken.request.worker_id });
+      for (const c of mine) answered.add(c);
       const lease = this.options.leaseMs;
-      if (taken.answer(mine.map((command) => ({ status: "claimed" as const, command, lease_ms: lease })))) {
-        for (const c of mine) answered.add(c);
-      } else {
-        for (const c of mine) answered.add(c);
-        void this.release(mine);
-      }
+      const claims = mine.map((command) => ({ status: "claimed" as const, command, lease_ms: lease }));
+      if (!taken.answer(claims)) void this.release(mine);
     }
     return commands.filter((c) => !answered.has(c));
   }
