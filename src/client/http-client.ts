@@ -55,7 +55,6 @@ export class HttpClient {
   private readonly timeoutMs: number;
   /** This client's own connections (`ownConnections`), once it has made a request. */
   private own?: Promise<Undici>;
-  private readonly ownConnections: boolean;
 
   constructor(private readonly options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -64,12 +63,11 @@ export class HttpClient {
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     };
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.ownConnections = options.ownConnections === true;
   }
 
   /** The connections this client's requests use. */
   private pool(): Promise<Undici> {
-    if (!this.ownConnections) return client();
+    if (!this.options.ownConnections) return client();
     this.own ??= newPool();
     return this.own;
   }
