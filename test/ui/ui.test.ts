@@ -134,16 +134,22 @@ async function waitForStatus(page: Page, status: string, timeout = 20_000): Prom
 }
 
 /**
- * Waits until the graph shows `progress` on `step`'s node: the status badge may come from the
- * execution detail before the event stream has filled the graph.
+ * Waits until the graph shows `value` as `key` (`progress`, `state`) of `step`'s node: the status
+ * badge may come from the execution detail before the events have filled the graph, and the
+ * graph is drawn on the next animation frame after the events are folded.
  */
-async function waitForProgress(page: Page, step: string, progress: string): Promise<void> {
+async function waitForNode(
+  page: Page,
+  step: string,
+  key: "progress" | "state",
+  value: string,
+): Promise<void> {
   await page.waitForFunction(
-    ([id, want]) => {
+    ([id, k, want]) => {
       const cy = (globalThis as unknown as { __cy?: { $id(id: string): { data(k: string): string } } }).__cy;
-      return cy?.$id(id).data("progress") === want;
+      return cy?.$id(id).data(k) === want;
     },
-    [step, progress] as const,
+    [step, key, value] as const,
   );
 }
 
@@ -209,6 +215,7 @@ describe("web UI", { skip: haveChromium ? false : "chromium not installed" }, ()
     await waitForStatus(page, "completed");
     // Every event arrived over the stream: the fold agrees with the server's projection.
     await page.locator('#conn-mode:text-is("ended")').waitFor();
+    await waitForNode(page, "summary", "state", "done");
     const view = await nodes(page);
     assert.deepEqual(Object.fromEntries(Object.entries(view).map(([k, v]) => [k, v.state])), {
       start: "done",
@@ -269,7 +276,7 @@ describe("web UI", { skip: haveChromium ? false : "chromium not installed" }, ()
       `/api/executions/${again}/events?types=playbook.initialized`,
     );
     assert.deepEqual(init.events[0]?.payload.workload, { items: [1, 2], delay: 1 });
-    await waitForProgress(page, "fan", "2/2");
+    await waitForNode(page, "fan", "progress", "2/2");
     assert.equal((await nodes(page)).fan?.progress, "2/2");
   });
 
@@ -320,7 +327,7 @@ describe("web UI", { skip: haveChromium ? false : "chromium not installed" }, ()
     await page.locator("#run").click();
     await page.waitForURL((u) => u.hash.startsWith("#/executions/"));
     await waitForStatus(page, "completed");
-    await waitForProgress(page, "fan", "1/1");
+    await waitForNode(page, "fan", "progress", "1/1");
     assert.equal((await nodes(page)).fan?.progress, "1/1");
   });
 
@@ -390,9 +397,8 @@ describe("web UI behind an API token", { skip: haveChromium ? false : "chromium 
     await page.locator("#token-input").fill(token);
     await page.locator('#token-form button[value="save"]').click();
     await waitForStatus(page, "completed");
-    // the badge may come from the execution's detail before the first poll folded its events
     await page.locator('#conn-mode:text-is("ended")').waitFor();
-    assert.equal((await nodes(page)).a?.state, "done");
+    await waitForNode(page, "a", "state", "done");
     await clickNode(page, "a");
     await page.locator("#step-name", { hasText: "a" }).waitFor();
     const text = (await page.locator("body").textContent()) + (await page.content());
