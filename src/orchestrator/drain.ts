@@ -8,7 +8,8 @@ import { commandUpdatesOf } from "./command-updates.ts";
 import type { ExecutionCache } from "./execution-cache.ts";
 import { type HandoffAssignment, planHandoffs } from "./handoff-plan.ts";
 import { hydrate } from "./hydrate.ts";
-import { type RequestAssignment, requestClaims, type WorkRequests } from "./work-requests.ts";
+import { leaseClaims } from "./lease-claims.ts";
+import { assignedTo, type RequestAssignment, type WorkRequests } from "./work-requests.ts";
 
 export interface DrainContext {
   store: Store;
@@ -94,15 +95,7 @@ export async function drainBatches(
     const summary = ended ? summarize(live.state) : undefined;
     const handed = ctx.handoffs ? planHandoffs(ctx.handoffs, commands) : [];
     requested = ctx.requests?.assign(unhanded(commands, handed)) ?? [];
-    const claims = [
-      ...handed.map((h) => ({
-        command_id: h.command.command_id,
-        worker_id: h.workerId,
-        at: now,
-        lease_until: now + ctx.leaseMs,
-      })),
-      ...requestClaims(requested, now, ctx.leaseMs),
-    ];
+    const claims = leaseClaims([...handed, ...assignedTo(requested)], now, ctx.leaseMs);
     const batch = {
       events,
       commands,

@@ -30,12 +30,13 @@ import { ExecutionCache } from "./execution-cache.ts";
 import type { Report } from "./handoff-repeats.ts";
 import { answerRepeats } from "./handoff-repeats.ts";
 import { KeyedBatcher } from "./keyed-queue.ts";
+import { leaseClaims } from "./lease-claims.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
 import { PlaybookLoader } from "./playbook-loader.ts";
 import { reapCommands } from "./reaper.ts";
 import { Watchers } from "./watchers.ts";
-import { type RequestAssignment, requestClaims, WorkRequests } from "./work-requests.ts";
+import { assignedTo, type RequestAssignment, WorkRequests } from "./work-requests.ts";
 
 export interface OrchestratorOptions {
   /** Claim lease (a worker heartbeats well within it). */
@@ -150,7 +151,9 @@ export class Orchestrator implements ControlPlane {
       .commit({
         events,
         commands: decision.commands,
-        ...(requested.length > 0 ? { claims: requestClaims(requested, now, this.options.leaseMs) } : {}),
+        ...(requested.length > 0
+          ? { claims: leaseClaims(assignedTo(requested), now, this.options.leaseMs) }
+          : {}),
         execution: {
           execution_id: executionId,
           path: entry.path,
@@ -467,11 +470,11 @@ export class Orchestrator implements ControlPlane {
   private answer(requested: readonly RequestAssignment[], commands: readonly Command[]): readonly Command[] {
     if (requested.length === 0) return commands;
     const answered = new Set<Command>();
+    const lease = this.options.leaseMs;
     for (const { taken, commands: mine } of requested) {
       if (this.options.exclusive)
         for (const c of mine) this.open.set(c.command_id, { command: c, worker: taken.request.worker_id });
       for (const c of mine) answered.add(c);
-      const lease = this.options.leaseMs;
       const claims = mine.map((command) => ({ status: "claimed" as const, command, lease_ms: lease }));
       if (!taken.answer(claims)) void this.release(mine);
     }

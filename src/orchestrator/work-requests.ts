@@ -5,7 +5,6 @@
  * that is idle then starts a new execution's first step without the notice and claim round trips.
  */
 import type { ClaimResult, Command, Handoff } from "../protocol/index.ts";
-import type { CommandClaim } from "../store/index.ts";
 
 /** A request taken from the queue for a decision (it no longer waits). */
 export interface TakenRequest {
@@ -23,19 +22,12 @@ export interface RequestAssignment {
   commands: Command[];
 }
 
-/** The claims, to commit with the commands, of the commands assigned to requests for work. */
-export function requestClaims(
+/** Each command assigned to a request for work, with the request's worker. */
+export function assignedTo(
   requested: readonly RequestAssignment[],
-  now: number,
-  leaseMs: number,
-): CommandClaim[] {
+): Array<{ command: Command; workerId: string }> {
   return requested.flatMap((r) =>
-    r.commands.map((c) => ({
-      command_id: c.command_id,
-      worker_id: r.taken.request.worker_id,
-      at: now,
-      lease_until: now + leaseMs,
-    })),
+    r.commands.map((command) => ({ command, workerId: r.taken.request.worker_id })),
   );
 }
 
