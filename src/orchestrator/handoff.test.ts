@@ -5,25 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Bus, CommandNotice } from "../bus/index.ts";
 import type { CommandId, ExecutionId } from "../kernel/index.ts";
 import type { ClaimResult, Command } from "../protocol/index.ts";
 import { MemoryStore } from "../store/memory/index.ts";
-import { CounterIds, FakeClock } from "../testing/index.ts";
+import { CounterIds, FakeClock, RecordingBus } from "../testing/index.ts";
 import { Orchestrator } from "./orchestrator.ts";
-
-/** A bus that records what is published and delivers nothing. */
-class RecordingBus implements Bus {
-  readonly name = "recording";
-  readonly notices: CommandNotice[] = [];
-  async publish(_pool: string, notice: CommandNotice): Promise<void> {
-    this.notices.push(notice);
-  }
-  async subscribe() {
-    return { close: async () => undefined };
-  }
-  async close(): Promise<void> {}
-}
 
 const PLAYBOOK = `apiVersion: noetl.io/v2
 kind: Playbook

@@ -6,25 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Bus, CommandNotice } from "../bus/index.ts";
 import type { ClaimResult, Command } from "../protocol/index.ts";
 import type { CommitBatch, CommitResult } from "../store/index.ts";
 import { MemoryStore } from "../store/memory/index.ts";
-import { CounterIds, FakeClock, latch } from "../testing/index.ts";
+import { CounterIds, FakeClock, latch, RecordingBus } from "../testing/index.ts";
 import { Orchestrator } from "./orchestrator.ts";
 import { WorkRequests } from "./work-requests.ts";
-
-class RecordingBus implements Bus {
-  readonly name = "recording";
-  readonly notices: CommandNotice[] = [];
-  async publish(_pool: string, notice: CommandNotice): Promise<void> {
-    this.notices.push(notice);
-  }
-  async subscribe() {
-    return { close: async () => undefined };
-  }
-  async close(): Promise<void> {}
-}
 
 /** A memory store whose next commit waits for `hold` to open, or fails once. */
 class GatedStore extends MemoryStore {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { Bus, Delivery } from "../bus/index.ts";
 import type { CommandId, ExecutionId, Json } from "../kernel/index.ts";
 import type { ClaimResult, Command, ControlPlane, WorkerEvent } from "../protocol/index.ts";
-import { FakeClock, latch } from "../testing/index.ts";
+import { FakeClock, latch, RecordingBus } from "../testing/index.ts";
 import { type Tool, ToolRegistry } from "../tools/index.ts";
 import { Worker } from "./worker.ts";
 
@@ -261,19 +261,10 @@ describe("worker requests for work", () => {
         );
       },
     };
-    let concurrency: number | undefined;
-    const bus: Bus = {
-      name: "silent",
-      async publish() {},
-      async subscribe(_pool, _h, options) {
-        concurrency = options?.concurrency;
-        return { close: async () => undefined };
-      },
-      async close() {},
-    };
+    const bus = new RecordingBus();
     const w = worker(asker, { handoff: true, askForWork: true });
     await w.start(bus, "default", 4);
-    assert.equal(concurrency, 3, "one of the four slots asks for work");
+    assert.equal(bus.subscriptions[0]?.concurrency, 3, "one of the four slots asks for work");
     await asking[1]?.opened;
     assert.equal(reports.length, 2, "c1, answered to the request, and c2, handed over with its report");
     assert.deepEqual(requests, [
@@ -287,19 +278,10 @@ describe("worker requests for work", () => {
 
   it("a worker whose control plane cannot be asked for work leaves all its slots to the bus", async () => {
     const { cp } = controlPlane();
-    let concurrency: number | undefined;
-    const bus: Bus = {
-      name: "silent",
-      async publish() {},
-      async subscribe(_pool, _h, options) {
-        concurrency = options?.concurrency;
-        return { close: async () => undefined };
-      },
-      async close() {},
-    };
+    const bus = new RecordingBus();
     const w = worker(cp, { askForWork: true });
     await w.start(bus, "default", 4);
-    assert.equal(concurrency, 4);
+    assert.equal(bus.subscriptions[0]?.concurrency, 4);
     await w.stop();
   });
 });
