@@ -10,6 +10,8 @@ import type { Clock, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
 import type { ClaimResult, Command, ControlPlane, Task, WorkerEvent } from "../protocol/index.ts";
 import { isResultRef } from "../protocol/index.ts";
 import type { CredentialAccessor, ToolContext, ToolLogger, ToolRegistry } from "../tools/index.ts";
+import { abortableSleep } from "./abortable-sleep.ts";
+import { askForWork } from "./ask-for-work.ts";
 import { resolveKeychain } from "./keychain.ts";
 import { runPipeline } from "./pipeline.ts";
 import { Redactor } from "./redactor.ts";
@@ -71,13 +73,22 @@ export class Worker {
   }
 
   async start(bus: Bus, pool = "default", concurrency = 8): Promise<void> {
-    const ask = this.o.askForWork === true && this.o.controlPlane.next !== undefined && concurrency > 1;
+    const cp = this.o.controlPlane;
+    const next = this.o.askForWork === true && concurrency > 1 ? cp.next?.bind(cp) : undefined;
     const sub = await bus.subscribe(pool, (d) => this.onDelivery(d), {
-      concurrency: ask ? concurrency - 1 : concurrency,
+      concurrency: next ? concurrency - 1 : concurrency,
       consumer: `workers-${pool}`,
     });
     this.subscriptions.push(sub);
-    if (ask) this.askingLoop = this.askForWork(pool);
+    if (next)
+      this.askingLoop = askForWork({
+        next,
+        request: { worker_id: this.o.workerId, pool, max: 1 },
+        signal: this.asking.signal,
+        stopping: () => this.stopping,
+        log: this.o.log,
+        run: (claims) => this.runAll(claims),
+      });
   }
 
   /** Stop receiving; `drain` waits for running commands, otherwise they are aborted. */
@@ -128,30 +139,6 @@ export class Worker {
           command_id: claim.command?.command_id,
         });
       }
-    }
-  }
-
-  /**
-   * One slot's loop: a request for work waits on the control plane; what it is answered with
-   * runs in the slot (and the chain it hands over), then the slot asks again. A control plane
-   * that cannot be reached is asked again after a growing pause (at most 5 s).
-   */
-  private async askForWork(pool: string): Promise<void> {
-    const next = this.o.controlPlane.next?.bind(this.o.controlPlane);
-    const signal = this.asking.signal;
-    for (let failures = 0; next && !this.stopping; ) {
-      let claims: ClaimResult[];
-      try {
-        claims = await next({ worker_id: this.o.workerId, pool, max: 1 }, signal);
-        failures = 0;
-      } catch (error) {
-        if (this.stopping) break;
-        if (failures++ === 0)
-          this.o.log.warn("request for work failed; asking again", { error: (error as Error).message });
-        await sleep(Math.min(5000, 50 * 2 ** failures), signal);
-        continue;
-      }
-      await this.runAll(claims);
     }
   }
 
@@ -254,7 +241,7 @@ export class Worker {
           this.toolContext(command, task, input, taskSignal, timeoutMs, redactor, scope, captured, events),
         signal,
         now: () => clock.now(),
-        sleep,
+        sleep: abortableSleep,
       });
     } catch (error) {
       outcome = {
@@ -424,16 +411,4 @@ function jsonBytes(value: Json): number {
 
 function unknownError() {
   return { kind: "unknown" as const, retryable: false, code: "NOETL_E_UNKNOWN", message: "unknown error" };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
