@@ -33,8 +33,9 @@ function claimSql(which: string): string {
 /** The SQL of the store, with `{s}` standing for the quoted schema. */
 export const SQL = {
   /**
-   * The whole commit (migration 4): `commitParams` ($1–$32), then the hand-off claims ($33–$36:
-   * command ids, workers, lease ends, claim times; empty arrays when there are none).
+   * The whole commit (the function as migration 5 left it): `commitParams` ($1–$32), then the
+   * hand-off claims ($33–$36: command ids, workers, lease ends, claim times; empty arrays when
+   * there are none).
    */
   commit: `SELECT {s}.commit_batch_claim($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
       $6::json[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::json[], $13::bigint,

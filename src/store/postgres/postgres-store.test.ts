@@ -286,6 +286,47 @@ if (skip) {
       }
     });
 
+    it("an optimistic commit that ends the execution writes its state and last seq; a batch sent again numbers only what is new", async () => {
+      const x = newExecutionId();
+      const c = command(x);
+      await a.commit({
+        events: [ev(x, "d1")],
+        commands: [c],
+        execution: { execution_id: x, path: "p", status: "running", started_at: 1 },
+        claims: [{ command_id: c.command_id, worker_id: "w", lease_until: 99, at: 1 }],
+      });
+      assert.equal((await a.getCommand(c.command_id))?.status, "CLAIMED");
+      const last = {
+        events: [ev(x, "d2"), ev(x, "d3")],
+        commandUpdates: [{ command_id: c.command_id, status: "COMPLETED" as const, at: 5 }],
+        execution: { execution_id: x, status: "completed" as const, ended_at: 9, result: { v: 1 } },
+      };
+      const ok = await a.commitIfCurrent(last, { execution_id: x, last_seq: 1 });
+      assert.deepEqual(
+        ok?.inserted.map((e) => e.seq),
+        [2, 3],
+      );
+      const row = await a.getExecution(x);
+      assert.equal(row?.status, "completed");
+      assert.equal(row?.ended_at, 9);
+      assert.equal(row?.path, "p");
+      assert.deepEqual(row?.result, { v: 1 });
+      assert.equal((await a.getCommand(c.command_id))?.status, "COMPLETED");
+      // the same batch again, with one new event: the stored ones are duplicates, the new one
+      // takes the next seq (the row's last seq was written with the state)
+      const again = await b.commit({ ...last, events: [...last.events, ev(x, "d4")] });
+      assert.deepEqual(again.duplicates, [`d2-${x}`, `d3-${x}`]);
+      assert.deepEqual(
+        again.inserted.map((e) => e.seq),
+        [4],
+      );
+      assert.equal(
+        (await a.commitIfCurrent({ events: [ev(x, "d5")] }, { execution_id: x, last_seq: 4 }))?.inserted[0]
+          ?.seq,
+        5,
+      );
+    });
+
     it("withExecutionLock hands fn the execution row read once the lock is held", async () => {
       const x = newExecutionId();
       await a.commit({ events: [ev(x, "l1")], execution: { execution_id: x, path: "p", status: "running" } });

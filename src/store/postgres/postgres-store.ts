@@ -5,7 +5,7 @@
  * - All tables live in one schema (`noetl` by default), created by ordered migrations applied
  *   under an advisory lock (`migrations.ts`).
  * - `commit` is ONE statement in autocommit, one round trip: the `commit_batch_claim` function
- *   (migration 4) does the whole transaction, hand-off claims included. Event `seq` comes from
+ *   (migration 5) does the whole transaction, hand-off claims included. Event `seq` comes from
  *   the execution row, locked with `SELECT … FOR UPDATE` (created when missing; rows are locked
  *   in execution-id order, so two commits never deadlock on them), so concurrent commits to one
  *   execution from any number of replicas get gap-free, duplicate-free seqs. A statement that
