@@ -172,6 +172,32 @@ describe("WorkRequests", () => {
     assert.equal(requests.size, 0);
   });
 
+  it("spreads one decision's commands over the workers asking, newest first, before giving a worker a second", () => {
+    const requests = new WorkRequests();
+    const live = new AbortController().signal;
+    for (const worker_id of ["a", "b", "a", "a", "b"])
+      void requests.wait({ worker_id, pool: "default", max: 1 }, live);
+    const gone = new AbortController();
+    void requests.wait({ worker_id: "c", pool: "default", max: 1 }, gone.signal);
+    gone.abort();
+    const out = requests.assign([command("c1"), command("c2"), command("c3"), command("c4")]);
+    assert.deepEqual(
+      out.map((a) => [a.taken.request.worker_id, a.commands.map((c) => c.command_id)]),
+      [
+        ["b", ["c1"]],
+        ["a", ["c2"]],
+        // every worker has one: newest first again
+        ["a", ["c3"]],
+        ["b", ["c4"]],
+      ],
+    );
+    assert.equal(requests.size, 1, "a's oldest request still waits");
+    assert.deepEqual(
+      requests.assign([command("c5")]).map((a) => a.taken.request.worker_id),
+      ["a"],
+    );
+  });
+
   it("leaves commands of a pool nobody asks for, and restores requests of an uncommitted decision", () => {
     const requests = new WorkRequests();
     void requests.wait({ worker_id: "w", pool: "default", max: 1 }, new AbortController().signal);

@@ -40,8 +40,9 @@ export class WorkRequests {
   /**
    * Per pool, the waiting requests in the order they came (a Set keeps insertion order). The
    * newest is taken first: the worker that asked last has just finished work, and its threads
-   * and caches are warm; a worker holds one request at a time, so concurrent commands still
-   * spread over the workers.
+   * and caches are warm. A worker may hold several requests; the commands of one decision go to
+   * different workers while it has requests of other workers to take (they spread as they would
+   * over the bus).
    */
   private readonly byPool = new Map<string, Set<Entry>>();
 
@@ -78,18 +79,21 @@ export class WorkRequests {
   }
 
   /**
-   * Assigns commands to waiting requests, newest first, each up to its `max`; the requests used
-   * are taken out of the queue. Commands of a pool no request waits for are left out.
+   * Assigns commands to waiting requests, newest first (of a worker not yet given one of these
+   * commands, while there is one), each up to its `max`; the requests used are taken out of the
+   * queue. Commands of a pool no request waits for are left out.
    */
   assign(commands: readonly Command[]): RequestAssignment[] {
     if (this.byPool.size === 0 || commands.length === 0) return [];
     const out: RequestAssignment[] = [];
     const open = new Map<string, RequestAssignment>();
+    const given = new Set<string>();
     for (const command of commands) {
       let a = open.get(command.pool);
       if (!a || a.commands.length >= a.taken.request.max) {
-        const taken = this.take(command.pool);
+        const taken = this.take(command.pool, given);
         if (!taken) continue;
+        given.add(taken.request.worker_id);
         a = { taken, commands: [] };
         open.set(command.pool, a);
         out.push(a);
@@ -107,17 +111,23 @@ export class WorkRequests {
     }
   }
 
-  private take(pool: string): Entry | undefined {
+  /** The newest live request of the pool, of a worker not in `avoid` if there is one. */
+  private take(pool: string, avoid: ReadonlySet<string>): Entry | undefined {
     const set = this.byPool.get(pool);
     if (!set) return undefined;
+    let fallback: Entry | undefined;
+    let found: Entry | undefined;
     const entries = [...set];
-    for (let i = entries.length - 1; i >= 0; i--) {
+    for (let i = entries.length - 1; i >= 0 && !found; i--) {
       const entry = entries[i] as Entry;
-      set.delete(entry);
-      if (set.size === 0) this.byPool.delete(pool);
-      if (!entry.settled && !entry.signal.aborted) return entry;
+      if (entry.settled || entry.signal.aborted) set.delete(entry);
+      else if (!avoid.has(entry.request.worker_id)) found = entry;
+      else fallback ??= entry;
     }
-    return undefined;
+    const taken = found ?? fallback;
+    if (taken) set.delete(taken);
+    if (set.size === 0) this.byPool.delete(pool);
+    return taken;
   }
 
   private add(entry: Entry): void {
