@@ -23,6 +23,15 @@ export interface RemoteWorkerOptions {
   tools?: ToolRegistry;
 }
 
+/**
+ * Requests for work a worker keeps waiting: up to four, half its slots at most (the bus keeps the
+ * others). Ten executions started together then mostly reach the workers in the replies to their
+ * commits (distributed W3: 26–28 → ~23 ms with four or six; one request: W1 unchanged).
+ */
+export function requestsForWork(concurrency: number): number {
+  return Math.max(0, Math.min(4, Math.floor(concurrency / 2)));
+}
+
 export interface RunningWorker {
   worker: Worker;
   /** Stops taking work; `drain` waits for running commands (graceful shutdown). */
@@ -39,12 +48,13 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
     options.workerId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   const controlPlane = new RemoteControlPlane(http, workerId);
   const tools = options.tools ?? builtinTools({ ...(config.python ? { python: config.python } : {}) });
+  const concurrency = options.concurrency ?? config.workers;
   const worker = new Worker({
     controlPlane,
     tools,
     workerId,
     handoff: true,
-    askForWork: true,
+    askForWork: requestsForWork(concurrency),
     log: createLogger(config.logLevel),
     clock: systemClock,
     credentials: {
@@ -56,7 +66,7 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
       },
     },
   });
-  await worker.start(bus, options.pool ?? "default", options.concurrency ?? config.workers);
+  await worker.start(bus, options.pool ?? "default", concurrency);
   let stopped = false;
   return {
     worker,

@@ -79,7 +79,7 @@ const wait: Tool = {
     }),
 };
 
-function worker(cp: ControlPlane, options: { handoff?: boolean; askForWork?: boolean } = {}) {
+function worker(cp: ControlPlane, options: { handoff?: boolean; askForWork?: number } = {}) {
   return new Worker({
     controlPlane: cp,
     tools: new ToolRegistry([wait]),
@@ -262,7 +262,7 @@ describe("worker requests for work", () => {
       },
     };
     const bus = new RecordingBus();
-    const w = worker(asker, { handoff: true, askForWork: true });
+    const w = worker(asker, { handoff: true, askForWork: 1 });
     await w.start(bus, "default", 4);
     assert.equal(bus.subscriptions[0]?.concurrency, 3, "one of the four slots asks for work");
     await asking[1]?.opened;
@@ -279,9 +279,35 @@ describe("worker requests for work", () => {
   it("a worker whose control plane cannot be asked for work leaves all its slots to the bus", async () => {
     const { cp } = controlPlane();
     const bus = new RecordingBus();
-    const w = worker(cp, { askForWork: true });
+    const w = worker(cp, { askForWork: 2 });
     await w.start(bus, "default", 4);
     assert.equal(bus.subscriptions[0]?.concurrency, 4);
     await w.stop();
+  });
+
+  it("keeps several requests waiting, each in a slot of its own, never all of them; stop ends them all", async () => {
+    const { cp } = controlPlane();
+    const waiting: AbortSignal[] = [];
+    const asker: ControlPlane = {
+      ...cp,
+      next(_request, signal) {
+        waiting.push(signal);
+        return new Promise((resolve) => signal.addEventListener("abort", () => resolve([])));
+      },
+    };
+    const bus = new RecordingBus();
+    const w = worker(asker, { askForWork: 3 });
+    await w.start(bus, "default", 5);
+    assert.equal(bus.subscriptions[0]?.concurrency, 2, "three of the five slots ask for work");
+    assert.equal(waiting.length, 3);
+    await w.stop();
+    assert.ok(waiting.every((s) => s.aborted));
+    // at most the concurrency less one: the bus keeps a slot
+    const few = new RecordingBus();
+    const w2 = worker(asker, { askForWork: 3 });
+    await w2.start(few, "default", 2);
+    assert.equal(few.subscriptions[0]?.concurrency, 1);
+    assert.equal(waiting.length, 4);
+    await w2.stop();
   });
 });

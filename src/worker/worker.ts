@@ -37,12 +37,12 @@ export interface WorkerOptions {
    */
   handoff?: boolean;
   /**
-   * Keep one request for work waiting on the control plane (`ControlPlane.next`), in one of the
-   * worker's slots (the bus gets the others; default false). The first step of a new execution
-   * then reaches an idle worker in the commit's reply, without the notice and claim round trips.
-   * Needs a concurrency of 2 or more.
+   * Requests for work kept waiting on the control plane (`ControlPlane.next`), each in one of the
+   * worker's slots (default 0; at most the concurrency less one: the bus gets the other slots).
+   * The first step of a new execution then reaches an idle worker in the commit's reply, without
+   * the notice and claim round trips; several requests serve executions started together.
    */
-  askForWork?: boolean;
+  askForWork?: number;
 }
 
 export class Worker {
@@ -61,7 +61,7 @@ export class Worker {
   private aborting = false;
   /** Aborts the request for work waiting on the control plane (`stop`). */
   private readonly asking = new AbortController();
-  /** The loop of requests for work, while it runs. */
+  /** The loops of requests for work (`askForWork`), while they run. */
   private askingLoop?: Promise<void>;
 
   constructor(options: WorkerOptions) {
@@ -74,21 +74,25 @@ export class Worker {
 
   async start(bus: Bus, pool = "default", concurrency = 8): Promise<void> {
     const cp = this.o.controlPlane;
-    const next = this.o.askForWork === true && concurrency > 1 ? cp.next?.bind(cp) : undefined;
+    const next = cp.next?.bind(cp);
+    const asks = next ? Math.max(0, Math.min(this.o.askForWork ?? 0, concurrency - 1)) : 0;
     const sub = await bus.subscribe(pool, (d) => this.onDelivery(d), {
-      concurrency: next ? concurrency - 1 : concurrency,
+      concurrency: concurrency - asks,
       consumer: `workers-${pool}`,
     });
     this.subscriptions.push(sub);
-    if (next)
-      this.askingLoop = askForWork({
-        next,
-        request: { worker_id: this.o.workerId, pool, max: 1 },
-        signal: this.asking.signal,
-        stopping: () => this.stopping,
-        log: this.o.log,
-        run: (claims) => this.runAll(claims),
-      });
+    if (next && asks > 0) {
+      const loop = () =>
+        askForWork({
+          next,
+          request: { worker_id: this.o.workerId, pool, max: 1 },
+          signal: this.asking.signal,
+          stopping: () => this.stopping,
+          log: this.o.log,
+          run: (claims) => this.runAll(claims),
+        });
+      this.askingLoop = Promise.all(Array.from({ length: asks }, loop)).then(() => undefined);
+    }
   }
 
   /** Stop receiving; `drain` waits for running commands, otherwise they are aborted. */
