@@ -251,8 +251,11 @@ accounting from \`/proc\` and CPU profiles:
   execution's first step) is committed already claimed for the worker that asked last and
   answered to it, so the first step skips the notice and the claim as the later steps skip them
   through the hand-off. Measured A/B (three alternating runs each, medians): W1 8.2–9.0 →
-  6.6–7.1 ms, W1-noop 6.6–7.4 → 5.2–6.3 ms; W3 within the noise (more requests per worker, up to
-  six, did not move it either: W3 is bound by CPU, not by the way commands reach workers).
+  6.6–7.1 ms, W1-noop 6.6–7.4 → 5.2–6.3 ms; W3 within the noise then. Since the leaner commit
+  function below, a worker keeps up to four requests (half its slots at most; the commands of one
+  decision go to different workers first): ten executions started together mostly reach the
+  workers in their commits' replies instead of through NATS and a claim. A/B (three alternating
+  runs, medians): W3-noop 28–30 → 23–27 ms, W1 unchanged.
 - **One W1-noop execution, hop by hop, now** (medians of 200, timestamps in an instrumented copy of
   the benchmark process; ~6.7 ms with the instrumentation): the \`execute\` commit (0.83 ms), the
   answer to the waiting request reaching the worker (0.34 ms), then per step: the report reaching
@@ -294,9 +297,24 @@ accounting from \`/proc\` and CPU profiles:
   flush; a group that fails is sent again batch by batch, so a refused or failing batch fails
   alone). Measured A/B (three alternating runs each, medians): W3 35–42 → 32–37 ms, W3-noop
   32–35 → 24–28 ms, W1 unchanged (a commit with nothing in flight goes at once, alone).
+- **A leaner commit function** (migration 5): timed inside PostgreSQL with \`clock_timestamp()\`
+  between its statements, a chain step's commit spent ~20 µs locking the execution row (read
+  twice under the optimistic check), ~20 µs checking its four events one lookup each, ~25 µs
+  inserting them, ~13 µs advancing \`last_seq\`, ~35 µs inserting the next command (joins of
+  arrays for one row) and ~37 µs updating the finished one (a distinct count first). Now the row
+  is read once and written once with its state, the events are checked in one statement, and one
+  command or one status change skips the joins: ~150 → ~120 µs per commit (\`EXPLAIN ANALYZE\`,
+  replaying recorded commits in a loop, interleaved with the old function). That is PostgreSQL
+  CPU, which on two cores W3 waits for: A/B W3-noop 36–38 → 26–29 ms, W3 49–51 → 36–50 ms; W1
+  unchanged (its time is the commits' round trips and WAL flushes, not the function).
 - **Levers not taken**: a worker thread polling across the report's round trip (~1.5 ms of a CPU
-  per step on two shared cores; measured slower); more requests for work per worker (up to six:
-  W3 unchanged).
+  per step on two shared cores; measured slower); keeping the event loop awake (\`setImmediate\`)
+  while a lone commit is on its way, which a replay shows saves 50–130 µs per commit after an idle
+  gap (a commit takes ~0.55 ms back to back, ~0.7–0.85 ms after 1 ms idle: wake-ups), but moved
+  W1 within the noise and burns a CPU; the same for the main thread awaiting a javascript reply
+  (reply → main 29 → 21 µs, W1 unchanged); a persistent worker↔server channel instead of HTTP: a
+  newline-delimited JSON socket costs ~25–35 µs of CPU per round trip against ~63 µs for undici +
+  fastify here, ~5 % of a distributed step's CPU.
 - **Done so far**: the whole commit is one call of a PL/pgSQL function (one round trip, one WAL
   flush); its plans never scan a table (a generic plan made while the event table was small
   scanned it whole at every commit, 3× slower commits that grew with the log); a replica that
