@@ -31,6 +31,7 @@ export async function startDistributedWorker(options: {
   serverUrl?: string;
   pool?: string;
   concurrency?: number;
+  requests?: number;
   workerId?: string;
 }): Promise<RunningWorker> {
   const bus = await natsBus(options.config);

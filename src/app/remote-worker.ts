@@ -19,6 +19,8 @@ export interface RemoteWorkerOptions {
   serverUrl?: string;
   pool?: string;
   concurrency?: number;
+  /** Requests for work kept waiting on the server (default {@link requestsForWork}). */
+  requests?: number;
   workerId?: string;
   tools?: ToolRegistry;
 }
@@ -54,7 +56,7 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
     tools,
     workerId,
     handoff: true,
-    askForWork: requestsForWork(concurrency),
+    askForWork: options.requests ?? requestsForWork(concurrency),
     log: createLogger(config.logLevel),
     clock: systemClock,
     credentials: {

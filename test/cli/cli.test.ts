@@ -66,6 +66,19 @@ describe("noetl CLI", () => {
     }
   });
 
+  it("worker start checks its counts before connecting anywhere", () => {
+    for (const [args, message] of [
+      [["--requests", "x"], /--requests needs a whole number of at least 0, not 'x'/],
+      [["--concurrency", "0"], /--concurrency needs a whole number of at least 1, not '0'/],
+      [["--requests", "1.5"], /--requests needs a whole number/],
+    ] as const) {
+      const r = noetl("worker", "start", ...args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /NOETL_E_CLI_ARGUMENT/);
+      assert.match(r.stderr, message);
+    }
+  });
+
   it("a killed run resumes from the log; completed steps do not run again", async () => {
     const db = join(home, "resume.db");
     const child: ChildProcess = spawn(

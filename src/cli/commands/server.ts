@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { loadDistributed, readConfig } from "../../app/index.ts";
 import { NoetlError } from "../../kernel/index.ts";
-import { EXIT_OK, exitWithError } from "../exit.ts";
+import { EXIT_INVALID, EXIT_OK, exitWithError } from "../exit.ts";
+import { wholeNumber } from "../whole-number.ts";
 
 const distributed = loadDistributed;
 
@@ -62,15 +63,28 @@ export function register(program: Command): void {
     .description("start a worker in the foreground: pulls commands from NATS, talks to the server over HTTP")
     .option("--pool <name>", "worker pool (NATS subject noetl.commands.<pool>)", "default")
     .option("--concurrency <n>", "commands run at once", "8")
+    .option(
+      "--requests <n>",
+      "requests for work kept waiting on the server, each in a slot (default: half the concurrency, at most 4; 0: none)",
+    )
     .option("--server <url>", "server URL (default NOETL_SERVER_URL or http://127.0.0.1:8082)")
-    .action(async (opts: { pool: string; concurrency: string; server?: string }) => {
+    .action(async (opts: { pool: string; concurrency: string; requests?: string; server?: string }) => {
       const config = readConfig();
+      let concurrency: number;
+      let requests: number | undefined;
+      try {
+        concurrency = wholeNumber("--concurrency", opts.concurrency, 1);
+        requests = opts.requests === undefined ? undefined : wholeNumber("--requests", opts.requests, 0);
+      } catch (error) {
+        exitWithError(error, EXIT_INVALID);
+      }
       try {
         const { startDistributedWorker } = await distributed();
         const running = await startDistributedWorker({
           config,
           pool: opts.pool,
-          concurrency: Number(opts.concurrency),
+          concurrency,
+          ...(requests !== undefined ? { requests } : {}),
           serverUrl: opts.server ?? config.remote ?? config.serverUrl,
         });
         process.stderr.write(`noetl worker ${running.worker.workerId} on pool '${opts.pool}'\n`);
