@@ -37,7 +37,9 @@ export interface JsWorkerPoolOptions {
    * How long a thread whose line ran empty polls for its next task before sleeping, µs (default
    * 1000; 0 disables). It polls only after tasks that were all its pool had to do (a chain), if
    * its previous wait for work was that short, and only one thread of the process polls at a
-   * time. A chain of short tasks then skips the thread's wake-up.
+   * time. A chain of short tasks then skips the thread's wake-up. The wait is measured here, from
+   * the reply to the next task's post: the thread's own measure included its wake-up, and once a
+   * long pause had stopped it polling, slow wake-ups could keep it from ever polling again.
    */
   spinUs?: number;
 }
@@ -71,6 +73,8 @@ interface Slot {
   headSince: number;
   /** Moving average of recent task durations on this thread, ms. */
   avgMs: number;
+  /** When its line last ran empty (performance.now()). */
+  idleAt: number;
 }
 
 /**
@@ -96,12 +100,14 @@ export class JsWorkerPool {
   private readonly slots = new Set<Slot>();
   private readonly queue: Job[] = [];
   private readonly depth: number;
+  private readonly spinUs: number;
   private nextId = 1;
   private closed = false;
   private pumpScheduled = false;
 
   constructor(private readonly options: JsWorkerPoolOptions) {
     this.depth = Math.max(1, options.depth ?? 8);
+    this.spinUs = Math.max(0, options.spinUs ?? 1000);
   }
 
   /** Runs one task; resolves with the thread's reply or rejects with a {@link JsTaskFailure}. */
@@ -196,12 +202,20 @@ export class JsWorkerPool {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { spinUs: Math.max(0, this.options.spinUs ?? 1000), gate: POLLING, posted },
+      workerData: { spinUs: this.spinUs, gate: POLLING, posted },
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb },
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, posted, jobs: [], dead: false, headSince: 0, avgMs: 0 };
+    const slot: Slot = {
+      worker,
+      posted,
+      jobs: [],
+      dead: false,
+      headSince: 0,
+      avgMs: 0,
+      idleAt: Number.NEGATIVE_INFINITY,
+    };
     worker.on("message", (msg: JsReply & { id: number }) => this.onReply(slot, msg));
     worker.on("messageerror", (error: Error) =>
       this.kill(slot, { kind: "crashed", message: `unreadable reply: ${error.message}` }),
@@ -224,6 +238,7 @@ export class JsWorkerPool {
 
   private post(slot: Slot, jobs: Job[]): void {
     const wasIdle = slot.jobs.length === 0;
+    const waitedUs = wasIdle ? (performance.now() - slot.idleAt) * 1000 : 0;
     for (const job of jobs) {
       job.slot = slot;
       slot.jobs.push(job);
@@ -233,8 +248,13 @@ export class JsWorkerPool {
       this.startHead(slot);
     }
     // The thread may poll for its next task after these only if they are all the pool has to do
-    // (a chain): when the pool is busier, polling would take a CPU from the threads doing work.
-    const poll = this.queue.length === 0 && slot.jobs.length === jobs.length && this.othersIdle(slot);
+    // (a chain; when the pool is busier, polling would take a CPU from the threads doing work),
+    // and if they came within the polling time of its previous reply (the next will, likely).
+    const poll =
+      waitedUs <= this.spinUs &&
+      this.queue.length === 0 &&
+      slot.jobs.length === jobs.length &&
+      this.othersIdle(slot);
     slot.worker.postMessage(
       jobs.map((job) => ({ id: job.id, code: job.code, input: job.input, context: job.context, poll })),
     );
@@ -267,7 +287,10 @@ export class JsWorkerPool {
       slot.timer = undefined;
       slot.avgMs = slot.avgMs * 0.75 + (performance.now() - slot.headSince) * 0.25;
       if (slot.jobs.length > 0) this.startHead(slot);
-      else slot.worker.unref();
+      else {
+        slot.idleAt = performance.now();
+        slot.worker.unref();
+      }
     }
     this.settle(job, msg);
     this.pump();

@@ -6,11 +6,10 @@
  * at a time, in arrival order.
  *
  * When its line runs empty, the thread polls its port for up to `workerData.spinUs` microseconds
- * before going back to sleep, if the pool marked its last task as all it had to do (`poll`), its
- * previous wait for work was that short (a chain hands it the next task a few hundred microseconds
- * after each reply) and no other javascript thread of the process is polling (`workerData.gate`,
- * one shared Int32). Waking a sleeping thread costs 25–500 µs on a virtual machine; a polling
- * one picks the task up in a few microseconds.
+ * before going back to sleep, if the pool marked its last task `poll` (all the pool had to do, in
+ * a chain whose tasks come that quickly: see JsWorkerPool) and no other javascript thread of the
+ * process is polling (`workerData.gate`, one shared Int32). Waking a sleeping thread costs
+ * 25–500 µs on a virtual machine; a polling one picks the task up in a few microseconds.
  */
 export const WORKER_SOURCE = String.raw`
 "use strict";
@@ -61,9 +60,6 @@ function describe(e) {
 const line = [];
 const cancelled = new Set();
 let running = false;
-// When the line last ran empty, and how long the thread then waited for work (ms).
-let idleSince = 0;
-let lastWaitMs = 0;
 // Whether the pool marked the last task run "poll" (it had nothing else to do).
 let mayPoll = false;
 
@@ -77,10 +73,7 @@ function accept(msg) {
 
 parentPort.on("message", (msg) => {
   accept(msg);
-  if (!running && line.length > 0) {
-    lastWaitMs = performance.now() - idleSince;
-    void drain();
-  }
+  if (!running && line.length > 0) void drain();
 });
 
 async function drain() {
@@ -92,7 +85,6 @@ async function drain() {
       if (cancelled.delete(msg.id)) continue;
       await runOne(msg);
     }
-    idleSince = performance.now();
     if (!poll()) break;
   }
   cancelled.clear();
@@ -101,7 +93,7 @@ async function drain() {
 
 /** Polls the port for up to SPIN_MS (see above); true when a task arrived. */
 function poll() {
-  if (SPIN_MS <= 0 || posted === null || !mayPoll || lastWaitMs > SPIN_MS) return false;
+  if (SPIN_MS <= 0 || posted === null || !mayPoll) return false;
   if (gate !== null && Atomics.compareExchange(gate, 0, 0, 1) !== 0) return false;
   try {
     const start = performance.now();
@@ -112,10 +104,7 @@ function poll() {
         accept(received.message);
         received = receiveMessageOnPort(parentPort);
       }
-      if (line.length > 0) {
-        lastWaitMs = performance.now() - start;
-        return true;
-      }
+      if (line.length > 0) return true;
       let now;
       do now = performance.now();
       while (Atomics.load(posted, 0) === seen && now - start < SPIN_MS);
