@@ -59,7 +59,7 @@ export class Worker {
    * way) is not started; it stays claimed until its lease ends and the reaper re-dispatches it.
    */
   private aborting = false;
-  /** Aborts the request for work waiting on the control plane (`stop`). */
+  /** Aborts the requests for work waiting on the control plane (`stop`). */
   private readonly asking = new AbortController();
   /** The loops of requests for work (`askForWork`), while they run. */
   private askingLoop?: Promise<void>;
@@ -75,7 +75,8 @@ export class Worker {
   async start(bus: Bus, pool = "default", concurrency = 8): Promise<void> {
     const cp = this.o.controlPlane;
     const next = cp.next?.bind(cp);
-    const asks = next ? Math.max(0, Math.min(this.o.askForWork ?? 0, concurrency - 1)) : 0;
+    const wanted = Number.isFinite(this.o.askForWork) ? Math.floor(this.o.askForWork as number) : 0;
+    const asks = next ? Math.max(0, Math.min(wanted, concurrency - 1)) : 0;
     const sub = await bus.subscribe(pool, (d) => this.onDelivery(d), {
       concurrency: concurrency - asks,
       consumer: `workers-${pool}`,
