@@ -206,7 +206,13 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   empty polls for its next task for up to 1 ms (an atomic counter; one thread of the process at
   a time, and only after tasks that were all its pool had to do, so it never takes a CPU from
   threads with work) before it sleeps, so a chain's next task finds it awake (round trip ~35–65 µs; W1 went
-  from ~1.3 to ~1.0–1.1 ms). The main thread still sleeps while it waits for the reply.
+  from ~1.3 to ~1.0–1.1 ms). The main thread still sleeps while it waits for the reply. Whether
+  a thread polls is decided by the pool from the wait it measures (reply to next post): measured
+  by the thread, the wait included the thread's own wake-up, and after one long pause, slow
+  wake-ups could keep it above the limit for good (one benchmark run had W1 at 2.9–4.4 ms; not
+  reproduced since, so the cause is inferred). In W1 on this machine the pool's round trip is
+  ~45–55 µs (post → thread 12 µs, reply → main ~30 µs); without polling ~115 µs. Keeping the main
+  thread awake for the reply (\`setImmediate\`) cut reply → main to ~21 µs but did not move W1.
 - **Engine, orchestrator and worker pipeline**: ~90 µs per step (noop tool, in-memory store).
 - **Memory**: the live heap stays small (~14 MB in the middle of W2-10k); the peak is garbage
   that V8 lets accumulate, plus ~10 MB per thread (two javascript threads, the checkpointer).
