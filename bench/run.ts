@@ -209,8 +209,10 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   from ~1.3 to ~1.0–1.1 ms). The main thread still sleeps while it waits for the reply. Whether
   a thread polls is decided by the pool from the wait it measures (reply to next post): measured
   by the thread, the wait included the thread's own wake-up, and after one long pause, slow
-  wake-ups could keep it above the limit for good (one benchmark run had W1 at 2.9–4.4 ms; not
-  reproduced since, so the cause is inferred). In W1 on this machine the pool's round trip is
+  wake-ups could keep it above the limit for good. (Two full benchmark runs had W1 at 2.8–5 ms
+  in every timed run, one of them after this change; W1 alone did not reproduce it. Both followed
+  SQLite-heavy experiments; W1 slows to 1.4–2.5 ms while 1.5 GB is written back to the disk, so
+  that is the likelier cause.) In W1 on this machine the pool's round trip is
   ~45–55 µs (post → thread 12 µs, reply → main ~30 µs); without polling ~115 µs. Keeping the main
   thread awake for the reply (\`setImmediate\`) cut reply → main to ~21 µs but did not move W1.
 - **Engine, orchestrator and worker pipeline**: ~90 µs per step (noop tool, in-memory store).
