@@ -3,17 +3,35 @@
  * control plane; what it is answered with runs in the slot (with the chain it hands over), then
  * the slot asks again. A control plane that cannot be reached is asked again after a growing
  * pause (at most 5 s). Ends when the worker stops (its signal aborts the waiting request).
+ * A worker runs one loop per request it keeps waiting; they share one {@link AskingHealth}, so an
+ * unreachable server is logged once, not once per loop.
  */
 import type { ClaimResult, Handoff } from "../protocol/index.ts";
 import type { ToolLogger } from "../tools/index.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
+
+/** The failing state shared by a worker's loops: logs when the first starts or stops failing. */
+export class AskingHealth {
+  private failing = 0;
+  constructor(private readonly log: ToolLogger) {}
+
+  failed(error: unknown): void {
+    if (this.failing++ === 0)
+      this.log.warn("request for work failed; asking again", { error: (error as Error).message });
+  }
+
+  succeeded(): void {
+    if (this.failing > 0) this.log.info("requests for work answered again", { failures: this.failing });
+    this.failing = 0;
+  }
+}
 
 export interface AskForWork {
   next(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]>;
   request: Handoff;
   signal: AbortSignal;
   stopping(): boolean;
-  log: ToolLogger;
+  health: AskingHealth;
   /** Runs what a request was answered with (and what those commands hand over). */
   run(claims: ClaimResult[]): Promise<void>;
 }
@@ -23,11 +41,12 @@ export async function askForWork(o: AskForWork): Promise<void> {
     let claims: ClaimResult[];
     try {
       claims = await o.next(o.request, o.signal);
+      if (failures > 0) o.health.succeeded();
       failures = 0;
     } catch (error) {
       if (o.stopping()) break;
-      if (failures++ === 0)
-        o.log.warn("request for work failed; asking again", { error: (error as Error).message });
+      o.health.failed(error);
+      failures++;
       await abortableSleep(Math.min(5000, 50 * 2 ** failures), o.signal);
       continue;
     }

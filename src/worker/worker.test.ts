@@ -5,7 +5,7 @@ import type { CommandId, ExecutionId, Json } from "../kernel/index.ts";
 import type { ClaimResult, Command, ControlPlane, WorkerEvent } from "../protocol/index.ts";
 import { FakeClock, latch, RecordingBus } from "../testing/index.ts";
 import { type Tool, ToolRegistry } from "../tools/index.ts";
-import { Worker } from "./worker.ts";
+import { Worker, type WorkerOptions } from "./worker.ts";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -79,7 +79,10 @@ const wait: Tool = {
     }),
 };
 
-function worker(cp: ControlPlane, options: { handoff?: boolean; askForWork?: number } = {}) {
+function worker(
+  cp: ControlPlane,
+  options: { handoff?: boolean; askForWork?: number; log?: WorkerOptions["log"] } = {},
+) {
   return new Worker({
     controlPlane: cp,
     tools: new ToolRegistry([wait]),
@@ -309,5 +312,35 @@ describe("worker requests for work", () => {
     assert.equal(few.subscriptions[0]?.concurrency, 1);
     assert.equal(waiting.length, 4);
     await w2.stop();
+  });
+
+  it("a server that cannot be asked is logged once for all of a worker's requests, and its return once", async () => {
+    const { cp } = controlPlane();
+    const logged: string[] = [];
+    const log = {
+      ...silent,
+      warn: (m: string) => logged.push(`warn ${m}`),
+      info: (m: string) => logged.push(`info ${m}`),
+    };
+    let calls = 0;
+    const allWaiting = latch();
+    let waiting = 0;
+    const asker: ControlPlane = {
+      ...cp,
+      next(_request, signal) {
+        // the three loops each fail twice, then wait
+        if (++calls <= 6) return Promise.reject(new Error("connect ECONNREFUSED"));
+        if (++waiting === 3) allWaiting.open();
+        return new Promise((resolve) => signal.addEventListener("abort", () => resolve([])));
+      },
+    };
+    const w = worker(asker, { askForWork: 3, log });
+    await w.start(new RecordingBus(), "default", 4);
+    await allWaiting.opened;
+    await w.stop();
+    assert.deepEqual(logged, [
+      "warn request for work failed; asking again",
+      "info requests for work answered again",
+    ]);
   });
 });

@@ -11,7 +11,7 @@ import type { ClaimResult, Command, ControlPlane, Task, WorkerEvent } from "../p
 import { isResultRef } from "../protocol/index.ts";
 import type { CredentialAccessor, ToolContext, ToolLogger, ToolRegistry } from "../tools/index.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
-import { askForWork } from "./ask-for-work.ts";
+import { AskingHealth, askForWork } from "./ask-for-work.ts";
 import { resolveKeychain } from "./keychain.ts";
 import { runPipeline } from "./pipeline.ts";
 import { Redactor } from "./redactor.ts";
@@ -83,13 +83,14 @@ export class Worker {
     });
     this.subscriptions.push(sub);
     if (next && asks > 0) {
+      const health = new AskingHealth(this.o.log);
       const loop = () =>
         askForWork({
           next,
           request: { worker_id: this.o.workerId, pool, max: 1 },
           signal: this.asking.signal,
           stopping: () => this.stopping,
-          log: this.o.log,
+          health,
           run: (claims) => this.runAll(claims),
         });
       this.askingLoop = Promise.all(Array.from({ length: asks }, loop)).then(() => undefined);
