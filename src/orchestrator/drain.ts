@@ -27,7 +27,8 @@ export interface DrainContext {
 
 export interface DrainOutcome {
   inserted: NoetlEvent[];
-  commands: Command[];
+  /** The new commands no report took over: for the requests for work (`requested`) or the bus. */
+  unhanded: Command[];
   /** The new commands committed already claimed for the workers that asked. */
   handed: HandoffAssignment[];
   /** The new commands committed already claimed for waiting requests for work (to be answered). */
@@ -94,7 +95,8 @@ export async function drainBatches(
     const ended = !wasTerminal && live.state.status !== "running";
     const summary = ended ? summarize(live.state) : undefined;
     const handed = ctx.handoffs ? planHandoffs(ctx.handoffs, commands) : [];
-    requested = ctx.requests?.assign(unhanded(commands, handed)) ?? [];
+    const free = unhanded(commands, handed);
+    requested = ctx.requests?.assign(free) ?? [];
     const claims = leaseClaims([...handed, ...assignedTo(requested)], now, ctx.leaseMs);
     const batch = {
       events,
@@ -131,7 +133,7 @@ export async function drainBatches(
       live.seq = result.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), live.seq);
       if (ended) ctx.cache.set(live); // moves it to the finished area
     }
-    return { inserted: result.inserted, commands, handed, requested, state: live.state };
+    return { inserted: result.inserted, unhanded: free, handed, requested, state: live.state };
   } catch (error) {
     ctx.requests?.restore(requested);
     ctx.cache.drop(executionId);

@@ -440,18 +440,11 @@ export class Orchestrator implements ControlPlane {
     }
     // the commands handed off were committed claimed for their workers: answered, not announced
     const byReport = reports.map((): ClaimResult[] => []);
-    const handed = new Set<CommandId>();
     for (const { command, workerId, report } of out.handed) {
       if (this.options.exclusive) this.open.set(command.command_id, { command, worker: workerId });
       byReport[report]?.push({ status: "claimed", command, lease_ms: this.options.leaseMs });
-      handed.add(command.command_id);
     }
-    await this.publish(
-      this.answer(
-        out.requested,
-        handed.size > 0 ? out.commands.filter((c) => !handed.has(c.command_id)) : out.commands,
-      ),
-    );
+    await this.publish(this.answer(out.requested, out.unhanded));
     const held = (workerId: string) => this.heldBy(executionId, workerId);
     const lease = this.options.leaseMs;
     await answerRepeats(reports, out.inserted, byReport, held, lease).catch((error: unknown) =>
