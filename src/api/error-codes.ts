@@ -16,6 +16,10 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
     code: "NOETL_E_API_INTERNAL",
     summary: "An unexpected server error (HTTP 500); the server log has the details.",
   },
+  {
+    code: "NOETL_E_API_UNAVAILABLE",
+    summary: "The server is shutting down and takes no new worker channel (HTTP 503); the worker uses HTTP.",
+  },
   { code: "NOETL_E_COMMAND_NOT_FOUND", summary: "No command with that id (HTTP 404)." },
   {
     code: "NOETL_E_API_UNREACHABLE",

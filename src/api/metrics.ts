@@ -6,7 +6,8 @@ export class ApiMetrics {
   private readonly registry = new Registry();
   private readonly unsubscribe: () => void;
 
-  constructor(orchestrator: Orchestrator) {
+  /** `channels`: how many worker channels are open. */
+  constructor(orchestrator: Orchestrator, channels: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: "noetl_" });
     const events = new Counter({
       name: "noetl_events_total",
@@ -37,6 +38,14 @@ export class ApiMetrics {
       registers: [this.registry],
       collect() {
         this.set(orchestrator.waitingForWork);
+      },
+    });
+    new Gauge({
+      name: "noetl_worker_channels_open",
+      help: "Worker channels (upgraded connections carrying workers' reports and requests for work) open",
+      registers: [this.registry],
+      collect() {
+        this.set(channels());
       },
     });
     this.unsubscribe = orchestrator.onEvents((_id, list) => {

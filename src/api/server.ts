@@ -6,15 +6,15 @@ import { timingSafeEqual } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { PlaybookInvalidError } from "../dsl/index.ts";
-import { NoetlError } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { Store } from "../store/index.ts";
-import { ApiError, errorBody, noetlStatus } from "./api-error.ts";
+import { ApiError, errorBody, errorReply } from "./api-error.ts";
 import { registerCatalogRoutes } from "./catalog-routes.ts";
 import { type CredentialsPort, registerCredentialRoutes } from "./credential-routes.ts";
 import { registerExecutionRoutes } from "./execution-routes.ts";
 import { ApiMetrics } from "./metrics.ts";
+import { WorkerCalls } from "./worker-calls.ts";
+import { attachWorkerChannel } from "./worker-channel.ts";
 import { registerWorkerRoutes } from "./worker-routes.ts";
 
 export interface ApiOptions {
@@ -30,10 +30,16 @@ export interface ApiOptions {
   logger?: boolean;
 }
 
+const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const { orchestrator, store, credentials } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024 });
-  const metrics = new ApiMetrics(orchestrator);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  });
+  let channels = { open: () => 0 };
+  const metrics = new ApiMetrics(orchestrator, () => channels.open());
   app.addHook("onClose", async () => metrics.close());
 
   await app.register(swagger, {
@@ -44,20 +50,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   app.setErrorHandler((error, _req, reply) => {
-    const e = error as Error & { statusCode?: number; code?: string; validation?: unknown };
-    if (error instanceof ApiError)
-      return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
-    if (error instanceof PlaybookInvalidError) {
-      return reply.status(422).send(errorBody(error.code, error.message, { diagnostics: error.diagnostics }));
-    }
-    if (error instanceof NoetlError)
-      return reply.status(noetlStatus(error)).send(errorBody(error.code, error.message));
-    if (e.statusCode && e.statusCode < 500) {
-      const code = e.statusCode === 413 ? "NOETL_E_API_TOO_LARGE" : "NOETL_E_API_BAD_REQUEST";
-      return reply.status(e.statusCode).send(errorBody(code, e.message));
-    }
-    app.log.error(error);
-    return reply.status(500).send(errorBody("NOETL_E_API_INTERNAL", "internal error"));
+    const { status, body, internal } = errorReply(error);
+    if (internal) app.log.error(error);
+    return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(errorBody("NOETL_E_API_NOT_FOUND", `no route ${req.method} ${req.url}`)),
@@ -86,7 +81,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // The route groups, in this order (it is the order of the OpenAPI document).
   registerCatalogRoutes(app, { orchestrator, store });
   registerExecutionRoutes(app, { orchestrator, store });
-  registerWorkerRoutes(app, { orchestrator, store }); // events, commands, results
+  const calls = new WorkerCalls(orchestrator, (error) => app.log.error(error));
+  app.addHook("preClose", async () => calls.stopWaiting());
+  registerWorkerRoutes(app, { orchestrator, store, calls }); // events, commands, results
+  channels = attachWorkerChannel(app, {
+    calls,
+    ...(options.token ? { token: options.token } : {}),
+    maxLine: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  });
   registerCredentialRoutes(app, { credentials });
 
   if (options.uiRoot) {
