@@ -27,6 +27,12 @@ export interface AppConfig {
   /** Set when NOETL_SERVER_URL is set: client commands then talk to that server. */
   remote?: string;
   apiToken?: string;
+  /**
+   * Whether a remote worker sends its reports and requests for work over a worker channel (one
+   * upgraded connection; default) or as HTTP requests (`NOETL_WORKER_CHANNEL=off`, e.g. behind a
+   * proxy that holds upgrades). A server that refuses the channel gets HTTP either way.
+   */
+  workerChannel: boolean;
 }
 
 export function readConfig(
@@ -51,6 +57,7 @@ export function readConfig(
     ...(env.NOETL_PYTHON ? { python: env.NOETL_PYTHON } : {}),
     ...(env.NOETL_SECRET_KEY ? { secretKey: env.NOETL_SECRET_KEY } : {}),
     ...(env.NOETL_API_TOKEN ? { apiToken: env.NOETL_API_TOKEN } : {}),
+    workerChannel: !/^(off|0|false|no)$/i.test(env.NOETL_WORKER_CHANNEL ?? ""),
   };
   return { ...config, ...overrides };
 }

@@ -1,10 +1,11 @@
 /**
  * A worker process (distributed mode): receives command pointers from the bus and talks to the
- * server only over its HTTP API (`client/`). The same Worker and tools as embedded mode.
+ * server only over its HTTP API (`client/`; reports and requests for work over a worker channel,
+ * an upgraded connection of that API). The same Worker and tools as embedded mode.
  */
 import { hostname } from "node:os";
 import type { Bus } from "../bus/index.ts";
-import { HttpClient, RemoteControlPlane } from "../client/index.ts";
+import { HttpClient, RemoteControlPlane, WorkerChannel } from "../client/index.ts";
 import type { JsonObject } from "../kernel/index.ts";
 import type { ToolRegistry } from "../tools/index.ts";
 import { Worker } from "../worker/index.ts";
@@ -48,7 +49,10 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
   });
   const workerId =
     options.workerId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-  const controlPlane = new RemoteControlPlane(http, workerId);
+  const channel = config.workerChannel
+    ? new WorkerChannel({ baseUrl: http.baseUrl, ...(config.apiToken ? { token: config.apiToken } : {}) })
+    : undefined;
+  const controlPlane = new RemoteControlPlane(http, workerId, channel);
   const tools = options.tools ?? builtinTools({ ...(config.python ? { python: config.python } : {}) });
   const concurrency = options.concurrency ?? config.workers;
   const worker = new Worker({

@@ -5,3 +5,5 @@
 export type { ClientOptions } from "./http-client.ts";
 export { HttpClient, RemoteError } from "./http-client.ts";
 export { RemoteControlPlane } from "./remote-control-plane.ts";
+export type { CallOptions, WorkerChannelOptions } from "./worker-channel.ts";
+export { ChannelUnavailable, WorkerChannel } from "./worker-channel.ts";

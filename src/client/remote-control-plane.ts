@@ -17,6 +17,7 @@ import type {
 } from "../protocol/index.ts";
 import type { HttpClient } from "./http-client.ts";
 import { TickBatcher } from "./tick-batcher.ts";
+import { ChannelUnavailable, type WorkerChannel } from "./worker-channel.ts";
 
 /** Execution infos kept from claim responses (an execution's info never changes). */
 const INFO_CACHE = 1000;
@@ -50,6 +51,9 @@ interface ReportReply {
 /** How long the server holds a request for work before answering it empty (ms). */
 const NEXT_WAIT_MS = 20_000;
 
+/** How long a report waits for its answer (ms; HttpClient's default). */
+const HOT_CALL_TIMEOUT_MS = 30_000;
+
 /** Statuses a retry cannot change: the request is invalid, or too large. */
 const FINAL_STATUSES = new Set([413, 422]);
 
@@ -80,16 +84,49 @@ export class RemoteControlPlane implements ControlPlane {
   /** The requests for work (`next`): long-polls, on connections of their own. */
   private readonly asking: HttpClient;
 
+  /**
+   * `channel`: reports and requests for work go over it while the server serves it (over HTTP
+   * otherwise).
+   */
   constructor(
     private readonly http: HttpClient,
     private readonly idPrefix: string,
+    private readonly channel?: WorkerChannel,
   ) {
     this.asking = http.withOwnConnections();
   }
 
-  /** Closes the connections of the requests for work (once the worker has stopped asking). */
-  close(): Promise<void> {
-    return this.asking.close();
+  /** Closes the channel and the connections of the requests for work (once the worker has stopped asking). */
+  async close(): Promise<void> {
+    await this.channel?.close();
+    await this.asking.close();
+  }
+
+  /** A hot call: over the worker channel when there is one the server serves, else `POST path`. */
+  private async send<T>(
+    op: string,
+    path: string,
+    body: unknown,
+    options: { key?: string; signal?: AbortSignal; timeoutMs?: number; via?: HttpClient } = {},
+  ): Promise<T> {
+    const via = options.via ?? this.http;
+    const httpOptions = {
+      ...(options.key ? { headers: { "idempotency-key": options.key } } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    };
+    if (this.channel?.usable) {
+      try {
+        return await this.channel.call<T>(op, body, {
+          timeoutMs: options.timeoutMs ?? HOT_CALL_TIMEOUT_MS,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.key ? { key: options.key } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof ChannelUnavailable)) throw error;
+      }
+    }
+    return via.post<T>(path, body, httpOptions);
   }
 
   /**
@@ -167,10 +204,11 @@ export class RemoteControlPlane implements ControlPlane {
   /** One report per request, retried; its error is its outcome. */
   private async reportAlone(r: Report): Promise<ClaimResult[] | Error> {
     return withRetries(() =>
-      this.http.post<ReportReply>(
+      this.send<ReportReply>(
+        "report",
         "/api/events/batch",
         { execution_id: r.execution_id, events: r.events, ...(r.handoff ? { handoff: r.handoff } : {}) },
-        { headers: { "idempotency-key": r.key } },
+        { key: r.key },
       ),
     ).then(
       (reply) => this.handed(reply),
@@ -193,7 +231,7 @@ export class RemoteControlPlane implements ControlPlane {
     try {
       results = (
         await withRetries(() =>
-          this.http.post<{ results: ReportReply[] }>("/api/events/reports", {
+          this.send<{ results: ReportReply[] }>("reports", "/api/events/reports", {
             reports: reports.map((r) => ({
               execution_id: r.execution_id,
               events: r.events,
@@ -213,10 +251,11 @@ export class RemoteControlPlane implements ControlPlane {
 
   /** A request for work, held by the server up to `NEXT_WAIT_MS` (see `ControlPlane.next`). */
   async next(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]> {
-    const reply = await this.asking.post<{ commands: ClaimReply[] }>(
+    const reply = await this.send<{ commands: ClaimReply[] }>(
+      "next",
       "/api/commands/next",
       { ...request, wait_ms: NEXT_WAIT_MS },
-      { timeoutMs: NEXT_WAIT_MS + 10_000, signal },
+      { timeoutMs: NEXT_WAIT_MS + 10_000, signal, via: this.asking },
     );
     return reply.commands.map((c) => this.keepInfo(c));
   }

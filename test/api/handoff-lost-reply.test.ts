@@ -23,7 +23,11 @@ import { HttpClient } from "../../src/client/index.ts";
 import { MemoryStore } from "../../src/store/memory/index.ts";
 
 const home = mkdtempSync(join(tmpdir(), "noetl-handoff-"));
-const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
+// the worker talks HTTP (no worker channel), through the proxy
+const config = readConfig(
+  { NOETL_LOG_LEVEL: "silent", NOETL_WORKER_CHANNEL: "off" },
+  { home, secretKey: "test-key" },
+);
 let server: RunningServer;
 let worker: RunningWorker;
 let proxy: Server;

@@ -1,0 +1,277 @@
+/**
+ * The worker's end of a worker channel (protocol `noetl-worker/1`, described in the server's
+ * `api/worker-channel.ts`): one connection, opened with an HTTP Upgrade on first use and again
+ * after it closes, that carries the worker's reports and requests for work as JSON lines. An
+ * answer is what the HTTP route would answer, so a call fails with the same RemoteError; a lost
+ * connection fails the calls in flight as NOETL_E_API_UNREACHABLE (the caller retries, as it
+ * does over HTTP). A call that cannot open the channel fails with {@link ChannelUnavailable}, and
+ * its caller sends it over HTTP: for good when the server answered the upgrade with a 4xx other
+ * than 401 (it does not serve channels: an older server, a proxy), for a few seconds when the
+ * connection failed or the answer was a 5xx (a server restarting or shutting down; HTTP then
+ * fails, or not, on its own). A 401 fails the call, as it would over HTTP.
+ */
+import type { ClientRequest, IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { NoetlError } from "../kernel/index.ts";
+import { RemoteError } from "./http-client.ts";
+
+export const WORKER_CHANNEL_PATH = "/api/workers/channel";
+export const WORKER_CHANNEL_PROTOCOL = "noetl-worker/1";
+
+/** How long a channel that could not be opened is not tried again (ms). */
+const REOPEN_AFTER_MS = 5_000;
+
+/** The channel could not be opened (the caller uses HTTP); `refused`: the server does not serve it. */
+export class ChannelUnavailable extends Error {
+  constructor(
+    readonly refused: boolean,
+    reason: string,
+  ) {
+    super(`no worker channel: ${reason}`);
+    this.name = "ChannelUnavailable";
+  }
+}
+
+export interface WorkerChannelOptions {
+  baseUrl: string;
+  token?: string;
+  /** How long opening the channel may take (ms, default 10 000). */
+  connectTimeoutMs?: number;
+}
+
+export interface CallOptions {
+  /** No answer after this long fails the call as unreachable (ms). */
+  timeoutMs: number;
+  /** Aborting gives up the call (a request for work is cancelled on the server). */
+  signal?: AbortSignal;
+  /** The idempotency key of a report. */
+  key?: string;
+}
+
+interface Pending {
+  /** The connection it was sent on. */
+  socket: Duplex;
+  resolve(body: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface Answer {
+  id: number | null;
+  status: number;
+  body: unknown;
+}
+
+export class WorkerChannel {
+  private socket: Duplex | undefined;
+  private opening: Promise<Duplex> | undefined;
+  private refused = false;
+  private closed = false;
+  /** performance.now() before which a channel that failed to open is not tried again. */
+  private downUntil = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly options: WorkerChannelOptions) {}
+
+  /** False once the server refused the channel or it was closed, and for a while after it failed to open. */
+  get usable(): boolean {
+    return (
+      !this.refused && !this.closed && (this.socket !== undefined || performance.now() >= this.downUntil)
+    );
+  }
+
+  /** Sends one call and resolves with its answer's body (rejects as the HTTP route would fail). */
+  async call<T>(op: string, body: unknown, options: CallOptions): Promise<T> {
+    const { signal } = options;
+    if (signal?.aborted) throw signal.reason;
+    const socket = this.socket ?? (await this.open());
+    if (signal?.aborted) throw signal.reason;
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const done = () => {
+        this.pending.delete(id);
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", abort);
+        if (this.pending.size === 0) (socket as Duplex & { unref?(): void }).unref?.();
+      };
+      const timer = setTimeout(() => {
+        done();
+        this.write(socket, { id, op: "cancel" });
+        reject(unreachable(this.options.baseUrl, `no answer within ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+      const abort = () => {
+        done();
+        this.write(socket, { id, op: "cancel" });
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", abort, { once: true });
+      this.pending.set(id, {
+        socket,
+        resolve: (value) => {
+          done();
+          resolve(value as T);
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      });
+      (socket as Duplex & { ref?(): void }).ref?.();
+      this.write(socket, { id, op, body, ...(options.key ? { key: options.key } : {}) });
+    });
+  }
+
+  /** Closes the connection; calls in flight fail, later ones are refused (use HTTP). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const socket = this.socket ?? (await this.opening?.catch(() => undefined));
+    socket?.destroy();
+  }
+
+  private write(socket: Duplex, frame: object): void {
+    if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
+  }
+
+  private open(): Promise<Duplex> {
+    if (this.closed) return Promise.reject(new ChannelUnavailable(true, "closed"));
+    this.opening ??= this.connect()
+      .catch((error: unknown) => {
+        if (error instanceof NoetlError && error.code === "NOETL_E_API_UNREACHABLE") {
+          this.downUntil = performance.now() + REOPEN_AFTER_MS;
+          throw new ChannelUnavailable(false, error.message);
+        }
+        throw error;
+      })
+      .finally(() => {
+        this.opening = undefined;
+      });
+    return this.opening;
+  }
+
+  private async connect(): Promise<Duplex> {
+    const url = new URL(`${this.options.baseUrl.replace(/\/+$/, "")}${WORKER_CHANNEL_PATH}`);
+    const http = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+    const socket = await new Promise<Duplex>((resolve, reject) => {
+      const req: ClientRequest = http.request(url, {
+        headers: {
+          connection: "Upgrade",
+          upgrade: WORKER_CHANNEL_PROTOCOL,
+          ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+        },
+        timeout: this.options.connectTimeoutMs ?? 10_000,
+      });
+      req.once("upgrade", (_res: IncomingMessage, upgraded: Duplex, head: Buffer) => {
+        if (head.length > 0) upgraded.unshift(head);
+        resolve(upgraded);
+      });
+      req.once("response", (res: IncomingMessage) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          text += d;
+        });
+        res.once("end", () => {
+          const status = res.statusCode ?? 0;
+          if (status === 401) {
+            const err = parseError(text);
+            reject(new RemoteError(401, err?.code ?? "HTTP_401", err?.message ?? "unauthorized"));
+            return;
+          }
+          const reason = `the server answered its upgrade with HTTP ${status}`;
+          // a server shutting down, a proxy's gateway error: for a while; anything else: for good
+          if (status >= 500) this.downUntil = performance.now() + REOPEN_AFTER_MS;
+          else this.refused = true;
+          reject(new ChannelUnavailable(status < 500, reason));
+        });
+      });
+      req.once("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+      req.once("error", (error: Error & { code?: string }) =>
+        reject(unreachable(this.options.baseUrl, error.code ?? error.message)),
+      );
+      req.end();
+    });
+    if (this.closed) {
+      socket.destroy();
+      throw new ChannelUnavailable(true, "closed");
+    }
+    (socket as Duplex & { setNoDelay?(on: boolean): void }).setNoDelay?.(true);
+    this.listen(socket);
+    this.socket = socket;
+    return socket;
+  }
+
+  /** Reads the answers; when the connection ends, fails what is in flight. */
+  private listen(socket: Duplex): void {
+    const pieces: string[] = [];
+    let failure: Error | undefined;
+    const decoder = new StringDecoder("utf8");
+    socket.on("data", (data: Buffer) => {
+      const chunk = decoder.write(data);
+      let start = 0;
+      for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
+        let line = chunk.slice(start, nl);
+        start = nl + 1;
+        if (pieces.length > 0) {
+          pieces.push(line);
+          line = pieces.join("");
+          pieces.length = 0;
+        }
+        let answer: Answer;
+        try {
+          answer = JSON.parse(line) as Answer;
+        } catch {
+          failure = unreachable(this.options.baseUrl, "unreadable answer on the worker channel");
+          socket.destroy();
+          return;
+        }
+        if (answer.id === null) {
+          // the server could not read what was sent, and closes the channel
+          failure = remoteError(answer);
+          continue;
+        }
+        const waiting = this.pending.get(answer.id);
+        if (!waiting) continue; // given up (cancelled, timed out)
+        if (answer.status >= 200 && answer.status < 300) waiting.resolve(answer.body);
+        else waiting.reject(remoteError(answer));
+      }
+      if (start < chunk.length) pieces.push(start === 0 ? chunk : chunk.slice(start));
+    });
+    socket.on("error", () => undefined);
+    socket.once("end", () => socket.end());
+    socket.once("close", () => {
+      if (this.socket === socket) this.socket = undefined;
+      const error = failure ?? unreachable(this.options.baseUrl, "the worker channel closed");
+      for (const waiting of [...this.pending.values()]) if (waiting.socket === socket) waiting.reject(error);
+    });
+  }
+}
+
+function unreachable(baseUrl: string, cause: string): NoetlError {
+  return new NoetlError(
+    "NOETL_E_API_UNREACHABLE",
+    `cannot reach ${baseUrl} (${cause}); is \`noetl server start\` running?`,
+  );
+}
+
+function parseError(
+  text: string,
+): { code?: string; message?: string; details?: Record<string, unknown> } | undefined {
+  try {
+    return (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+  } catch {
+    return undefined;
+  }
+}
+
+function remoteError(answer: Answer): RemoteError {
+  const err = (
+    answer.body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
+  )?.error;
+  return new RemoteError(
+    answer.status,
+    err?.code ?? `HTTP_${answer.status}`,
+    err?.message ?? `HTTP ${answer.status} on the worker channel`,
+    err?.details,
+  );
+}
