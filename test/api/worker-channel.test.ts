@@ -278,6 +278,39 @@ describe("worker channel", () => {
     assert.equal(status, 404);
   });
 
+  it("a connection lost mid-call fails the call as unreachable; the next call opens a new one", async () => {
+    let upgrades = 0;
+    const fake = createServer((_req, res) => res.end());
+    fake.on("upgrade", (_req, socket: Duplex) => {
+      upgrades += 1;
+      const first = upgrades === 1;
+      socket.once("end", () => socket.end());
+      socket.write(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: noetl-worker/1\r\nConnection: Upgrade\r\n\r\n",
+      );
+      socket.on("data", (d: Buffer) => {
+        if (first) {
+          socket.destroy(); // the line arrived; its answer never will
+          return;
+        }
+        const { id } = JSON.parse(d.toString("utf8")) as { id: number };
+        socket.write(`${JSON.stringify({ id, status: 200, body: { ok: 1 } })}\n`);
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r));
+    const ch = new WorkerChannel({
+      baseUrl: `http://127.0.0.1:${(fake.address() as { port: number }).port}`,
+    });
+    try {
+      await assert.rejects(ch.call("report", {}, { timeoutMs: 5_000 }), { code: "NOETL_E_API_UNREACHABLE" });
+      assert.deepEqual(await ch.call("report", {}, { timeoutMs: 5_000 }), { ok: 1 });
+      assert.equal(upgrades, 2);
+    } finally {
+      await ch.close();
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
   it("a server that does not serve it: the control plane reports over HTTP", async () => {
     const seen: string[] = [];
     const plain = createServer((req, res) => {
