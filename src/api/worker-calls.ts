@@ -1,16 +1,17 @@
 /**
- * What a worker's hot calls do — report events, report several commands at once, ask for work —
+ * What a worker's hot calls do — report events, report several commands at once, ask for work,
+ * claim commands —
  * whichever way they arrive: as HTTP requests (`worker-routes.ts`) or as frames on a worker
  * channel (`worker-channel.ts`). Each answers `{status, body}`, the body the HTTP route sends;
  * failures throw (ApiError, NoetlError), and both transports turn them into the same error reply.
  */
-import type { ExecutionId } from "../kernel/index.ts";
+import type { CommandId, ExecutionId } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { ClaimResult, ExecutionInfo, WorkerEvent } from "../protocol/index.ts";
 import { ApiError, noetlStatus } from "./api-error.ts";
 import { parse } from "./request-parsing.ts";
-import { EventsBody, NextBody, ReportsBody } from "./schemas.ts";
+import { ClaimManyBody, EventsBody, NextBody, ReportsBody } from "./schemas.ts";
 
 /** Execution info up to this size (JSON characters) rides along with a claim. */
 const CLAIM_INFO_LIMIT = 4096;
@@ -121,6 +122,19 @@ export class WorkerCalls {
       this.waiting.delete(wait);
       gone.removeEventListener("abort", leave);
     }
+  }
+
+  /**
+   * `POST /api/commands/claim`: several claims (a worker handed several notices at once): one
+   * outcome per id, in order, each as the single-command route answers it.
+   */
+  async claim(raw: unknown): Promise<Answer> {
+    const b = parse(ClaimManyBody, raw);
+    const claims = await this.orchestrator.claimMany(b.command_ids as CommandId[], b.worker_id);
+    return {
+      status: 200,
+      body: { claims: await Promise.all(claims.map((c) => this.withInfo(c, b.known_executions))) },
+    };
   }
 
   /** Answers every request for work being held (empty, unless a command is on its way). */

@@ -1,6 +1,6 @@
 /**
- * The worker channel: one long-lived connection per worker process for its hot calls (reports and
- * requests for work), opened with an HTTP Upgrade on the API's own port. On this machine an HTTP
+ * The worker channel: one long-lived connection per worker process for its hot calls (reports,
+ * requests for work, claims), opened with an HTTP Upgrade on the API's own port. On this machine an HTTP
  * request costs ~0.2 ms of latency each way that a line on an open socket does not (~0.02 ms), and
  * a chain step makes one report round trip: a third of a distributed step's time went to HTTP.
  *
@@ -10,7 +10,8 @@
  *   worker → server  `{"id": 7, "op": "report", "body": {...}, "key": "..."}`  (`key`: the
  *                    Idempotency-Key of `POST /api/events/batch`), `{"id": 8, "op": "reports",
  *                    "body": {...}}` (`POST /api/events/reports`), `{"id": 9, "op": "next",
- *                    "body": {...}}` (`POST /api/commands/next`), `{"id": 9, "op": "cancel"}`
+ *                    "body": {...}}` (`POST /api/commands/next`), `{"id": 10, "op": "claim",
+ *                    "body": {...}}` (`POST /api/commands/claim`), `{"id": 9, "op": "cancel"}`
  *                    (the worker no longer waits for request 9's answer)
  *   server → worker  `{"id": 7, "status": 202, "body": {...}}`: the status and body the HTTP
  *                    route would answer, errors included; `id` null for a line it could not read
@@ -151,6 +152,9 @@ function serve(
         break;
       case "reports":
         answer = calls.reports(frame.body);
+        break;
+      case "claim":
+        answer = calls.claim(frame.body);
         break;
       case "next": {
         const gone = new AbortController();

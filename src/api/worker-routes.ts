@@ -1,7 +1,8 @@
 /**
  * The routes workers call: report events (singly, in a batch, or the reports of several commands
  * at once), ask for work, fetch, claim (one or several) and heartbeat commands, store and resolve
- * results. Reports and requests for work are `WorkerCalls`, which a worker channel also serves.
+ * results. Reports, requests for work and multi-claims are `WorkerCalls`, which a worker channel
+ * also serves.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CommandId, ExecutionId, Json } from "../kernel/index.ts";
@@ -9,7 +10,7 @@ import type { Orchestrator } from "../orchestrator/index.ts";
 import type { Store } from "../store/index.ts";
 import { ApiError } from "./api-error.ts";
 import { parse } from "./request-parsing.ts";
-import { ClaimBody, ClaimManyBody, ResultBody, WorkerBody } from "./schemas.ts";
+import { ClaimBody, ResultBody, WorkerBody } from "./schemas.ts";
 import type { WorkerCalls } from "./worker-calls.ts";
 
 export function registerWorkerRoutes(
@@ -46,10 +47,9 @@ export function registerWorkerRoutes(
   });
   // Several claims in one request (a worker handed several notices at once): one outcome per
   // id, in order, each as the single-command route answers it.
-  app.post("/api/commands/claim", { schema: { tags: ["workers"] } }, async (req) => {
-    const b = parse(ClaimManyBody, req.body);
-    const claims = await orchestrator.claimMany(b.command_ids as CommandId[], b.worker_id);
-    return { claims: await Promise.all(claims.map((c) => calls.withInfo(c, b.known_executions))) };
+  app.post("/api/commands/claim", { schema: { tags: ["workers"] } }, async (req, reply) => {
+    const { status, body } = await calls.claim(req.body);
+    return reply.status(status).send(body);
   });
   // A worker's request for work (see WorkerCalls.next): the asker is gone when its connection
   // closes before the answer is written.

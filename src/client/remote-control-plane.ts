@@ -139,6 +139,18 @@ export class RemoteControlPlane implements ControlPlane {
 
   private async claimAll(asks: readonly ClaimAsk[]): Promise<ClaimResult[]> {
     const workerId = asks[0]?.workerId ?? "";
+    if (this.channel?.usable && asks.every((a) => a.workerId === workerId)) {
+      try {
+        const { claims } = await this.channel.call<{ claims: ClaimReply[] }>(
+          "claim",
+          { worker_id: workerId, command_ids: asks.map((a) => a.commandId), ...this.known(asks) },
+          { timeoutMs: HOT_CALL_TIMEOUT_MS },
+        );
+        return claims.map((r) => this.keepInfo(r));
+      } catch (error) {
+        if (!(error instanceof ChannelUnavailable)) throw error;
+      }
+    }
     const replies =
       asks.length === 1 || asks.some((a) => a.workerId !== workerId)
         ? await Promise.all(

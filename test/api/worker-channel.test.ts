@@ -1,6 +1,6 @@
 /**
- * The worker channel (`noetl-worker/1`, an upgraded connection of the API): a request for work
- * and a report travel over it and are answered as their HTTP routes answer (errors included);
+ * The worker channel (`noetl-worker/1`, an upgraded connection of the API): a request for work,
+ * a report and a claim travel over it and are answered as their HTTP routes answer (errors included);
  * a cancelled request, or a closed channel, stops waiting; shutdown answers what waits and ends
  * the channel; a bearer token guards it; a line it cannot read closes it; a server that does not
  * serve it makes the worker's control plane use HTTP.
@@ -168,7 +168,7 @@ describe("worker channel", () => {
     );
   });
 
-  it("a cancelled request for work stops waiting: the next command is announced on the bus", async () => {
+  it("a cancelled request for work stops waiting: the next command is announced on the bus, and claimed over the channel", async () => {
     const gone = new AbortController();
     const asked = ask(channel, 10_000, gone.signal).catch((e: unknown) => e);
     await until(() => server.orchestrator.waitingForWork === 1);
@@ -179,6 +179,18 @@ describe("worker channel", () => {
     const rows = await server.store.listCommands({ execution_id: execution_id as never });
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.status, "PENDING");
+    // a worker handed its notice claims it over the channel too
+    const { claims } = await channel.call<{ claims: Array<ClaimResult & { execution?: ExecutionInfo }> }>(
+      "claim",
+      { worker_id: "w-chan", command_ids: [rows[0]?.command.command_id] },
+      { timeoutMs: 10_000 },
+    );
+    assert.equal(claims.length, 1);
+    assert.equal(claims[0]?.status, "claimed");
+    assert.equal(claims[0]?.execution?.execution_id, execution_id);
+    const row = await server.store.getCommand(rows[0]?.command.command_id as never);
+    assert.equal(row?.status, "CLAIMED");
+    assert.equal(row?.worker_id, "w-chan");
   });
 
   it("a channel that closes abandons its requests for work", async () => {
