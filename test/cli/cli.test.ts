@@ -79,6 +79,19 @@ describe("noetl CLI", () => {
     }
   });
 
+  it("server start and run --ui check their ports before starting anything", () => {
+    for (const args of [
+      ["server", "start", "--port", "http"],
+      ["server", "start", "--port", "70000"],
+      ["run", "examples/hello.yaml", "--ui", "-1"],
+    ]) {
+      const r = noetl(...args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /NOETL_E_CLI_ARGUMENT/);
+      assert.match(r.stderr, /needs a whole number from 0 to 65535/);
+    }
+  });
+
   it("a killed run resumes from the log; completed steps do not run again", async () => {
     const db = join(home, "resume.db");
     const child: ChildProcess = spawn(

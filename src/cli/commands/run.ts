@@ -4,10 +4,11 @@ import { type EmbeddedApp, embedded, readConfig, runReport, serveEmbeddedUi } fr
 import { parsePlaybook } from "../../dsl/index.ts";
 import type { ExecutionId } from "../../kernel/index.ts";
 import { printDiagnostics } from "../diagnostics.ts";
-import { EXIT_FAILED, EXIT_INVALID, EXIT_OK } from "../exit.ts";
+import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, exitWithError } from "../exit.ts";
 import { buildPayload } from "../payload.ts";
 import { Progress } from "../progress.ts";
 import { readPlaybookSource } from "../read-source.ts";
+import { portNumber } from "../whole-number.ts";
 
 interface RunOptions {
   ui?: string | boolean;
@@ -30,6 +31,12 @@ export function register(program: Command): void {
     .option("-q, --quiet", "no progress output")
     .option("--ui [port]", "serve the web UI while the run lasts (default port 8083); stays up until Ctrl-C")
     .action(async (target: string, options: RunOptions) => {
+      let uiPort = 8083;
+      try {
+        if (typeof options.ui === "string") uiPort = portNumber("--ui", options.ui);
+      } catch (error) {
+        exitWithError(error, EXIT_INVALID);
+      }
       const payload = buildPayload(options.payload, options.set);
       let content: string | undefined;
       if (existsSync(target)) {
@@ -40,9 +47,7 @@ export function register(program: Command): void {
         if (errors.length > 0) process.exit(EXIT_INVALID);
       }
       const app = await embedded({ config: readConfig(), ...(options.db ? { dbPath: options.db } : {}) });
-      const ui = options.ui
-        ? await serveEmbeddedUi(app, typeof options.ui === "string" ? Number(options.ui) : 8083)
-        : undefined;
+      const ui = options.ui ? await serveEmbeddedUi(app, uiPort) : undefined;
       if (ui) process.stderr.write(`web UI: ${ui.url}\n`);
       const code = await runToEnd(
         app,

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { loadDistributed, readConfig } from "../../app/index.ts";
 import { NoetlError } from "../../kernel/index.ts";
 import { EXIT_INVALID, EXIT_OK, exitWithError } from "../exit.ts";
-import { wholeNumber } from "../whole-number.ts";
+import { portNumber, wholeNumber } from "../whole-number.ts";
 
 const distributed = loadDistributed;
 
@@ -18,9 +18,15 @@ export function register(program: Command): void {
     .option("--port <port>", "port", "8082")
     .action(async (opts: { host: string; port: string }) => {
       const config = readConfig();
+      let port: number;
+      try {
+        port = portNumber("--port", opts.port);
+      } catch (error) {
+        exitWithError(error, EXIT_INVALID);
+      }
       try {
         const { startDistributedServer } = await distributed();
-        const running = await startDistributedServer({ config, host: opts.host, port: Number(opts.port) });
+        const running = await startDistributedServer({ config, host: opts.host, port });
         mkdirSync(config.home, { recursive: true });
         const pidFile = join(config.home, "server.pid");
         writeFileSync(pidFile, String(process.pid));
