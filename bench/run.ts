@@ -186,7 +186,9 @@ ${conditions}
 - **W3 / W3-noop**: 10 × W1 (10 × W1-noop) started at once; wall time of the batch.
 - **WP-1 / WP-2**: W1 and W2 with \`kind: python\` tasks (warm interpreter pool).
 - **Distributed**: the server on PostgreSQL + NATS JetStream and two workers that reach it over
-  HTTP, all in the benchmark process (2 cores shared by PostgreSQL, NATS, server and workers).
+  its API (reports, requests for work and claims on each worker's channel, an upgraded connection;
+  the rest over HTTP), all in the benchmark process (2 cores shared by PostgreSQL, NATS, server and
+  workers).
 
 ${sections.join("\n")}
 ## Where the time goes (embedded, this machine)
@@ -204,8 +206,8 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   and the round trip 100–500 µs the longer the other CPU has been idle (its vCPU halts). The pool
   therefore hands a thread several short tasks per message (W2), and a thread whose line runs
   empty polls for its next task for up to 1 ms (an atomic counter; one thread of the process at
-  a time, and only after tasks that were all its pool had to do, so it never takes a CPU from
-  threads with work) before it sleeps, so a chain's next task finds it awake (round trip ~35–65 µs; W1 went
+  a time, only after tasks that were all its pool had to do, so it never takes a CPU from
+  threads with work, and only when its last wait was under 0.5 ms) before it sleeps, so a chain's next task finds it awake (round trip ~35–65 µs; W1 went
   from ~1.3 to ~1.0–1.1 ms). The main thread still sleeps while it waits for the reply. Whether
   a thread polls is decided by the pool from the wait it measures (reply to next post): measured
   by the thread, the wait included the thread's own wake-up, and after one long pause, slow
@@ -264,8 +266,8 @@ accounting from \`/proc\` and CPU profiles:
   decision go to different workers first): ten executions started together mostly reach the
   workers in their commits' replies instead of through NATS and a claim. A/B (three alternating
   runs, medians): W3-noop 28–30 → 23–27 ms, W1 unchanged.
-- **One W1-noop execution, hop by hop, now** (medians of 200, timestamps in an instrumented copy of
-  the benchmark process; ~6.7 ms with the instrumentation): the \`execute\` commit (0.83 ms), the
+- **One W1-noop execution, hop by hop, before the worker channel** (medians of 200, timestamps in
+  an instrumented copy of the benchmark process; ~6.7 ms with the instrumentation): the \`execute\` commit (0.83 ms), the
   answer to the waiting request reaching the worker (0.34 ms), then per step: the report reaching
   the server 0.33 ms (undici and the loopback 0.18 ms, body parsing and validation 0.15 ms), the
   decision 0.11 ms, the commit 0.93–1.24 ms, the reply reaching the worker 0.2 ms, the task
@@ -315,14 +317,42 @@ accounting from \`/proc\` and CPU profiles:
   replaying recorded commits in a loop, interleaved with the old function). That is PostgreSQL
   CPU, which on two cores W3 waits for: A/B W3-noop 36–38 → 26–29 ms, W3 49–51 → 36–50 ms; W1
   unchanged (its time is the commits' round trips and WAL flushes, not the function).
+- **The worker channel** (2026-12-03): timestamps at each hop of distributed W1 showed the HTTP
+  requests, not their CPU, as the cost: the report reached the server 0.24–0.27 ms after the
+  worker sent it and the answer came back 0.18 ms after the server sent it, where a line on an
+  open socket takes ~0.02 ms each way (a loop of 1 KB requests with 1.5 ms pauses: undici +
+  fastify ~0.1–0.17 ms each way whichever client, node:http or undici's Agent or Client; fastify's
+  \`inject\` as slow). A worker now opens one connection (an HTTP Upgrade on the API's port) and
+  sends its reports, requests for work and claims on it as JSON lines, answered as the routes
+  answer. Per step now: report → server 0.12 ms, answer → worker 0.07–0.09 ms. A/B (three
+  alternating runs, medians): W1 7.4–8.5 → 5.9–6.2 ms, W1-noop 5.7–7.2 → 4.1–4.8 ms, W3-noop
+  25–37 → 26–33 ms (noise), W2 unchanged. The last session's verdict on such a channel counted
+  its CPU only (~5 % of a step) and missed the latency.
+- **A javascript thread's polling, distributed**: with the channel, a step's report round trip
+  (~1 ms) came close to the 1 ms a thread polls after its tasks, so threads often polled through
+  the commit they were waiting for and took the CPU PostgreSQL needed (W1 8 ms in one full run,
+  slower than python's WP-1). A thread now polls only when its previous wait was at most half the
+  polling time: A/B distributed W1 5.8 → 5.5 ms, embedded unchanged. Polling 1.6 ms (through the
+  whole commit): W1 5.9–6.5 → 7.9 ms, W1-10 17 → 24 ms.
+- **One W1 execution now, hop by hop** (javascript tasks, medians of ~350, instrumented copy;
+  ~5.0 ms with the instrumentation): the \`execute\` commit 0.5 ms, the answer to the waiting
+  request 0.1 ms, then per step ~1.45 ms: the task 0.18–0.25 ms (the thread sleeps between steps:
+  its wake-up), the report reaching the server 0.12 ms, validation 0.035 ms, the decision 0.09 ms,
+  the commit 0.78–0.85 ms, the answer 0.07–0.09 ms. Inside PostgreSQL the commit function runs
+  ~0.25 ms per call (\`track_functions\`, cold after the idle gap); with
+  \`synchronous_commit=off\` (diagnostic only) the commit is still 0.65–0.78 ms; a bare durable
+  \`INSERT\` after a 1.5 ms pause takes 0.34 ms and \`pg_test_fsync\` gives ~120 µs per flush.
+- **W3 now**: \`perf\` over 4 s of W3-noop batches: 27 % of the two CPUs idle, Node 40 %, PostgreSQL
+  28 % (a flat profile: executor, b-tree, array and JSON input; no single cost), NATS 3 %. Over
+  400 batches the median is ~22 ms (9 batches after the 2 s warm-up: 25–35 ms); PostgreSQL uses
+  ~16 ms of CPU per batch of ten executions (~0.3 ms per commit with its flush), Node's main
+  thread ~9 ms. W3 ≤ 20 ms needs less CPU per commit on both sides.
 - **Levers not taken**: a worker thread polling across the report's round trip (~1.5 ms of a CPU
   per step on two shared cores; measured slower); keeping the event loop awake (\`setImmediate\`)
   while a lone commit is on its way, which a replay shows saves 50–130 µs per commit after an idle
   gap (a commit takes ~0.55 ms back to back, ~0.7–0.85 ms after 1 ms idle: wake-ups), but moved
   W1 within the noise and burns a CPU; the same for the main thread awaiting a javascript reply
-  (reply → main 29 → 21 µs, W1 unchanged); a persistent worker↔server channel instead of HTTP: a
-  newline-delimited JSON socket costs ~25–35 µs of CPU per round trip against ~63 µs for undici +
-  fastify here, ~5 % of a distributed step's CPU.
+  (reply → main 29 → 21 µs, W1 unchanged).
 - **Done so far**: the whole commit is one call of a PL/pgSQL function (one round trip, one WAL
   flush); its plans never scan a table (a generic plan made while the event table was small
   scanned it whole at every commit, 3× slower commits that grew with the log); a replica that
@@ -331,8 +361,8 @@ accounting from \`/proc\` and CPU profiles:
   claims, and the reports, a worker makes in one turn go in one request, and the claims in one
   \`UPDATE\`; a claim names the executions whose info the worker already holds, so the reply
   leaves it out (W2's claim replies carried the 1,000-item workload with every iteration,
-  ~25 KB each; W2 went from ~0.8 to ~0.55–0.7 s); the hand-off, the requests for work and the
-  commits together above.
+  ~25 KB each; W2 went from ~0.8 to ~0.55–0.7 s); the hand-off, the requests for work, the
+  commits together and the worker channel above.
 
 ## Targets and peers (from BENCHMARKS.md)
 | workload | target embedded | target distributed | NoETL Python + PG | DBOS + PG | BullMQ + Redis | n8n |
