@@ -195,7 +195,9 @@ export class WorkerChannel {
       socket.destroy();
       throw new ChannelUnavailable(true, "closed");
     }
-    (socket as Duplex & { setNoDelay?(on: boolean): void }).setNoDelay?.(true);
+    const tcp = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
+    tcp.setNoDelay?.(true);
+    tcp.setTimeout?.(0); // the upgrade's own timeout must not end a channel that idles
     this.listen(socket);
     this.socket = socket;
     return socket;
