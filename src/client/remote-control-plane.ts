@@ -1,8 +1,9 @@
 /**
- * The worker's ControlPlane over HTTP (distributed mode): the same calls the embedded worker
- * makes in-process, as API requests. Every reported event carries a stable id, so a retried
- * request never ingests twice. The claims, and the reports, of one turn of the event loop travel
- * in one request each.
+ * The worker's ControlPlane over the API (distributed mode): the same calls the embedded worker
+ * makes in-process, as API requests — reports, requests for work and claims on the worker
+ * channel when it has one the server serves (`WorkerChannel`), the rest over HTTP. Every
+ * reported event carries a stable id, so a retried request never ingests twice. The claims, and
+ * the reports, of one turn of the event loop travel in one request each.
  */
 import type { CommandId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
 import type {
@@ -85,8 +86,8 @@ export class RemoteControlPlane implements ControlPlane {
   private readonly asking: HttpClient;
 
   /**
-   * `channel`: reports and requests for work go over it while the server serves it (over HTTP
-   * otherwise).
+   * `channel`: reports, requests for work and claims go over it while the server serves it (over
+   * HTTP otherwise).
    */
   constructor(
     private readonly http: HttpClient,
@@ -96,7 +97,7 @@ export class RemoteControlPlane implements ControlPlane {
     this.asking = http.withOwnConnections();
   }
 
-  /** Closes the channel and the connections of the requests for work (once the worker has stopped asking). */
+  /** Closes the channel and the requests' own connections (once the worker has stopped asking). */
   async close(): Promise<void> {
     await this.channel?.close();
     await this.asking.close();
