@@ -3,6 +3,7 @@
  * [--conditions notes.md]`: runs each workload in its own process (peak RSS is per workload),
  * prints one table per mode and, for a full run, writes docs/benchmarks.md (with the
  * `--conditions` file's text, what the person running it observed, under the machine line).
+ * With NOETL_BENCH_TRACE set, each workload's hop timeline (bench/hop-trace.mjs) is printed too.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -108,6 +109,7 @@ function runMode(mode: string): Row[] {
       ],
       { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NOETL_LOG_LEVEL: "silent" } },
     );
+    if (process.env.NOETL_BENCH_TRACE) process.stderr.write(`${mode} ${id}:\n${r.stderr}`);
     const line = r.stdout.trim().split("\n").pop() ?? "";
     if (r.status !== 0 || !line.startsWith("{")) {
       process.stderr.write(`${mode} ${id} failed:\n${r.stderr}\n`);
@@ -167,7 +169,8 @@ if (!args.includes("--no-write") && !only && modeArg === "all") {
 
 Run with \`npm run bench -- --mode all\` (this file), \`npm run bench\` (embedded only) or
 \`npm run bench -- --only W1,W2 --mode distributed\`; \`npm run bench:templates\` measures the template
-engine alone. Each workload runs in its own process, on the compiled build (\`npm run build\`, what
+engine alone; \`NOETL_BENCH_TRACE=1 npm run bench -- --only W1 --no-write\` prints, for a chain, the
+median time of each hop of an execution (commits, reports, channel calls, javascript tasks). Each workload runs in its own process, on the compiled build (\`npm run build\`, what
 \`noetl\` runs): warm-up runs for at least 2 s, then ${runs} timed runs (2 for the 10k/100k loops); the tables show the median, min and max per execution (W1: per execution of
 100 in a row; W3: the batch of 10), the process's peak RSS, and the events and bytes written per
 step. Every step is durable: its events are committed (SQLite WAL with synchronous=NORMAL, or

@@ -74,7 +74,10 @@ async function setUp() {
   };
 }
 
+// NOETL_BENCH_TRACE: timestamps at each hop of the timed runs (bench/hop-trace.mjs), on stderr
+const trace = process.env.NOETL_BENCH_TRACE ? await import("./hop-trace.mjs") : undefined;
 const app = await setUp();
+trace?.traceStore(app.orchestrator.store);
 const entry = await app.orchestrator.register(w.yaml);
 
 async function one() {
@@ -104,11 +107,13 @@ do await timedRun();
 while (performance.now() < warmUntil);
 const times = [];
 let lastIds = [];
+trace?.start();
 for (let r = 0; r < runs; r++) {
   const { ms, ids } = await timedRun();
   times.push(ms / w.series);
   lastIds = ids;
 }
+trace?.dump();
 // The workload's peak, taken before the statistics below (which read its whole event log).
 const rssMb = process.resourceUsage().maxRSS / 1024;
 let events = 0;
