@@ -2,13 +2,13 @@
  * The HTTP API (reference §7, DECISIONS 39): routes only. Everything they do is a call on the
  * orchestrator, the store or the credential service handed in by `app/`.
  */
-import { timingSafeEqual } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { Store } from "../store/index.ts";
 import { ApiError, errorBody, errorReply } from "./api-error.ts";
+import { bearerCheck } from "./bearer-token.ts";
 import { registerCatalogRoutes } from "./catalog-routes.ts";
 import { type CredentialsPort, registerCredentialRoutes } from "./credential-routes.ts";
 import { registerExecutionRoutes } from "./execution-routes.ts";
@@ -38,8 +38,16 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
   });
-  let channels = { open: () => 0 };
-  const metrics = new ApiMetrics(orchestrator, () => channels.open());
+  // Workers' hot calls, over HTTP (the worker routes below) or a worker channel. At shutdown the
+  // requests for work are answered first (this preClose hook runs before the channel's).
+  const calls = new WorkerCalls(orchestrator, (error) => app.log.error(error));
+  app.addHook("preClose", async () => calls.stopWaiting());
+  const channels = attachWorkerChannel(app, {
+    calls,
+    ...(options.token ? { token: options.token } : {}),
+    maxLine: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  });
+  const metrics = new ApiMetrics(orchestrator, channels.open);
   app.addHook("onClose", async () => metrics.close());
 
   await app.register(swagger, {
@@ -59,11 +67,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   );
 
   if (options.token) {
-    const expected = Buffer.from(`Bearer ${options.token}`);
+    const authorized = bearerCheck(options.token);
     app.addHook("onRequest", async (req) => {
       if (!req.url.startsWith("/api/") || req.url.startsWith("/api/health")) return;
-      const got = Buffer.from(req.headers.authorization ?? "");
-      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      if (!authorized(req.headers.authorization)) {
         throw new ApiError(401, "NOETL_E_API_UNAUTHORIZED", "missing or wrong bearer token");
       }
     });
@@ -81,14 +88,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // The route groups, in this order (it is the order of the OpenAPI document).
   registerCatalogRoutes(app, { orchestrator, store });
   registerExecutionRoutes(app, { orchestrator, store });
-  const calls = new WorkerCalls(orchestrator, (error) => app.log.error(error));
-  app.addHook("preClose", async () => calls.stopWaiting());
   registerWorkerRoutes(app, { orchestrator, store, calls }); // events, commands, results
-  channels = attachWorkerChannel(app, {
-    calls,
-    ...(options.token ? { token: options.token } : {}),
-    maxLine: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-  });
   registerCredentialRoutes(app, { credentials });
 
   if (options.uiRoot) {

@@ -20,16 +20,15 @@
  * were given goes back to the others), as a closed HTTP connection does.
  */
 
-import { timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { FastifyInstance } from "fastify";
+import { LineSplitter } from "../kernel/index.ts";
+import { type ChannelCall, WORKER_CHANNEL_PATH, WORKER_CHANNEL_PROTOCOL } from "../protocol/index.ts";
 import { ApiError, errorBody, errorReply } from "./api-error.ts";
+import { bearerCheck } from "./bearer-token.ts";
 import type { Answer, WorkerCalls } from "./worker-calls.ts";
-
-export const WORKER_CHANNEL_PATH = "/api/workers/channel";
-export const WORKER_CHANNEL_PROTOCOL = "noetl-worker/1";
 
 export interface WorkerChannelOptions {
   calls: WorkerCalls;
@@ -51,19 +50,16 @@ export interface WorkerChannelOptions {
 export function attachWorkerChannel(app: FastifyInstance, options: WorkerChannelOptions): { open(): number } {
   const open = new Map<Duplex, Set<Promise<unknown>>>();
   let closing = false;
-  const expected = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
+  const authorized = options.token ? bearerCheck(options.token) : undefined;
   app.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? "").split("?")[0];
     if (path !== WORKER_CHANNEL_PATH || req.headers.upgrade?.toLowerCase() !== WORKER_CHANNEL_PROTOCOL) {
       refuse(socket, 404, "NOETL_E_API_NOT_FOUND", `no upgrade to ${req.headers.upgrade ?? "?"} at ${path}`);
       return;
     }
-    if (expected) {
-      const got = Buffer.from(req.headers.authorization ?? "");
-      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-        refuse(socket, 401, "NOETL_E_API_UNAUTHORIZED", "missing or wrong bearer token");
-        return;
-      }
+    if (authorized && !authorized(req.headers.authorization)) {
+      refuse(socket, 401, "NOETL_E_API_UNAUTHORIZED", "missing or wrong bearer token");
+      return;
     }
     if (closing) {
       refuse(socket, 503, "NOETL_E_API_UNAVAILABLE", "the server is shutting down");
@@ -98,18 +94,10 @@ export function attachWorkerChannel(app: FastifyInstance, options: WorkerChannel
 /** Answers an upgrade it does not serve with an HTTP error, and closes the connection. */
 function refuse(socket: Duplex, status: 401 | 404 | 503, code: string, message: string): void {
   const body = JSON.stringify(errorBody(code, message));
-  const reason = { 401: "Unauthorized", 404: "Not Found", 503: "Service Unavailable" }[status];
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-interface Frame {
-  id: number;
-  op: string;
-  body?: unknown;
-  key?: unknown;
 }
 
 function serve(
@@ -122,9 +110,7 @@ function serve(
   (socket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   /** The requests for work being held, by frame id (a cancel or the channel's close abandons them). */
   const asking = new Map<number, AbortController>();
-  /** The start of a line whose end has not arrived yet, in pieces (joined once). */
-  const pending: string[] = [];
-  let pendingLength = 0;
+  const lines = new LineSplitter();
   /** Set once the channel is closing on a line it could not read: the rest is ignored. */
   let closing = false;
 
@@ -143,7 +129,7 @@ function serve(
     socket.end();
   };
 
-  const run = (frame: Frame) => {
+  const run = (frame: ChannelCall) => {
     const { id } = frame;
     let answer: Promise<Answer>;
     switch (frame.op) {
@@ -184,9 +170,9 @@ function serve(
       return false;
     }
     if (text.trim() === "") return true;
-    let frame: Frame;
+    let frame: ChannelCall;
     try {
-      frame = JSON.parse(text) as Frame;
+      frame = JSON.parse(text) as ChannelCall;
     } catch {
       protocolError("a worker channel line is not JSON");
       return false;
@@ -217,24 +203,8 @@ function serve(
   };
   const read = (chunk: string) => {
     if (closing) return;
-    let start = 0;
-    for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
-      let text = chunk.slice(start, nl);
-      if (pending.length > 0) {
-        pending.push(text);
-        text = pending.join("");
-        pending.length = 0;
-        pendingLength = 0;
-      }
-      start = nl + 1;
-      if (!line(text)) return;
-    }
-    if (start < chunk.length) {
-      const tail = start === 0 ? chunk : chunk.slice(start);
-      pending.push(tail);
-      pendingLength += tail.length;
-      if (pendingLength > options.maxLine) tooLong();
-    }
+    for (const text of lines.push(chunk)) if (!line(text)) return;
+    if (lines.pendingLength > options.maxLine) tooLong();
   };
 
   // (an upgraded socket of node's HTTP server refuses setEncoding: decoded here)

@@ -49,6 +49,25 @@ export class RemoteError extends NoetlError {
   }
 }
 
+/** NOETL_E_API_UNREACHABLE: no answer from the server at `baseUrl` (`cause`: why). */
+export function unreachableError(baseUrl: string, cause: string | undefined): NoetlError {
+  return new NoetlError(
+    "NOETL_E_API_UNREACHABLE",
+    `cannot reach ${baseUrl} (${cause}); is \`noetl server start\` running?`,
+  );
+}
+
+/**
+ * The RemoteError of an error answer (HTTP, or a worker channel's): the code, message and details
+ * of its `{error}` body when it has one, else `HTTP_<status>` and `fallback`.
+ */
+export function remoteErrorOf(status: number, body: unknown, fallback: string): RemoteError {
+  const err = (
+    body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null
+  )?.error;
+  return new RemoteError(status, err?.code ?? `HTTP_${status}`, err?.message ?? fallback, err?.details);
+}
+
 export class HttpClient {
   readonly baseUrl: string;
   private readonly headers: Record<string, string>;
@@ -111,11 +130,7 @@ export class HttpClient {
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       const e = error as { code?: string; cause?: { code?: string }; message?: string };
-      const cause = e.code ?? e.cause?.code ?? e.message;
-      throw new NoetlError(
-        "NOETL_E_API_UNREACHABLE",
-        `cannot reach ${this.baseUrl} (${cause}); is \`noetl server start\` running?`,
-      );
+      throw unreachableError(this.baseUrl, e.code ?? e.cause?.code ?? e.message);
     }
     let data: unknown = null;
     if (text) {
@@ -125,17 +140,8 @@ export class HttpClient {
         data = text;
       }
     }
-    if (status < 200 || status >= 300) {
-      const err = (
-        data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null
-      )?.error;
-      throw new RemoteError(
-        status,
-        err?.code ?? `HTTP_${status}`,
-        err?.message ?? `HTTP ${status} from ${method} ${path}`,
-        err?.details,
-      );
-    }
+    if (status < 200 || status >= 300)
+      throw remoteErrorOf(status, data, `HTTP ${status} from ${method} ${path}`);
     return data as T;
   }
 

@@ -13,11 +13,9 @@
 import type { ClientRequest, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { NoetlError } from "../kernel/index.ts";
-import { RemoteError } from "./http-client.ts";
-
-export const WORKER_CHANNEL_PATH = "/api/workers/channel";
-export const WORKER_CHANNEL_PROTOCOL = "noetl-worker/1";
+import { LineSplitter, NoetlError } from "../kernel/index.ts";
+import { type ChannelAnswer, WORKER_CHANNEL_PATH, WORKER_CHANNEL_PROTOCOL } from "../protocol/index.ts";
+import { remoteErrorOf, unreachableError } from "./http-client.ts";
 
 /** How long a channel that could not be opened is not tried again (ms). */
 const REOPEN_AFTER_MS = 5_000;
@@ -56,12 +54,6 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-interface Answer {
-  id: number | null;
-  status: number;
-  body: unknown;
-}
-
 export class WorkerChannel {
   private socket: Duplex | undefined;
   private opening: Promise<Duplex> | undefined;
@@ -98,7 +90,7 @@ export class WorkerChannel {
       const timer = setTimeout(() => {
         done();
         this.write(socket, { id, op: "cancel" });
-        reject(unreachable(this.options.baseUrl, `no answer within ${options.timeoutMs} ms`));
+        reject(unreachableError(this.options.baseUrl, `no answer within ${options.timeoutMs} ms`));
       }, options.timeoutMs);
       const abort = () => {
         done();
@@ -174,8 +166,7 @@ export class WorkerChannel {
         res.once("end", () => {
           const status = res.statusCode ?? 0;
           if (status === 401) {
-            const err = parseError(text);
-            reject(new RemoteError(401, err?.code ?? "HTTP_401", err?.message ?? "unauthorized"));
+            reject(remoteErrorOf(401, parseJson(text), "unauthorized"));
             return;
           }
           const reason = `the server answered its upgrade with HTTP ${status}`;
@@ -187,7 +178,7 @@ export class WorkerChannel {
       });
       req.once("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
       req.once("error", (error: Error & { code?: string }) =>
-        reject(unreachable(this.options.baseUrl, error.code ?? error.message)),
+        reject(unreachableError(this.options.baseUrl, error.code ?? error.message)),
       );
       req.end();
     });
@@ -205,25 +196,16 @@ export class WorkerChannel {
 
   /** Reads the answers; when the connection ends, fails what is in flight. */
   private listen(socket: Duplex): void {
-    const pieces: string[] = [];
+    const lines = new LineSplitter();
     let failure: Error | undefined;
     const decoder = new StringDecoder("utf8");
     socket.on("data", (data: Buffer) => {
-      const chunk = decoder.write(data);
-      let start = 0;
-      for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
-        let line = chunk.slice(start, nl);
-        start = nl + 1;
-        if (pieces.length > 0) {
-          pieces.push(line);
-          line = pieces.join("");
-          pieces.length = 0;
-        }
-        let answer: Answer;
+      for (const line of lines.push(decoder.write(data))) {
+        let answer: ChannelAnswer;
         try {
-          answer = JSON.parse(line) as Answer;
+          answer = JSON.parse(line) as ChannelAnswer;
         } catch {
-          failure = unreachable(this.options.baseUrl, "unreadable answer on the worker channel");
+          failure = unreachableError(this.options.baseUrl, "unreadable answer on the worker channel");
           socket.destroy();
           return;
         }
@@ -237,43 +219,25 @@ export class WorkerChannel {
         if (answer.status >= 200 && answer.status < 300) waiting.resolve(answer.body);
         else waiting.reject(remoteError(answer));
       }
-      if (start < chunk.length) pieces.push(start === 0 ? chunk : chunk.slice(start));
     });
     socket.on("error", () => undefined);
     socket.once("end", () => socket.end());
     socket.once("close", () => {
       if (this.socket === socket) this.socket = undefined;
-      const error = failure ?? unreachable(this.options.baseUrl, "the worker channel closed");
+      const error = failure ?? unreachableError(this.options.baseUrl, "the worker channel closed");
       for (const waiting of [...this.pending.values()]) if (waiting.socket === socket) waiting.reject(error);
     });
   }
 }
 
-function unreachable(baseUrl: string, cause: string): NoetlError {
-  return new NoetlError(
-    "NOETL_E_API_UNREACHABLE",
-    `cannot reach ${baseUrl} (${cause}); is \`noetl server start\` running?`,
-  );
-}
-
-function parseError(
-  text: string,
-): { code?: string; message?: string; details?: Record<string, unknown> } | undefined {
+function parseJson(text: string): unknown {
   try {
-    return (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
 }
 
-function remoteError(answer: Answer): RemoteError {
-  const err = (
-    answer.body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
-  )?.error;
-  return new RemoteError(
-    answer.status,
-    err?.code ?? `HTTP_${answer.status}`,
-    err?.message ?? `HTTP ${answer.status} on the worker channel`,
-    err?.details,
-  );
+function remoteError(answer: ChannelAnswer): Error {
+  return remoteErrorOf(answer.status, answer.body, `HTTP ${answer.status} on the worker channel`);
 }

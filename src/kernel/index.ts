@@ -10,5 +10,6 @@ export type { Brand, Clock, CommandId, EventId, ExecutionId, IdSource } from "./
 export { SNOWFLAKE_EPOCH_MS, SnowflakeIds } from "./ids.ts";
 export type { Json, JsonObject } from "./json.ts";
 export { isJsonObject } from "./json.ts";
+export { LineSplitter } from "./line-splitter.ts";
 export type { Result } from "./result.ts";
 export { err, ok } from "./result.ts";

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import type { Json, JsonObject } from "../../kernel/index.ts";
+import { type Json, type JsonObject, LineSplitter } from "../../kernel/index.ts";
 
 /** The runner script every interpreter runs (`python -u runner.py`). */
 const RUNNER = fileURLToPath(new URL("./runner.py", import.meta.url));
@@ -63,7 +63,8 @@ interface Job {
 interface Interpreter {
   child: ChildProcess;
   protocol: Socket;
-  buffer: string;
+  /** The protocol socket's replies, a JSON document per line. */
+  lines: LineSplitter;
   stray: string;
   job?: Job;
   dead: boolean;
@@ -131,7 +132,7 @@ export class PythonInterpreterPool {
       env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONIOENCODING: "utf-8" },
     });
     const protocol = child.stdio[3] as Socket;
-    const interp: Interpreter = { child, protocol, buffer: "", stray: "", dead: false };
+    const interp: Interpreter = { child, protocol, lines: new LineSplitter(), stray: "", dead: false };
     protocol.setEncoding("utf8");
     protocol.on("data", (chunk: string) => this.onData(interp, chunk));
     protocol.on("error", () => {});
@@ -173,14 +174,7 @@ export class PythonInterpreterPool {
   }
 
   private onData(interp: Interpreter, chunk: string): void {
-    let from = interp.buffer.length;
-    interp.buffer += chunk;
-    for (let nl = interp.buffer.indexOf("\n", from); nl >= 0; nl = interp.buffer.indexOf("\n", from)) {
-      const line = interp.buffer.slice(0, nl);
-      interp.buffer = interp.buffer.slice(nl + 1);
-      from = 0;
-      if (line.trim() !== "") this.onReply(interp, line);
-    }
+    for (const line of interp.lines.push(chunk)) if (line.trim() !== "") this.onReply(interp, line);
   }
 
   private onReply(interp: Interpreter, line: string): void {
