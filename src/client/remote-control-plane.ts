@@ -116,18 +116,29 @@ export class RemoteControlPlane implements ControlPlane {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     };
-    if (this.channel?.usable) {
-      try {
-        return await this.channel.call<T>(op, body, {
+    const answer = await this.overChannel<T>(op, body, options);
+    return answer ? answer.body : via.post<T>(path, body, httpOptions);
+  }
+
+  /** A call over the worker channel; `undefined` when there is none the server serves (use HTTP). */
+  private async overChannel<T>(
+    op: string,
+    body: unknown,
+    options: { key?: string; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<{ body: T } | undefined> {
+    if (!this.channel?.usable) return undefined;
+    try {
+      return {
+        body: await this.channel.call<T>(op, body, {
           timeoutMs: options.timeoutMs ?? HOT_CALL_TIMEOUT_MS,
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.key ? { key: options.key } : {}),
-        });
-      } catch (error) {
-        if (!(error instanceof ChannelUnavailable)) throw error;
-      }
+        }),
+      };
+    } catch (error) {
+      if (error instanceof ChannelUnavailable) return undefined;
+      throw error;
     }
-    return via.post<T>(path, body, httpOptions);
   }
 
   /**
@@ -140,18 +151,14 @@ export class RemoteControlPlane implements ControlPlane {
 
   private async claimAll(asks: readonly ClaimAsk[]): Promise<ClaimResult[]> {
     const workerId = asks[0]?.workerId ?? "";
-    if (this.channel?.usable && asks.every((a) => a.workerId === workerId)) {
-      try {
-        const { claims } = await this.channel.call<{ claims: ClaimReply[] }>(
+    const answer = asks.every((a) => a.workerId === workerId)
+      ? await this.overChannel<{ claims: ClaimReply[] }>(
           "claim",
           { worker_id: workerId, command_ids: asks.map((a) => a.commandId), ...this.known(asks) },
-          { timeoutMs: HOT_CALL_TIMEOUT_MS },
-        );
-        return claims.map((r) => this.keepInfo(r));
-      } catch (error) {
-        if (!(error instanceof ChannelUnavailable)) throw error;
-      }
-    }
+          {},
+        )
+      : undefined;
+    if (answer) return answer.body.claims.map((r) => this.keepInfo(r));
     const replies =
       asks.length === 1 || asks.some((a) => a.workerId !== workerId)
         ? await Promise.all(
