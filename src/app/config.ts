@@ -28,7 +28,7 @@ export interface AppConfig {
   remote?: string;
   apiToken?: string;
   /**
-   * Whether a remote worker sends its reports and requests for work over a worker channel (one
+   * Whether a remote worker sends its reports, requests for work and claims over a worker channel (one
    * upgraded connection; default) or as HTTP requests (`NOETL_WORKER_CHANNEL=off`, e.g. behind a
    * proxy that holds upgrades). A server that refuses the channel gets HTTP either way.
    */

@@ -1,7 +1,7 @@
 /**
  * A worker process (distributed mode): receives command pointers from the bus and talks to the
- * server only over its HTTP API (`client/`; reports and requests for work over a worker channel,
- * an upgraded connection of that API). The same Worker and tools as embedded mode.
+ * server only over its HTTP API (`client/`; reports, requests for work and claims over a worker
+ * channel, an upgraded connection of that API). The same Worker and tools as embedded mode.
  */
 import { hostname } from "node:os";
 import type { Bus } from "../bus/index.ts";

@@ -1,7 +1,7 @@
 /**
  * The worker's end of a worker channel (protocol `noetl-worker/1`, described in the server's
  * `api/worker-channel.ts`): one connection, opened with an HTTP Upgrade on first use and again
- * after it closes, that carries the worker's reports and requests for work as JSON lines. An
+ * after it closes, that carries the worker's reports, requests for work and claims as JSON lines. An
  * answer is what the HTTP route would answer, so a call fails with the same RemoteError; a lost
  * connection fails the calls in flight as NOETL_E_API_UNREACHABLE (the caller retries, as it
  * does over HTTP). A call that cannot open the channel fails with {@link ChannelUnavailable}, and
