@@ -10,7 +10,8 @@ import type { Store } from "./store.ts";
 export type StoreTest = (title: string, body: (store: Store) => Promise<void>) => void;
 
 let counter = 0;
-const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const runStartedMs = Date.now() - 1_704_067_200_000 + Math.floor(Math.random() * 1000);
+const run = `${runStartedMs.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 /** A string unique to this process run: `prefix` + run id + counter. */
 export function uid(prefix: string): string {
@@ -19,6 +20,15 @@ export function uid(prefix: string): string {
 }
 
 export const newExecutionId = (): ExecutionId => uid("x") as ExecutionId;
+
+/**
+ * A command id unique to this process run, a decimal int64 string like the engine's snowflakes
+ * (the SQLite store keys commands by that number): this run's start in ms, shifted, + counter.
+ */
+export function newCommandId(): CommandId {
+  counter += 1;
+  return ((BigInt(runStartedMs) << 22n) + BigInt(counter)).toString() as CommandId;
+}
 
 /** An event of `type` for `execution`, stamped at `at` (default 1000). */
 export function event<K extends EventType>(
@@ -41,7 +51,7 @@ export function event<K extends EventType>(
 /** A minimal command of `execution`. */
 export function command(execution: ExecutionId, step = "s", pool = "default"): Command {
   return {
-    command_id: uid("c") as CommandId,
+    command_id: newCommandId(),
     execution_id: execution,
     step,
     pool,

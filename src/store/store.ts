@@ -5,6 +5,9 @@
  * The write side is one call, `commit`, executed in ONE transaction: new events (idempotent on
  * (execution_id, event_id)), new commands (the outbox), command status changes and the
  * execution projection. Nothing is published before it returns.
+ *
+ * Command ids are the engine's snowflakes, decimal int64 strings: the SQLite adapter keys commands
+ * by that number and refuses other ids; lookups of an id that is not one find nothing.
  */
 import type { CommandId, EventId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
 import type {

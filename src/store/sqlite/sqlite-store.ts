@@ -67,15 +67,23 @@ const TERMINAL = "('COMPLETED','FAILED','CANCELLED')";
 /** A claim that is held: CLAIMED/RUNNING with a lease not yet expired (`lease_until >= now`). */
 const LIVE = "(status IN ('CLAIMED','RUNNING') AND COALESCE(lease_until, 0) >= @now)";
 
+/**
+ * The events of execution `x` after seq `after` (an SQL expression): a seek on the table's key,
+ * `id = xid << 32 | seq` (see migrations.ts).
+ */
+const RANGE_AFTER = (after: string) => `e.id > (x.xid << 32) + ${after} AND e.id < ((x.xid + 1) << 32)`;
+/** Execution `x`'s last seq, 0 before its first event: the last row of its range. */
+const LAST_SEQ = `COALESCE((SELECT e.seq FROM event e WHERE ${RANGE_AFTER("0")} ORDER BY e.id DESC LIMIT 1), 0)`;
+
 const SQL = {
-  lastSeq: "SELECT MAX(seq) FROM event WHERE execution_id = ?",
-  hasExecution: "SELECT 1 FROM execution WHERE execution_id = ?",
+  /** The execution's number and last seq; no row: not yet known. */
+  position: `SELECT x.xid, ${LAST_SEQ} AS last FROM execution x WHERE x.execution_id = ?`,
   ensureExecution:
-    "INSERT OR IGNORE INTO execution(execution_id, path, status, started_at, last_seq) VALUES (?, '', 'running', ?, 0)",
+    "INSERT INTO execution(execution_id, path, status, started_at) VALUES (?, '', 'running', ?)",
   upsertExecution: `INSERT INTO execution(execution_id, path, catalog_version, status, parent_execution_id,
-      started_at, ended_at, result, error, last_seq)
+      started_at, ended_at, result, error)
     VALUES (@execution_id, COALESCE(@path, ''), @catalog_version, COALESCE(@status, 'running'),
-      @parent_execution_id, COALESCE(@started_at, @at), @ended_at, @result, @error, 0)
+      @parent_execution_id, COALESCE(@started_at, @at), @ended_at, @result, @error)
     ON CONFLICT(execution_id) DO UPDATE SET
       path = COALESCE(@path, path),
       catalog_version = COALESCE(@catalog_version, catalog_version),
@@ -85,33 +93,34 @@ const SQL = {
       ended_at = COALESCE(@ended_at, ended_at),
       result = COALESCE(@result, result),
       error = COALESCE(@error, error)`,
-  setLastSeq: "UPDATE execution SET last_seq = ? WHERE execution_id = ?",
-  deleteEventsAfter: "DELETE FROM event WHERE execution_id = ? AND seq > ?",
+  deleteEventsAfter: "DELETE FROM event WHERE id > (@xid << 32) + @last AND id < ((@xid + 1) << 32)",
   storedEventIds:
     "SELECT event_id FROM event WHERE execution_id = ? AND event_id IN (SELECT value FROM json_each(?))",
   updateCommand: `UPDATE command SET status = @status,
       worker_id = CASE WHEN @status = 'PENDING' THEN NULL ELSE COALESCE(@worker_id, worker_id) END,
       lease_until = CASE WHEN @status = 'PENDING' THEN NULL ELSE lease_until END,
       completed_at = CASE WHEN @terminal = 1 THEN @at ELSE completed_at END
-    WHERE command_id = @command_id AND status NOT IN ${TERMINAL}`,
-  readEvents: "SELECT * FROM event WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-  readEventsOfTypes: `SELECT * FROM event WHERE execution_id = ? AND seq > ?
-    AND type IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?`,
-  loopEvents: `SELECT * FROM event WHERE execution_id = ? AND step = ?
-    AND type IN (SELECT value FROM json_each(?)) AND json_extract(payload, '$.loop_id') = ? ORDER BY seq`,
-  hasEvents: "SELECT 1 FROM event WHERE execution_id = ? LIMIT 1",
-  getExecution: `SELECT x.*, (SELECT COALESCE(MAX(seq), 0) FROM event e WHERE e.execution_id = x.execution_id) AS last_seq
-    FROM execution x WHERE x.execution_id = ?`,
-  getCommand: "SELECT * FROM command WHERE command_id = ?",
+    WHERE cid = @command_id AND status NOT IN ${TERMINAL}`,
+  readEvents: `SELECT e.* FROM execution x JOIN event e ON ${RANGE_AFTER("@after")}
+    WHERE x.execution_id = @execution_id ORDER BY e.id LIMIT @limit`,
+  readEventsOfTypes: `SELECT e.* FROM execution x JOIN event e ON ${RANGE_AFTER("@after")}
+    WHERE x.execution_id = @execution_id AND e.type IN (SELECT value FROM json_each(@types))
+    ORDER BY e.id LIMIT @limit`,
+  loopEvents: `SELECT e.* FROM execution x JOIN event e ON ${RANGE_AFTER("0")}
+    WHERE x.execution_id = ? AND e.step = ? AND e.type IN (SELECT value FROM json_each(?))
+      AND json_extract(e.payload, '$.loop_id') = ? ORDER BY e.id`,
+  hasEvents: `SELECT 1 FROM execution x JOIN event e ON ${RANGE_AFTER("0")} WHERE x.execution_id = ? LIMIT 1`,
+  getExecution: `SELECT x.*, ${LAST_SEQ} AS last_seq FROM execution x WHERE x.execution_id = ?`,
+  getCommand: "SELECT * FROM command WHERE cid = ?",
   claim: `UPDATE command SET
       status = CASE WHEN ${LIVE} THEN status ELSE 'CLAIMED' END,
       claimed_at = CASE WHEN ${LIVE} THEN claimed_at ELSE @now END,
       claims = claims + CASE WHEN ${LIVE} THEN 0 ELSE 1 END,
       worker_id = @worker_id,
       lease_until = @now + @lease_ms
-    WHERE command_id = @command_id AND status NOT IN ${TERMINAL} AND (NOT ${LIVE} OR worker_id = @worker_id)
+    WHERE cid = @command_id AND status NOT IN ${TERMINAL} AND (NOT ${LIVE} OR worker_id = @worker_id)
     RETURNING *`,
-  renew: `UPDATE command SET lease_until = ? WHERE command_id = ? AND worker_id = ?
+  renew: `UPDATE command SET lease_until = ? WHERE cid = ? AND worker_id = ?
     AND status IN ('CLAIMED','RUNNING')`,
   maxVersion: "SELECT COALESCE(MAX(version), 0) FROM catalog WHERE path = ?",
   insertCatalog: "INSERT INTO catalog(path, version, kind, content, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -134,23 +143,32 @@ const SQL = {
   kvPut: "INSERT INTO kv(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 } as const;
 
-/** Rows per multi-row INSERT (8 columns × 64 = 512 parameters, well below SQLite's limit). */
+/** Where an execution's events stand: its number (`xid`) and its last seq (0 before any; < 2^32). */
+interface Position {
+  xid: number;
+  last: number;
+}
+
+/** Rows per multi-row INSERT (12 columns × 64 = 768 parameters, well below SQLite's limit). */
 const ROWS_PER_STATEMENT = 64;
-/** A multi-row INSERT: its text around the VALUES list, and the full SQL per row count. */
+/** A multi-row INSERT: its text around the VALUES list, one row's values, the SQL per row count. */
 interface MultiRowInsert {
   head: string;
+  row: string;
   tail: string;
   sql: string[];
 }
 const INSERT_EVENTS: MultiRowInsert = {
-  head: "INSERT INTO event(execution_id, seq, event_id, type, step, at, payload, cause)",
+  head: "INSERT INTO event(id, execution_id, seq, event_id, type, step, at, payload, cause)",
+  row: "((? << 32) + ?, ?, ?, ?, ?, ?, ?, ?, ?)",
   tail: " ON CONFLICT(execution_id, event_id) DO NOTHING",
   sql: [],
 };
 const INSERT_COMMANDS: MultiRowInsert = {
-  head: `INSERT INTO command(command_id, execution_id, step, pool, status, body, created_at,
+  head: `INSERT INTO command(cid, command_id, execution_id, step, pool, status, body, created_at,
     worker_id, lease_until, claimed_at, claims)`,
-  tail: " ON CONFLICT(command_id) DO NOTHING",
+  row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  tail: " ON CONFLICT(cid) DO NOTHING",
   sql: [],
 };
 
@@ -243,8 +261,13 @@ export class SqliteStore implements Store {
     const limit = options.limit ?? -1;
     const records = (
       options.types
-        ? this.stmt(SQL.readEventsOfTypes).all(executionId, after, JSON.stringify(options.types), limit)
-        : this.stmt(SQL.readEvents).all(executionId, after, limit)
+        ? this.stmt(SQL.readEventsOfTypes).all({
+            execution_id: executionId,
+            after,
+            types: JSON.stringify(options.types),
+            limit,
+          })
+        : this.stmt(SQL.readEvents).all({ execution_id: executionId, after, limit })
     ) as EventRecord[];
     return records.map(toEvent);
   }
@@ -269,7 +292,7 @@ export class SqliteStore implements Store {
       where.push("parent_execution_id = ?");
       params.push(filter.parent_execution_id);
     }
-    const sql = `SELECT x.*, (SELECT COALESCE(MAX(seq), 0) FROM event e WHERE e.execution_id = x.execution_id) AS last_seq
+    const sql = `SELECT x.*, ${LAST_SEQ} AS last_seq
       FROM execution x ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY started_at DESC, execution_id DESC LIMIT ? OFFSET ?`;
     params.push(filter.limit ?? -1, filter.offset ?? 0);
@@ -463,10 +486,10 @@ export class SqliteStore implements Store {
     // Optimistic: insert every event with multi-row statements; duplicates are rare (a report
     // delivered twice). If any row met the unique (execution_id, event_id) key, take this batch's
     // rows out again and redo it with an explicit check.
-    const base = new Map<ExecutionId, number>();
+    const base = new Map<ExecutionId, Position>();
     const written = this.insertEvents(batch.events, base, undefined, inserted);
     if (written < inserted.length) {
-      for (const [id, seq] of base) this.stmt(SQL.deleteEventsAfter).run(id, seq);
+      for (const p of base.values()) this.stmt(SQL.deleteEventsAfter).run(p);
       inserted.length = 0;
       this.insertEvents(batch.events, base, this.storedEventIds(batch.events), inserted, duplicates);
     }
@@ -476,6 +499,7 @@ export class SqliteStore implements Store {
       for (const c of batch.commands) {
         const k = claims?.get(c.command_id);
         commandRows.push(
+          c.command_id,
           c.command_id,
           c.execution_id,
           c.step,
@@ -489,7 +513,7 @@ export class SqliteStore implements Store {
           k ? 1 : 0,
         );
       }
-      this.insertRows(INSERT_COMMANDS, 11, commandRows);
+      this.insertRows(INSERT_COMMANDS, 12, commandRows);
     }
     if (batch.commandUpdates && batch.commandUpdates.length > 0) {
       const updateCommand = this.stmt(SQL.updateCommand);
@@ -507,19 +531,19 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Assigns seqs (after `base`, filled with each execution's last seq on first use) and inserts
+   * Assigns seqs (after `base`, filled with each execution's position on first use) and inserts
    * the events not in `stored` nor repeated in the batch (those go to `duplicates`); returns the
    * number of rows written (fewer than `inserted.length` when a row met the unique key).
    */
   private insertEvents(
     events: readonly NoetlEvent[],
-    base: Map<ExecutionId, number>,
+    base: Map<ExecutionId, Position>,
     stored: Set<string> | undefined,
     inserted: NoetlEvent[],
     duplicates: EventId[] = [],
   ): number {
     const seen = stored ? new Set<string>() : undefined;
-    const seqs = new Map<ExecutionId, number>();
+    const seqs = new Map<ExecutionId, { xid: number; seq: number }>();
     const rows: unknown[] = [];
     for (const event of events) {
       const id = event.execution_id;
@@ -531,17 +555,20 @@ export class SqliteStore implements Store {
         }
         seen.add(key);
       }
-      let last = seqs.get(id);
-      if (last === undefined) {
-        last = base.get(id);
-        if (last === undefined) {
-          last = this.lastSeq(id, event.at);
-          base.set(id, last);
+      let cursor = seqs.get(id);
+      if (cursor === undefined) {
+        let p = base.get(id);
+        if (p === undefined) {
+          p = this.position(id, event.at);
+          base.set(id, p);
         }
+        cursor = { xid: p.xid, seq: p.last };
+        seqs.set(id, cursor);
       }
-      const seq = last + 1;
-      seqs.set(id, seq);
+      const seq = ++cursor.seq;
       rows.push(
+        cursor.xid,
+        seq,
         id,
         seq,
         event.event_id,
@@ -553,7 +580,7 @@ export class SqliteStore implements Store {
       );
       inserted.push({ ...event, seq } as NoetlEvent);
     }
-    return this.insertRows(INSERT_EVENTS, 8, rows);
+    return this.insertRows(INSERT_EVENTS, 10, rows);
   }
 
   /** `execution_id \0 event_id` of the given events that are already stored. */
@@ -586,8 +613,7 @@ export class SqliteStore implements Store {
       const n = Math.min(ROWS_PER_STATEMENT, total - from);
       let sql = statement.sql[n];
       if (sql === undefined) {
-        const row = `(${new Array(width).fill("?").join(",")})`;
-        sql = `${statement.head} VALUES ${new Array(n).fill(row).join(",")}${statement.tail}`;
+        sql = `${statement.head} VALUES ${new Array(n).fill(statement.row).join(",")}${statement.tail}`;
         statement.sql[n] = sql;
       }
       changes += this.stmt(sql).run(
@@ -597,12 +623,11 @@ export class SqliteStore implements Store {
     return changes;
   }
 
-  /** The execution's last seq; creates its projection row (defaults) when there is none yet. */
-  private lastSeq(id: ExecutionId, at: number): number {
-    const last = this.stmt(SQL.lastSeq).pluck().get(id) as number | null | undefined;
-    if (last !== null && last !== undefined) return last;
-    if (this.stmt(SQL.hasExecution).get(id) === undefined) this.stmt(SQL.ensureExecution).run(id, at);
-    return 0;
+  /** The execution's number and last seq; creates its projection row (defaults) when there is none yet. */
+  private position(id: ExecutionId, at: number): Position {
+    const p = this.stmt(SQL.position).get(id) as Position | undefined;
+    if (p) return p;
+    return { xid: Number(this.stmt(SQL.ensureExecution).run(id, at).lastInsertRowid), last: 0 };
   }
 
   private upsertExecution(e: Partial<ExecutionRow> & { execution_id: ExecutionId }, at: number): void {
