@@ -199,10 +199,19 @@ ${sections.join("\n")}
 Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on the W1/W2 workloads:
 
 - **The SQLite commit** (one per step, events + command + command status in one transaction):
-  ~60 µs of statements and ~70 µs to append ~8 pages to the WAL (each page is two \`pwrite\`
-  calls, and a system call costs ~5 µs on this virtual machine, 10× bare metal). WAL checkpoints
-  run on a background thread (\`src/store/sqlite/background-checkpointer.ts\`); inline, they added
-  ~50 µs per commit.
+  ~90 µs, ~40 µs of statements and ~50 µs to append its pages to the WAL (each page is a frame,
+  two \`pwrite\` calls, and a system call costs ~5 µs on this virtual machine, 10× bare metal;
+  \`perf\` shows the hypervisor's interrupt re-enable as the largest single item). Each page the
+  commit changes is a frame, so the tables are shaped for appends (migration 2): an event's key is
+  \`execution number << 32 | seq\`, so a chain's commit appends at the table's end, where SQLite
+  adds a page, and commands are keyed by their snowflake's number (no separate index). The
+  first layout (events \`WITHOUT ROWID\` on \`(execution_id, seq)\`, an index on \`command_id\`)
+  wrote 7.8 frames per commit in W1-10 (\`strace\` of the WAL's frame headers): an index b-tree
+  split re-balances three siblings and the parent, and with ~300-byte event rows that happened at
+  almost every commit. Now 5.5 (the unique \`(execution_id, event_id)\` index is the largest
+  part, 1.6). A/B: W1 ~1.13 → ~0.98 ms, W1-10-noop ~2.36 → ~1.98 ms, W3 and W2 faster too. WAL
+  checkpoints run on a background thread (\`src/store/sqlite/background-checkpointer.ts\`);
+  inline, they added ~50 µs per commit.
 - **The javascript task**: a round trip to a worker thread (DECISIONS 35: code runs in a worker
   thread). On this virtual machine the cost is the idle CPU's wake-up, not the message: a
   \`postMessage\` to a thread that is busy costs ~1 µs, to one asleep 25–150 µs for the waker,
@@ -350,6 +359,14 @@ accounting from \`/proc\` and CPU profiles:
   400 batches the median is ~22 ms (9 batches after the 2 s warm-up: 25–35 ms); PostgreSQL uses
   ~16 ms of CPU per batch of ten executions (~0.3 ms per commit with its flush), Node's main
   thread ~9 ms. W3 ≤ 20 ms needs less CPU per commit on both sides.
+- **Socket writes, W3** (2026-12-03, evening): a CPU profile of W3-noop's process (server and
+  both workers) shows \`writev\`/\`write\` as ~23 % of the main thread's busy time, and \`perf\`
+  shows the hypervisor's interrupt re-enable (system calls and the wake-ups they cause) as ~28 %
+  of PostgreSQL's samples: each write wakes the other end, tens of microseconds here. The
+  channel's lines written in one turn of the event loop now leave in one write (the socket is
+  corked until \`process.nextTick\`): a worker's four requests for work, or the answers of one
+  group commit to the same worker. Channel writes per W3-noop batch 36 → 26 (\`strace\`, 41
+  batches); A/B W3-noop (three alternating runs, medians) 37–42 → 26–37 ms, W1 unchanged.
 - **Levers not taken**: a worker thread polling across the report's round trip (~1.5 ms of a CPU
   per step on two shared cores; measured slower); keeping the event loop awake (\`setImmediate\`)
   while a lone commit is on its way, which a replay shows saves 50–130 µs per commit after an idle

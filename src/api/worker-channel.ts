@@ -25,7 +25,12 @@ import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { FastifyInstance } from "fastify";
 import { LineSplitter } from "../kernel/index.ts";
-import { type ChannelCall, WORKER_CHANNEL_PATH, WORKER_CHANNEL_PROTOCOL } from "../protocol/index.ts";
+import {
+  type ChannelCall,
+  WORKER_CHANNEL_PATH,
+  WORKER_CHANNEL_PROTOCOL,
+  writeLine,
+} from "../protocol/index.ts";
 import { ApiError, errorBody, errorReply } from "./api-error.ts";
 import { bearerCheck } from "./bearer-token.ts";
 import type { Answer, WorkerCalls } from "./worker-calls.ts";
@@ -116,7 +121,7 @@ function serve(
 
   const send = (id: number | null, answer: Answer) => {
     if (!socket.writable) return;
-    socket.write(`${JSON.stringify({ id, status: answer.status, body: answer.body })}\n`);
+    writeLine(socket, { id, status: answer.status, body: answer.body }, process.nextTick);
   };
   const fail = (id: number | null, error: unknown) => {
     const { status, body, internal } = errorReply(error);

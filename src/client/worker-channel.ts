@@ -14,7 +14,12 @@ import type { ClientRequest, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { LineSplitter, NoetlError } from "../kernel/index.ts";
-import { type ChannelAnswer, WORKER_CHANNEL_PATH, WORKER_CHANNEL_PROTOCOL } from "../protocol/index.ts";
+import {
+  type ChannelAnswer,
+  WORKER_CHANNEL_PATH,
+  WORKER_CHANNEL_PROTOCOL,
+  writeLine,
+} from "../protocol/index.ts";
 import { remoteErrorOf, unreachableError } from "./http-client.ts";
 
 /** How long a channel that could not be opened is not tried again (ms). */
@@ -122,7 +127,7 @@ export class WorkerChannel {
   }
 
   private write(socket: Duplex, frame: object): void {
-    if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
+    if (!socket.destroyed) writeLine(socket, frame, process.nextTick);
   }
 
   private open(): Promise<Duplex> {

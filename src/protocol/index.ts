@@ -26,5 +26,5 @@ export type {
 } from "./events.ts";
 export { ACTIONABLE_EVENTS, TERMINAL_EVENTS } from "./events.ts";
 export type { Backoff, PolicyAction, PolicyRule, PolicyThen, SetMap, Task, TaskPolicy } from "./task.ts";
-export type { ChannelAnswer, ChannelCall } from "./worker-channel.ts";
-export { WORKER_CHANNEL_PATH, WORKER_CHANNEL_PROTOCOL } from "./worker-channel.ts";
+export type { ChannelAnswer, ChannelCall, LineSink } from "./worker-channel.ts";
+export { WORKER_CHANNEL_PATH, WORKER_CHANNEL_PROTOCOL, writeLine } from "./worker-channel.ts";
