@@ -27,6 +27,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** Serves the web UI at `/` when given (a directory of static files). */
   uiRoot?: string;
+  /** Answers a worker channel may hold unread before it is closed (bytes; default 64 MiB). */
+  channelMaxUnsentBytes?: number;
   logger?: boolean;
 }
 
@@ -46,6 +48,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     calls,
     ...(options.token ? { token: options.token } : {}),
     maxLine: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ...(options.channelMaxUnsentBytes ? { maxUnsentBytes: options.channelMaxUnsentBytes } : {}),
   });
   const metrics = new ApiMetrics(orchestrator, channels.open);
   app.addHook("onClose", async () => metrics.close());

@@ -43,6 +43,12 @@ export interface WorkerChannelOptions {
   maxLine: number;
   /** How long shutdown waits for the calls in flight before ending the channels (ms, default 5 000). */
   drainMs?: number;
+  /**
+   * Answers a channel may hold unsent, in bytes, because its worker does not read them (default
+   * 64 MiB): past that the channel is closed, as a worker that stopped reading would otherwise
+   * grow the server's memory without bound. Its requests for work are abandoned as on any close.
+   */
+  maxUnsentBytes?: number;
 }
 
 /**
@@ -119,9 +125,16 @@ function serve(
   /** Set once the channel is closing on a line it could not read: the rest is ignored. */
   let closing = false;
 
+  const maxUnsent = options.maxUnsentBytes ?? 64 * 1024 * 1024;
   const send = (id: number | null, answer: Answer) => {
     if (!socket.writable) return;
     writeLine(socket, { id, status: answer.status, body: answer.body }, process.nextTick);
+    if (socket.writableLength > maxUnsent) {
+      logError(
+        new Error(`worker channel closed: its worker left ${socket.writableLength} bytes of answers unread`),
+      );
+      socket.destroy();
+    }
   };
   const fail = (id: number | null, error: unknown) => {
     const { status, body, internal } = errorReply(error);

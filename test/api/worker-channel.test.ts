@@ -277,6 +277,34 @@ describe("worker channel", () => {
     }
   });
 
+  it("closes a channel whose worker leaves its answers unread past the limit", {
+    timeout: 30_000,
+  }, async () => {
+    const small = await buildApi({
+      orchestrator: server.orchestrator,
+      store: server.store,
+      credentials: {} as CredentialsPort, // not called here
+      channelMaxUnsentBytes: 64 * 1024,
+    });
+    const url = await small.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const socket = await rawChannel(url);
+      socket.pause(); // reads nothing: the kernel's buffers fill, then the server's
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      // ~250 bytes of error answer per call: a few MB fill the loopback's buffers, then 64 KiB more
+      const call = `{"id":1,"op":"claim","body":{"command_id":"1","worker_id":"${"w".repeat(100)}"}}\n`;
+      for (let i = 0; i < 400 && !socket.destroyed; i++) {
+        socket.write(call.repeat(200));
+        await new Promise((r) => setImmediate(r));
+        if (socket.readableLength > 0 && i % 50 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      socket.resume(); // drain what was sent; the server has closed its end
+      await closed;
+    } finally {
+      await small.close();
+    }
+  });
+
   it("refuses other upgrades and paths", async () => {
     const status = await new Promise<number | undefined>((resolve, reject) => {
       const req = request(`${server.url}/api/workers/channel`, {
