@@ -276,11 +276,11 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   over a 100k run, total GC time unchanged at ~2.4 s). Earlier tables showed W2-100k at
   ~394 MB: that peak was the benchmark's own statistics reading the whole 200k-event log.
 
-So a W1 step costs ~0.2–0.4 ms here, of which ~0.25 ms are the durable commit and the thread
-hop. With \`noop\` tasks (which BENCHMARKS.md allows for W1) W1 meets its target (0.6–0.95 ms) and
-the marginal step is at it (0.16–0.28 ms); with \`javascript\` tasks W1 is at it or just above
-(1.0–1.3 ms) and the step is not (0.3–0.4 ms: the thread hop each way). W2's time and memory,
-W2-100k (when the machine is quiet), W3 and the python overhead are met.
+So a W1 step costs ~0.17–0.25 ms here, of which ~0.09 ms is the durable commit and ~0.07 ms the
+thread hop of a javascript task. With \`noop\` tasks (which BENCHMARKS.md allows for W1) W1 meets
+its target (0.57–0.75 ms) and so does the marginal step (0.16–0.19 ms); with \`javascript\` tasks
+W1 is at it (0.93–1.07 ms in quiet runs, more in slow periods) and the marginal step is not
+(0.22–0.25 ms). W2's time and memory, W2-100k, W3 and the python overhead are met.
 
 ## Where the time goes (distributed, this machine)
 
