@@ -34,6 +34,24 @@ export function eventLogCases(test: StoreTest): void {
     assert.equal(r2.inserted[0]?.seq, 2);
     assert.equal((await store.getExecution(x))?.last_seq, 2);
     assert.equal((await store.getExecution(y))?.last_seq, 2);
+    // the first execution goes on after the second one wrote: each reads back only its own
+    const r3 = await store.commit({ events: [event(x, "workflow.completed", { result: 1 })] });
+    assert.equal(r3.inserted[0]?.seq, 3);
+    assert.deepEqual(
+      (await store.readEvents(x)).map((e) => [e.type, e.seq]),
+      [
+        ["workflow.initialized", 1],
+        ["step.skipped", 2],
+        ["workflow.completed", 3],
+      ],
+    );
+    assert.deepEqual(
+      (await store.readEvents(y)).map((e) => [e.type, e.seq]),
+      [
+        ["workflow.initialized", 1],
+        ["workflow.completed", 2],
+      ],
+    );
   });
 
   test("round-trips every event field", async (store) => {
