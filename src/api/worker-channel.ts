@@ -141,11 +141,22 @@ function serve(
     if (internal) logError(error);
     send(id, { status, body });
   };
-  const protocolError = (message: string) => {
-    fail(null, new ApiError(400, "NOETL_E_API_BAD_REQUEST", message));
+  /** Answers a line it cannot take (id null) and closes the channel: the rest is ignored. */
+  const refuseLine = (error: ApiError) => {
+    fail(null, error);
     closing = true;
     socket.end();
   };
+  const protocolError = (message: string) =>
+    refuseLine(new ApiError(400, "NOETL_E_API_BAD_REQUEST", message));
+  const tooLong = () =>
+    refuseLine(
+      new ApiError(
+        413,
+        "NOETL_E_API_TOO_LARGE",
+        `a worker channel line is over ${options.maxLine} characters`,
+      ),
+    );
 
   const run = (frame: ChannelCall) => {
     const { id } = frame;
@@ -206,18 +217,6 @@ function serve(
     }
     run(frame);
     return true;
-  };
-  const tooLong = () => {
-    fail(
-      null,
-      new ApiError(
-        413,
-        "NOETL_E_API_TOO_LARGE",
-        `a worker channel line is over ${options.maxLine} characters`,
-      ),
-    );
-    closing = true;
-    socket.end();
   };
   const read = (chunk: string) => {
     if (closing) return;

@@ -92,16 +92,17 @@ export class WorkerChannel {
         signal?.removeEventListener("abort", abort);
         if (this.pending.size === 0) (socket as Duplex & { unref?(): void }).unref?.();
       };
-      const timer = setTimeout(() => {
+      // giving up tells the server, which stops waiting (a request for work) or answers to no one
+      const giveUp = (reason: unknown) => {
         done();
         this.write(socket, { id, op: "cancel" });
-        reject(unreachableError(this.options.baseUrl, `no answer within ${options.timeoutMs} ms`));
-      }, options.timeoutMs);
-      const abort = () => {
-        done();
-        this.write(socket, { id, op: "cancel" });
-        reject(signal?.reason);
+        reject(reason);
       };
+      const timer = setTimeout(
+        () => giveUp(unreachableError(this.options.baseUrl, `no answer within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
+      const abort = () => giveUp(signal?.reason);
       signal?.addEventListener("abort", abort, { once: true });
       this.pending.set(id, {
         socket,
