@@ -14,6 +14,7 @@ import { LocalBus } from "../../src/bus/local/index.ts";
 import { HttpClient } from "../../src/client/index.ts";
 import type { ClaimResult, ExecutionInfo } from "../../src/protocol/index.ts";
 import { MemoryStore } from "../../src/store/memory/index.ts";
+import { until } from "../../src/testing/index.ts";
 
 const home = mkdtempSync(join(tmpdir(), "noetl-asks-"));
 const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
@@ -37,11 +38,6 @@ const ask = (wait_ms: number, signal?: AbortSignal) =>
     { worker_id: "w-http", pool: "default", max: 1, wait_ms },
     signal ? { signal } : {},
   );
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(check());
-}
 
 before(async () => {
   server = await startServer({ config, store: new MemoryStore(), bus: new LocalBus(), port: 0 });

@@ -24,6 +24,7 @@ import {
 } from "../../src/client/index.ts";
 import type { ClaimResult, ExecutionInfo } from "../../src/protocol/index.ts";
 import { MemoryStore } from "../../src/store/memory/index.ts";
+import { until } from "../../src/testing/index.ts";
 
 const home = mkdtempSync(join(tmpdir(), "noetl-channel-"));
 const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
@@ -51,11 +52,6 @@ const ask = (ch: WorkerChannel, wait_ms: number, signal?: AbortSignal) =>
     { worker_id: "w-chan", pool: "default", max: 1, wait_ms },
     { timeoutMs: 30_000, ...(signal ? { signal } : {}) },
   );
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(check());
-}
 
 /** Opens a channel by hand and answers its socket (for lines no client would send). */
 function rawChannel(url: string): Promise<Duplex> {
