@@ -8,7 +8,7 @@ import { command, event, newExecutionId, sleep } from "../conformance-fixtures.t
 import { commitParams } from "./commit-params.ts";
 import { MIGRATIONS, migrate } from "./migrations.ts";
 import { SQL } from "./postgres-sql.ts";
-import { PostgresStore } from "./postgres-store.ts";
+import { LEASE_CONNECTION_OPTIONS, PostgresStore } from "./postgres-store.ts";
 
 const skip = await postgresSkipReason();
 const run = `${process.pid}_${Date.now().toString(36)}`;
@@ -360,6 +360,30 @@ if (skip) {
       const o = await a.claimCommand(orphan.command_id, "w", 1000, 60_000);
       assert.equal(o.status, "claimed");
       assert.equal(o.status === "claimed" ? o.executionStatus : "none", undefined);
+    });
+
+    it("claims never scan a table, even with the generic plans of small tables", async () => {
+      // what a lease connection of the store runs after five claims on tables still small
+      const client = new pg.Client({ connectionString: PG_URL, options: LEASE_CONNECTION_OPTIONS });
+      await client.connect();
+      try {
+        await client.query("SET plan_cache_mode = force_generic_plan");
+        const s = `"${schema}"`;
+        const claims = [
+          ["claim", "text", "'1'"],
+          ["claimMany", "text[]", "ARRAY['1','2']"],
+        ] as const;
+        for (const [name, type, ids] of claims) {
+          await client.query(
+            `PREPARE ${name}(${type}, text, bigint, bigint) AS ${SQL[name].replaceAll("{s}", s)}`,
+          );
+          const plan = await client.query(`EXPLAIN EXECUTE ${name}(${ids}, 'w', 0, 1000)`);
+          const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
+          assert.doesNotMatch(text, /Seq Scan/, `${name}:\n${text}`);
+        }
+      } finally {
+        await client.end();
+      }
     });
 
     it("claimCommands: the outcome of each command in the caller's order, as claimCommand gives it", async () => {
