@@ -405,6 +405,29 @@ accounting from \`/proc\` and CPU profiles:
   corked until \`process.nextTick\`): a worker's four requests for work, or the answers of one
   group commit to the same worker. Channel writes per W3-noop batch 36 → 26 (\`strace\`, 41
   batches); A/B W3-noop (three alternating runs, medians) 37–42 → 26–37 ms, W1 unchanged.
+- **Claims' plans** (2026-12-03, night): \`pg_stat_user_tables\` over W3-noop showed ~1.2
+  sequential scans of the execution table per batch, each reading every execution stored so far.
+  The store runs each statement as a named prepared statement, which PostgreSQL plans
+  generically after five calls and keeps until the tables are analysed again; the generic plan of
+  the multi-command claim, made while the tables were small, hash-joined the whole execution
+  table. The connections that claim and renew leases now run with \`enable_seqscan=off\` (they
+  only look rows up by key; a test checks both claims' generic plans). A/B W3 moved within the
+  noise, but the scan grew with every execution stored.
+- **CPU per W3 batch** (\`process.cpuUsage()\` and \`/proc\`, 50–200 batches, 2026-12-03 night): Node
+  15–19 ms of user CPU (server and both workers share one main thread), PostgreSQL 12–15 ms, for
+  21–26 ms of wall time: both cores ~70 % busy, the main thread ~75 %. In Node's CPU profile
+  \`pg\`'s query submission is ~32 % of the busy time, almost all of it the \`writev\` that wakes a
+  backend (on two busy cores the woken backend takes the CPU), the parameters' serialisation
+  ~7 % (the JSON payloads are escaped into array literals), the rest spread over the channel,
+  validation, the engine and the worker (none above ~6 %). Holding the next group of commits
+  until the one in flight returns (one statement at a time): PostgreSQL 12 → 10 ms per batch,
+  wall time 21.4 → 22–23 ms: not taken.
+- **Waking a javascript thread ahead of its next task** (distributed chain, 2026-12-03 night): the
+  thread slept through its previous wait less a lead (\`Atomics.wait\`, notified on a post), then
+  polled. A/B W1 4.1–5.0 → 5.5–6.6 ms with leads of 100–500 µs. A chain's waits differ (an
+  execution's first task waits for the previous execution's end and the next start), the timed
+  sleep overshot by ~130 µs, and about two polls in three ran their whole 1 ms without a task,
+  taking a CPU the commit needed: not taken.
 - **Levers not taken**: a worker thread polling across the report's round trip (~1.5 ms of a CPU
   per step on two shared cores; measured slower); keeping the event loop awake (\`setImmediate\`)
   while a lone commit is on its way, which a replay shows saves 50–130 µs per commit after an idle
