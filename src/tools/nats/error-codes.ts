@@ -8,7 +8,7 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   {
     code: "NOETL_E_NATS_CONFIG",
     summary:
-      "kind: nats has an unknown `operation`, misses `bucket`/`key`/`subject`, has an invalid key or subject, or an unusable `auth`.",
+      "kind: nats has an unknown `operation`, misses `bucket`/`key`/`subject`/`stream`, has an invalid key, subject, `seq` or `encoding`, or an unusable `auth`.",
   },
   {
     code: "NOETL_E_NATS_CONNECTION",
@@ -16,6 +16,10 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   },
   { code: "NOETL_E_NATS_TIMEOUT", summary: "A NATS request timed out (timeout, retryable)." },
   { code: "NOETL_E_NATS_AUTH", summary: "NATS refused the credentials or the permission (auth)." },
-  { code: "NOETL_E_NATS_NOT_FOUND", summary: "The KV bucket does not exist (not_found)." },
+  {
+    code: "NOETL_E_NATS_NOT_FOUND",
+    summary:
+      "The KV bucket, object store, object or stream does not exist, or no stream captures a `js_publish` subject (not_found).",
+  },
   { code: "NOETL_E_NATS_ERROR", summary: "Any other NATS or JetStream error (e.g. JetStream not enabled)." },
 ];

@@ -1,6 +1,7 @@
 /**
  * @module tools/nats
- * `kind: nats`: JetStream KV get/put/delete/keys and core publish, on cached connections.
+ * `kind: nats`: JetStream key/value and object store, core and JetStream publishing, stream reads,
+ * on cached connections.
  */
 
 export { ERROR_CODES } from "./error-codes.ts";

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connect } from "@nats-io/transport-node";
 import type { Json, JsonObject } from "../../kernel/index.ts";
@@ -13,6 +15,8 @@ import { createNatsTool, ERROR_CODES } from "./index.ts";
 const skip = await natsSkipReason();
 const tool = createNatsTool();
 const bucket = `noetl_test_${process.pid}_${Date.now()}`;
+const stream = `NOETL_TEST_TOOL_${process.pid}_${Date.now()}`;
+const streamSubject = `noetl_test_tool.${process.pid}.${Date.now()}`;
 
 const run = (config: JsonObject, ctx: Partial<ToolContext> = {}): Promise<Json> =>
   tool.run({ servers: NATS_URL, ...config }, toolContext(ctx));
@@ -36,6 +40,11 @@ describe("nats tool", { skip }, () => {
         .then((kv) => kv.destroy())
         .catch(() => {});
     }
+    await new Objm(nc)
+      .open(`${bucket}_obj`)
+      .then((os) => os.destroy())
+      .catch(() => {});
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
     await nc.close();
   });
 
@@ -101,6 +110,136 @@ describe("nats tool", { skip }, () => {
     }
   });
 
+  it("purges a key's history", async () => {
+    await run({ operation: "kv_put", bucket, key: "counter", value: 1 });
+    await run({ operation: "kv_put", bucket, key: "counter", value: 2 });
+    assert.deepEqual(await run({ operation: "kv_purge", bucket, key: "counter" }), {
+      key: "counter",
+      purged: true,
+    });
+    assert.equal(((await run({ operation: "kv_get", bucket, key: "counter" })) as JsonObject).value, null);
+    const kv = await new Kvm(nc).open(bucket);
+    const history: unknown[] = [];
+    for await (const e of await kv.history({ key: "counter" })) history.push(e.operation);
+    assert.deepEqual(history, ["PURGE"]);
+  });
+
+  it("puts, reads, lists, describes and deletes objects (creating the store)", async () => {
+    const store = `${bucket}_obj`;
+    const put = (await run({
+      operation: "object_put",
+      bucket: store,
+      key: "reports/a.json",
+      data: { n: 1 },
+    })) as JsonObject;
+    assert.equal(put.name, "reports/a.json");
+    assert.equal(put.size, 7);
+    assert.match(String(put.digest), /^SHA-256=/);
+    await run({ operation: "object_put", bucket: store, key: "b.txt", data: "plain text" });
+    const bytes = Buffer.from([0, 255, 1, 254]).toString("base64");
+    await run({ operation: "object_put", bucket: store, key: "c.bin", data: bytes, encoding: "base64" });
+    assert.deepEqual(await run({ operation: "object_get", bucket: store, key: "reports/a.json" }), {
+      name: "reports/a.json",
+      data: { n: 1 },
+      size: 7,
+    });
+    assert.equal(
+      ((await run({ operation: "object_get", bucket: store, key: "b.txt" })) as JsonObject).data,
+      "plain text",
+    );
+    assert.deepEqual(
+      await run({ operation: "object_get", bucket: store, key: "c.bin", encoding: "base64" }),
+      {
+        name: "c.bin",
+        data: bytes,
+        size: 4,
+      },
+    );
+    const info = (await run({ operation: "object_info", bucket: store, key: "b.txt" })) as JsonObject;
+    assert.equal(info.size, 10);
+    assert.equal(info.bucket, store);
+    const listed = (await run({ operation: "object_list", bucket: store })) as { objects: JsonObject[] };
+    assert.deepEqual(
+      listed.objects.map((o) => o.name),
+      ["b.txt", "c.bin", "reports/a.json"],
+    );
+    assert.deepEqual(await run({ operation: "object_delete", bucket: store, key: "b.txt" }), {
+      name: "b.txt",
+      deleted: true,
+    });
+    assert.deepEqual(await run({ operation: "object_delete", bucket: store, key: "never" }), {
+      name: "never",
+      deleted: false,
+    });
+    assert.deepEqual(await run({ operation: "object_get", bucket: store, key: "b.txt" }), {
+      name: "b.txt",
+      data: null,
+      size: null,
+    });
+    const missing = await failure({ operation: "object_info", bucket: store, key: "b.txt" });
+    assert.equal(missing.info.kind, "not_found");
+    const after = (await run({ operation: "object_list", bucket: store })) as { objects: JsonObject[] };
+    assert.deepEqual(
+      after.objects.map((o) => o.name),
+      ["c.bin", "reports/a.json"],
+    );
+    for (const operation of ["object_get", "object_list", "object_info", "object_delete"]) {
+      const error = await failure({ operation, bucket: `${bucket}_obj_missing`, key: "x" });
+      assert.equal(error.info.kind, "not_found", operation);
+      assert.equal(error.info.code, "NOETL_E_NATS_NOT_FOUND");
+    }
+  });
+
+  it("publishes to a stream and reads its messages and state", async () => {
+    await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`${streamSubject}.>`] });
+    const subject = `${streamSubject}.orders`;
+    assert.deepEqual(await run({ operation: "js_publish", subject, data: { id: 1 }, msg_id: "order-1" }), {
+      subject,
+      stream,
+      seq: 1,
+      duplicate: false,
+    });
+    // the same msg_id within the stream's duplicate window is stored once
+    const again = (await run({
+      operation: "js_publish",
+      subject,
+      data: { id: 1 },
+      msg_id: "order-1",
+    })) as JsonObject;
+    assert.deepEqual([again.seq, again.duplicate], [1, true]);
+    await run({ operation: "js_publish", subject, data: "second" });
+    const first = (await run({ operation: "js_get_msg", stream, seq: 1 })) as JsonObject;
+    assert.deepEqual([first.subject, first.seq, first.data], [subject, 1, { id: 1 }]);
+    assert.ok(!Number.isNaN(Date.parse(String(first.time))));
+    const last = (await run({ operation: "js_get_msg", stream, subject })) as JsonObject;
+    assert.deepEqual([last.seq, last.data], [2, "second"]);
+    assert.deepEqual(await run({ operation: "js_get_msg", stream, seq: 99 }), {
+      stream,
+      subject: null,
+      seq: null,
+      data: null,
+      time: null,
+    });
+    const info = (await run({ operation: "js_stream_info", stream })) as JsonObject;
+    assert.deepEqual([info.stream, info.messages, info.first_seq, info.last_seq], [stream, 2, 1, 2]);
+    assert.deepEqual(info.subjects, [`${streamSubject}.>`]);
+    const notFound: JsonObject[] = [
+      { operation: "js_stream_info", stream: `${stream}_MISSING` },
+      { operation: "js_get_msg", stream: `${stream}_MISSING`, seq: 1 },
+      { operation: "js_publish", subject: `noetl_test_nostream.${process.pid}`, data: 1 },
+    ];
+    for (const config of notFound) {
+      const error = await failure(config);
+      assert.equal(error.info.kind, "not_found", String(config.operation));
+      assert.equal(error.info.code, "NOETL_E_NATS_NOT_FOUND");
+    }
+    assert.equal(
+      (await failure({ operation: "js_get_msg", stream, seq: "x" })).info.code,
+      "NOETL_E_NATS_CONFIG",
+    );
+    assert.equal((await failure({ operation: "js_get_msg", stream })).info.code, "NOETL_E_NATS_CONFIG");
+  });
+
   it("publishes JSON-encoded data", async () => {
     const subject = `noetl.test.${process.pid}.${Date.now()}`;
     const sub = nc.subscribe(subject, { max: 2 });
@@ -142,6 +281,12 @@ describe("nats tool", { skip }, () => {
     assert.equal((await failure({ operation: "publish" })).info.code, "NOETL_E_NATS_CONFIG");
     const badKey = await failure({ operation: "kv_put", bucket, key: "bad key!", value: 1 });
     assert.equal(badKey.info.kind, "schema");
+    assert.equal(
+      (await failure({ operation: "object_put", bucket, data: 1 })).info.code,
+      "NOETL_E_NATS_CONFIG",
+    );
+    const badEncoding = await failure({ operation: "object_get", bucket, key: "x", encoding: "hex" });
+    assert.equal(badEncoding.info.code, "NOETL_E_NATS_CONFIG");
   });
 
   it("reports an unreachable server as connection (retryable)", async () => {

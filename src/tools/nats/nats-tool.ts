@@ -1,5 +1,3 @@
-import type { KV } from "@nats-io/kv";
-import { Kvm } from "@nats-io/kv";
 import type { NatsConnection, NodeConnectionOptions } from "@nats-io/transport-node";
 import { connect } from "@nats-io/transport-node";
 import type { Json, JsonObject } from "../../kernel/index.ts";
@@ -8,11 +6,15 @@ import type { ErrorKind } from "../../protocol/index.ts";
 import { abortError } from "../abort-error.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
+import { KV_OPERATIONS, type KvOperation, runKvOperation } from "./kv-operations.ts";
+import { configError } from "./nats-config.ts";
+import { OBJECT_OPERATIONS, type ObjectOperation, runObjectOperation } from "./object-operations.ts";
+import { runStreamOperation, STREAM_OPERATIONS, type StreamOperation } from "./stream-operations.ts";
 
 const DEFAULT_SERVER = "nats://127.0.0.1:4222";
 const CONNECT_TIMEOUT_MS = 5_000;
-const OPERATIONS = ["kv_get", "kv_put", "kv_delete", "kv_keys", "publish"] as const;
-type Operation = (typeof OPERATIONS)[number];
+const OPERATIONS = [...KV_OPERATIONS, ...OBJECT_OPERATIONS, ...STREAM_OPERATIONS] as const;
+type Operation = KvOperation | ObjectOperation | StreamOperation;
 
 interface NatsAuth {
   user?: string;
@@ -21,7 +23,8 @@ interface NatsAuth {
 }
 
 /**
- * `kind: nats` (DECISIONS 35): `operation` `kv_get | kv_put | kv_delete | kv_keys | publish` on
+ * `kind: nats` (DECISIONS 35): `operation` — key/value (`kv_*`), object store (`object_*`),
+ * publishing (`publish`, `js_publish`) and stream reads (`js_get_msg`, `js_stream_info`) — on
  * `servers`/`url` (default nats://127.0.0.1:4222) with an optional `auth` credential
  * (`{user, pass}` or `{token}`). Connections are cached per servers+auth and closed by `close()`.
  */
@@ -73,47 +76,14 @@ export function createNatsTool(): Tool {
   };
 }
 
-async function execute(operation: Operation, config: JsonObject, nc: NatsConnection): Promise<JsonObject> {
-  if (operation === "publish") {
-    const subject = required(config, "subject");
-    nc.publish(subject, payloadOf(config.data ?? config.value ?? config.payload ?? null));
-    await nc.flush();
-    return { subject, published: true };
-  }
-  const bucket = required(config, "bucket");
-  const kvm = new Kvm(nc);
-  switch (operation) {
-    case "kv_put": {
-      const key = required(config, "key");
-      const kv = await kvm.create(bucket);
-      const revision = await kv.put(key, payloadOf(config.value ?? config.data ?? null));
-      return { key, revision };
-    }
-    case "kv_get": {
-      const key = required(config, "key");
-      const entry = await (await openExisting(kvm, bucket)).get(key);
-      if (entry?.operation !== "PUT") return { key, value: null, revision: null };
-      return { key, value: decode(entry.string()), revision: entry.revision };
-    }
-    case "kv_delete": {
-      const key = required(config, "key");
-      await (await openExisting(kvm, bucket)).delete(key);
-      return { key, deleted: true };
-    }
-    case "kv_keys": {
-      const filter = typeof config.filter === "string" && config.filter !== "" ? config.filter : undefined;
-      const keys: string[] = [];
-      for await (const key of await (await openExisting(kvm, bucket)).keys(filter)) keys.push(key);
-      return { keys: keys.sort() };
-    }
-  }
+function execute(operation: Operation, config: JsonObject, nc: NatsConnection): Promise<JsonObject> {
+  if (isOneOf(KV_OPERATIONS, operation)) return runKvOperation(operation, config, nc);
+  if (isOneOf(OBJECT_OPERATIONS, operation)) return runObjectOperation(operation, config, nc);
+  return runStreamOperation(operation, config, nc);
 }
 
-/** Opens a bucket that must exist (a missing one fails with a clear not_found). */
-async function openExisting(kvm: Kvm, bucket: string): Promise<KV> {
-  const kv = await kvm.open(bucket);
-  await kv.status();
-  return kv;
+function isOneOf<T extends string>(list: readonly T[], value: string): value is T {
+  return (list as readonly string[]).includes(value);
 }
 
 function operationOf(config: JsonObject): Operation {
@@ -164,27 +134,6 @@ async function authOf(auth: Json | undefined, ctx: ToolContext): Promise<NatsAut
   throw configError("kind: nats: the auth credential needs `token` or `user`/`pass`");
 }
 
-function required(config: JsonObject, field: string): string {
-  const value = config[field];
-  if (typeof value === "string" && value !== "") return value;
-  if (typeof value === "number") return String(value);
-  throw configError(`kind: nats: this operation needs \`${field}\``);
-}
-
-/** A string is sent as is; any other value JSON-encoded. */
-function payloadOf(value: Json): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** Parsed JSON when the stored text is JSON, else the text. */
-function decode(text: string): Json {
-  try {
-    return JSON.parse(text) as Json;
-  } catch {
-    return text;
-  }
-}
-
 function str(value: Json | undefined): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
@@ -208,7 +157,7 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function classify(error: unknown, operation: Operation, config: JsonObject): ToolError {
-  const target = operation === "publish" ? String(config.subject ?? "") : String(config.bucket ?? "");
+  const target = String(config.bucket ?? config.stream ?? config.subject ?? "");
   const where = `nats ${operation}${target ? ` ${target}` : ""}`;
   const [kind, retryable, code, message] = kindOf(error, config);
   return new ToolError({ kind, retryable, code, message: `${where}: ${message}` }, { cause: error });
@@ -222,15 +171,25 @@ function kindOf(error: unknown, config: JsonObject): [ErrorKind, boolean, string
   if (name === "TimeoutError") return ["timeout", true, "NOETL_E_NATS_TIMEOUT", message];
   if (/Authorization|PermissionViolation|AuthenticationExpired/.test(name))
     return ["auth", false, "NOETL_E_NATS_AUTH", message];
-  if (name === "StreamNotFoundError")
-    return ["not_found", false, "NOETL_E_NATS_NOT_FOUND", `bucket ${String(config.bucket ?? "")} not found`];
+  if (name === "StreamNotFoundError") {
+    const what =
+      config.bucket !== undefined
+        ? `bucket ${String(config.bucket)}`
+        : `stream ${String(config.stream ?? "")}`;
+    return ["not_found", false, "NOETL_E_NATS_NOT_FOUND", `${what} not found`];
+  }
+  if (name === "ObjectNotFoundError") return ["not_found", false, "NOETL_E_NATS_NOT_FOUND", message];
+  // a JetStream publish that no stream answers (the client cannot tell it from no JetStream)
+  if (name === "JetStreamNotEnabled" && config.operation === "js_publish")
+    return [
+      "not_found",
+      false,
+      "NOETL_E_NATS_NOT_FOUND",
+      `no stream captures subject ${String(config.subject ?? "")} (or JetStream is not enabled)`,
+    ];
   if (name === "InvalidArgumentError" || name === "InvalidSubjectError" || /^invalid key/i.test(message))
     return ["schema", false, "NOETL_E_NATS_CONFIG", message];
   return ["tool_error", false, "NOETL_E_NATS_ERROR", message];
-}
-
-function configError(message: string): ToolError {
-  return new ToolError({ kind: "schema", retryable: false, code: "NOETL_E_NATS_CONFIG", message });
 }
 
 function aborted(signal: AbortSignal): ToolError {
