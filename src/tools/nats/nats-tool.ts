@@ -159,11 +159,15 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 function classify(error: unknown, operation: Operation, config: JsonObject): ToolError {
   const target = String(config.bucket ?? config.stream ?? config.subject ?? "");
   const where = `nats ${operation}${target ? ` ${target}` : ""}`;
-  const [kind, retryable, code, message] = kindOf(error, config);
+  const [kind, retryable, code, message] = kindOf(error, operation, config);
   return new ToolError({ kind, retryable, code, message: `${where}: ${message}` }, { cause: error });
 }
 
-function kindOf(error: unknown, config: JsonObject): [ErrorKind, boolean, string, string] {
+function kindOf(
+  error: unknown,
+  operation: Operation,
+  config: JsonObject,
+): [ErrorKind, boolean, string, string] {
   const name = error instanceof Error ? error.name : "";
   const message = error instanceof Error ? error.message : String(error);
   if (name === "ConnectionError" || /ECONNREFUSED|connection refused/i.test(message))
@@ -180,7 +184,7 @@ function kindOf(error: unknown, config: JsonObject): [ErrorKind, boolean, string
   }
   if (name === "ObjectNotFoundError") return ["not_found", false, "NOETL_E_NATS_NOT_FOUND", message];
   // a JetStream publish that no stream answers (the client cannot tell it from no JetStream)
-  if (name === "JetStreamNotEnabled" && config.operation === "js_publish")
+  if (name === "JetStreamNotEnabled" && operation === "js_publish")
     return [
       "not_found",
       false,
