@@ -2,7 +2,8 @@ import type { KV } from "@nats-io/kv";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JsonObject } from "../../kernel/index.ts";
-import { decode, payloadOf, required } from "./nats-config.ts";
+import { required } from "./nats-config.ts";
+import { decode, payloadOf } from "./payload.ts";
 
 export const KV_OPERATIONS = ["kv_get", "kv_put", "kv_delete", "kv_purge", "kv_keys"] as const;
 export type KvOperation = (typeof KV_OPERATIONS)[number];

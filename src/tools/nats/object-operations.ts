@@ -2,7 +2,8 @@ import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JsonObject } from "../../kernel/index.ts";
-import { bytesOf, encodingOf, required, storedValue } from "./nats-config.ts";
+import { encodingOf, required } from "./nats-config.ts";
+import { bytesOf, storedValue } from "./payload.ts";
 
 export const OBJECT_OPERATIONS = [
   "object_get",

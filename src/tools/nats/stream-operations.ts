@@ -1,7 +1,8 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JsonObject } from "../../kernel/index.ts";
-import { bytesOf, configError, encodingOf, required, storedValue } from "./nats-config.ts";
+import { configError, encodingOf, required } from "./nats-config.ts";
+import { bytesOf, storedValue } from "./payload.ts";
 
 export const STREAM_OPERATIONS = ["publish", "js_publish", "js_get_msg", "js_stream_info"] as const;
 export type StreamOperation = (typeof STREAM_OPERATIONS)[number];
