@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { JsonObject } from "../../kernel/index.ts";
+import type { Json, JsonObject } from "../../kernel/index.ts";
 import { configError, encodingOf, required } from "./nats-config.ts";
 import { bytesOf, storedValue } from "./payload.ts";
 
@@ -19,13 +19,13 @@ export async function runStreamOperation(
   switch (operation) {
     case "publish": {
       const subject = required(config, "subject");
-      nc.publish(subject, bytesOf(config.data ?? config.value ?? config.payload ?? null, "text"));
+      nc.publish(subject, bytesOf(messageOf(config), "text"));
       await nc.flush();
       return { subject, published: true };
     }
     case "js_publish": {
       const subject = required(config, "subject");
-      const data = bytesOf(config.data ?? config.value ?? config.payload ?? null, encodingOf(config));
+      const data = bytesOf(messageOf(config), encodingOf(config));
       const msgID = config.msg_id ?? config.message_id;
       if (msgID !== undefined && (typeof msgID !== "string" || msgID === ""))
         throw configError("kind: nats: `msg_id` must be a non-empty string");
@@ -61,6 +61,11 @@ export async function runStreamOperation(
       };
     }
   }
+}
+
+/** What `publish` and `js_publish` send: `data`, or `value` / `payload`. */
+function messageOf(config: JsonObject): Json {
+  return config.data ?? config.value ?? config.payload ?? null;
 }
 
 /** `seq` (a stream sequence) or `subject` / `last_by_subject` (that subject's last message). */
