@@ -1,8 +1,9 @@
 /** Conformance cases: idempotent events, seq per execution, reads, the execution projection. */
 import assert from "node:assert/strict";
-import type { ExecutionId } from "../kernel/index.ts";
+import type { CommandId, ExecutionId } from "../kernel/index.ts";
+import type { EventPayloads } from "../protocol/index.ts";
 import type { StoreTest } from "./conformance-fixtures.ts";
-import { command, event, newExecutionId, uid } from "./conformance-fixtures.ts";
+import { command, event, newCommandId, newExecutionId, uid } from "./conformance-fixtures.ts";
 
 export function eventLogCases(test: StoreTest): void {
   test("init is idempotent", async (store) => {
@@ -92,6 +93,62 @@ export function eventLogCases(test: StoreTest): void {
     const y = newExecutionId();
     const other = await store.commit({ events: [{ ...a, execution_id: y }] });
     assert.equal(other.inserted[0]?.seq, 1);
+  });
+
+  test("snowflake event ids: duplicates are skipped across commits, inside a batch and mixed with other ids", async (store) => {
+    // the engine's and workers' ids are decimal int64 strings (the SQLite store guards them with
+    // their own key, the other ids with an index: both must behave as one key)
+    const x = newExecutionId();
+    const ev = (id: string, n: number) => event(x, "task.output", output(`r${n}`), { event_id: id });
+    const [a, b, c, d] = [newCommandId(), newCommandId(), newCommandId(), newCommandId()];
+    const named = uid("e");
+    await store.commit({ events: [ev(b, 1), ev(a, 2), ev(named, 3)] });
+    // a repeated snowflake with a new one (claimed, then redone because of the repeat)
+    const second = await store.commit({ events: [ev(c, 4), ev(a, 5), ev(c, 6)] });
+    assert.deepEqual(second.duplicates, [a, c]);
+    assert.deepEqual(
+      second.inserted.map((e) => [e.event_id, e.seq]),
+      [[c, 4]],
+    );
+    // a repeated named id makes the batch's new snowflake go through the redo: stored once
+    const third = await store.commit({ events: [ev(d, 7), ev(named, 8)] });
+    assert.deepEqual(third.duplicates, [named]);
+    assert.deepEqual(
+      third.inserted.map((e) => [e.event_id, e.seq]),
+      [[d, 5]],
+    );
+    const fourth = await store.commit({ events: [ev(d, 9), ev(b, 10)] });
+    assert.deepEqual(fourth.duplicates, [d, b]);
+    assert.deepEqual(
+      (await store.readEvents(x)).map((e) => [e.event_id, e.seq, (e.payload as { text: string }).text]),
+      [
+        [b, 1, "r1"],
+        [a, 2, "r2"],
+        [named, 3, "r3"],
+        [c, 4, "r4"],
+        [d, 5, "r7"],
+      ],
+    );
+  });
+
+  test("a snowflake event id of one execution is a different event in another", async (store) => {
+    const x = newExecutionId();
+    const y = newExecutionId();
+    const id = newCommandId();
+    const ev = (execution: ExecutionId, n: number) =>
+      event(execution, "task.output", output(`r${n}`), { event_id: id });
+    assert.equal((await store.commit({ events: [ev(x, 1)] })).inserted[0]?.seq, 1);
+    const other = await store.commit({ events: [ev(y, 2), event(y, "task.output", output("r3"))] });
+    assert.deepEqual(
+      other.inserted.map((e) => e.seq),
+      [1, 2],
+    );
+    assert.deepEqual((await store.commit({ events: [ev(y, 4)] })).duplicates, [id]);
+    assert.deepEqual((await store.commit({ events: [ev(x, 5)] })).duplicates, [id]);
+    assert.deepEqual(
+      (await store.readEvents(y)).map((e) => (e.payload as { text: string }).text),
+      ["r2", "r3"],
+    );
   });
 
   test("readEvents filters by afterSeq, types and limit, in seq order", async (store) => {
@@ -232,4 +289,9 @@ export function eventLogCases(test: StoreTest): void {
     assert.equal((await store.getCommand(c2.command_id))?.status, "CANCELLED");
     assert.equal((await store.getExecution(x))?.last_seq, 3);
   });
+}
+
+/** A `task.output` payload carrying `text` (a free-form marker). */
+function output(text: string): EventPayloads["task.output"] {
+  return { command_id: "c" as CommandId, task: "t", stream: "stdout", text };
 }

@@ -35,8 +35,12 @@ export const SQL = {
       result = COALESCE(@result, result),
       error = COALESCE(@error, error)`,
   deleteEventsAfter: "DELETE FROM event WHERE id > (@xid << 32) + @last AND id < ((@xid + 1) << 32)",
-  storedEventIds:
-    "SELECT event_id FROM event WHERE execution_id = ? AND event_id IN (SELECT value FROM json_each(?))",
+  /** The execution (xid) whose event holds the numeric event id `k` (see event-writer.ts). */
+  eventKeyOwner: "SELECT xid FROM event_key WHERE k = ?",
+  claimEventKey: "INSERT INTO event_key(k, xid) VALUES (?, ?)",
+  deleteEventKey: "DELETE FROM event_key WHERE k = ?",
+  /** An event of the execution with this id that `event_key` does not guard (the partial index). */
+  unkeyedEventExists: "SELECT 1 FROM event WHERE execution_id = ? AND event_id = ? AND keyed IS NULL",
   updateCommand: `UPDATE command SET status = @status,
       worker_id = CASE WHEN @status = 'PENDING' THEN NULL ELSE COALESCE(@worker_id, worker_id) END,
       lease_until = CASE WHEN @status = 'PENDING' THEN NULL ELSE lease_until END,
@@ -94,9 +98,16 @@ export interface MultiRowInsert {
   sql: string[];
 }
 export const INSERT_EVENTS: MultiRowInsert = {
-  head: "INSERT INTO event(id, execution_id, seq, event_id, type, step, at, payload, cause)",
-  row: "((? << 32) + ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  tail: " ON CONFLICT(execution_id, event_id) DO NOTHING",
+  head: "INSERT INTO event(id, execution_id, seq, event_id, type, step, at, payload, cause, keyed)",
+  row: "((? << 32) + ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  tail: " ON CONFLICT DO NOTHING",
+  sql: [],
+};
+/** Claims numeric event ids for their executions; returns the ids no event held yet. */
+export const CLAIM_EVENT_KEYS: MultiRowInsert = {
+  head: "INSERT INTO event_key(k, xid)",
+  row: "(?, ?)",
+  tail: "",
   sql: [],
 };
 export const INSERT_COMMANDS: MultiRowInsert = {

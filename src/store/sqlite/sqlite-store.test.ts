@@ -8,6 +8,7 @@ import type { CommandId, ExecutionId } from "../../kernel/index.ts";
 import type { EventPayloads, EventType } from "../../protocol/index.ts";
 import { storeConformance } from "../conformance.ts";
 import { command, event, newCommandId, newExecutionId, uid } from "../conformance-fixtures.ts";
+import { isKeyableId } from "./event-writer.ts";
 import { MIGRATIONS, migrate } from "./migrations.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
@@ -195,6 +196,81 @@ describe("sqlite store", () => {
     await store.close();
   });
 
+  it("migration 3 moves the snowflake event ids of a migration-2 database to event_key: repeats stay duplicates", async () => {
+    const path = file();
+    const old = new Database(path);
+    migrate(old, MIGRATIONS.slice(0, 2));
+    const x = newExecutionId();
+    const y = newExecutionId();
+    const [shared, own] = [newCommandId(), newCommandId()];
+    const named = uid("e");
+    const addExecution = old.prepare(
+      "INSERT INTO execution(execution_id, path, status, started_at) VALUES (?, 'p', 'running', 1)",
+    );
+    const xidOf = (id: string) => Number(addExecution.run(id).lastInsertRowid);
+    const [xx, yx] = [xidOf(x), xidOf(y)];
+    const addEvent = old.prepare(
+      "INSERT INTO event(id, execution_id, seq, event_id, type, step, at, payload, cause) VALUES ((? << 32) + ?, ?, ?, ?, 'step.skipped', NULL, 1, '{}', NULL)",
+    );
+    // the same snowflake in both executions: x's comes first and keeps the key
+    for (const [xid, id, seq, eventId] of [
+      [xx, x, 1, shared],
+      [xx, x, 2, named],
+      [yx, y, 1, shared],
+      [yx, y, 2, own],
+    ] as const)
+      addEvent.run(xid, seq, id, seq, eventId);
+    old.close();
+
+    const store = new SqliteStore({ path });
+    await store.init();
+    const check = new Database(path, { readonly: true });
+    assert.deepEqual(
+      check.prepare("SELECT CAST(k AS TEXT) AS k, xid FROM event_key ORDER BY k").all(),
+      [
+        { k: shared, xid: xx },
+        { k: own, xid: yx },
+      ].sort((p, q) => (p.k < q.k ? -1 : 1)),
+    );
+    assert.deepEqual(check.prepare("SELECT execution_id, event_id, keyed FROM event ORDER BY id").all(), [
+      { execution_id: x, event_id: shared, keyed: 1 },
+      { execution_id: x, event_id: named, keyed: null },
+      { execution_id: y, event_id: shared, keyed: null },
+      { execution_id: y, event_id: own, keyed: 1 },
+    ]);
+    check.close();
+    const repeat = (execution: ExecutionId, id: string) =>
+      event(execution, "step.skipped", { reason: "untaken" }, { event_id: id });
+    for (const [execution, id] of [
+      [x, shared],
+      [x, named],
+      [y, shared],
+      [y, own],
+    ] as const)
+      assert.deepEqual((await store.commit({ events: [repeat(execution, id)] })).duplicates, [id]);
+    assert.equal((await store.commit({ events: [repeat(x, own)] })).inserted[0]?.seq, 3);
+    await store.close();
+  });
+
+  it("keys an event id in event_key only when it is the canonical decimal of a positive int64", () => {
+    for (const id of ["1", "776624046623162368", "9223372036854775807", "1000000000000000000"])
+      assert.equal(isKeyableId(id), true, id);
+    for (const id of [
+      "",
+      "0",
+      "01",
+      "-1",
+      "+1",
+      "1e3",
+      "1.0",
+      " 1",
+      "9223372036854775808",
+      "99999999999999999999",
+      "e-1",
+    ])
+      assert.equal(isKeyableId(id), false, id);
+  });
+
   it("refuses a command id that is not a decimal int64 (commands are keyed by the number), writing nothing", async () => {
     const store = new SqliteStore({ path: ":memory:" });
     await store.init();
@@ -248,8 +324,10 @@ describe("sqlite store", () => {
     const before = walFrames();
     for (let i = 0; i < 100; i++) await chain();
     const perCommit = (walFrames() - before) / 1000;
-    // migration 1's layout (WITHOUT ROWID events, an index on command_id): 6.04; this one 4.63
-    assert.ok(perCommit < 5.2, `${perCommit.toFixed(2)} WAL frames per commit`);
+    // migration 1's layout (WITHOUT ROWID events, an index on command_id): 6.04; migration 2's
+    // (a unique index on (execution_id, event_id)): 4.63; with event_key (migration 3) and the
+    // finished command's status written before the new commands: 3.81
+    assert.ok(perCommit < 4.3, `${perCommit.toFixed(2)} WAL frames per commit`);
     await store.close();
   });
 

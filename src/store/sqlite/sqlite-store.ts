@@ -31,6 +31,7 @@ import type {
   CatalogEntry,
   ClaimOutcome,
   CommandRow,
+  CommandUpdate,
   CommitBatch,
   CommitResult,
   CredentialRow,
@@ -41,15 +42,10 @@ import type {
   Store,
 } from "../store.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
+import { EventWriter } from "./event-writer.ts";
 import { migrate } from "./migrations.ts";
-import {
-  INSERT_COMMANDS,
-  INSERT_EVENTS,
-  LAST_SEQ,
-  type MultiRowInsert,
-  ROWS_PER_STATEMENT,
-  SQL,
-} from "./sqlite-sql.ts";
+import { insertRows } from "./multi-row-insert.ts";
+import { INSERT_COMMANDS, LAST_SEQ, SQL } from "./sqlite-sql.ts";
 
 /** How hard a commit is pushed to disk (see the module comment). */
 export type SqliteDurability = "normal" | "full" | "process";
@@ -72,11 +68,6 @@ export interface SqliteStoreOptions {
 }
 
 /** Where an execution's events stand: its number (`xid`) and its last seq (0 before any; < 2^32). */
-interface Position {
-  xid: number;
-  last: number;
-}
-
 /** The `Store` port on one SQLite file (see the module documentation); call `init()` first. */
 export class SqliteStore implements Store {
   readonly name = "sqlite";
@@ -84,6 +75,9 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly mutex = new ExecutionMutex();
   private readonly statements = new Map<string, Database.Statement>();
+  /** `stmt`, bound: what the event writer and multi-row inserts prepare through. */
+  private readonly stmtOf = (sql: string): Database.Statement => this.stmt(sql);
+  private readonly events = new EventWriter(this.stmtOf);
   /** The file to checkpoint in the background; the thread starts with the first commit. */
   private readonly checkpointPath?: string;
   private checkpointer?: BackgroundCheckpointer;
@@ -388,16 +382,15 @@ export class SqliteStore implements Store {
     const at = batch.events[0]?.at ?? batch.commandUpdates?.[0]?.at ?? Date.now();
     if (batch.execution) this.upsertExecution(batch.execution, at);
 
-    // Optimistic: insert every event with multi-row statements; duplicates are rare (a report
-    // delivered twice). If any row met the unique (execution_id, event_id) key, take this batch's
-    // rows out again and redo it with an explicit check.
-    const base = new Map<ExecutionId, Position>();
-    const written = this.insertEvents(batch.events, base, undefined, inserted);
-    if (written < inserted.length) {
-      for (const p of base.values()) this.stmt(SQL.deleteEventsAfter).run(p);
-      inserted.length = 0;
-      this.insertEvents(batch.events, base, this.storedEventIds(batch.events), inserted, duplicates);
-    }
+    this.events.write(batch.events, inserted, duplicates);
+    // Status updates first: a finished command grows its row (status, completed_at), and it
+    // usually sits on the last page of the table, which the new commands' rows may just have
+    // filled — growing it then re-balances three pages (3–4 WAL frames) instead of one. An update
+    // of a command this batch inserts still comes after its insert.
+    const updates = batch.commandUpdates ?? [];
+    const issued =
+      batch.commands?.length && updates.length ? new Set(batch.commands.map((c) => c.command_id)) : undefined;
+    for (const u of updates) if (!issued?.has(u.command_id)) this.updateCommand(u);
     if (batch.commands && batch.commands.length > 0) {
       const claims = batch.claims?.length ? new Map(batch.claims.map((k) => [k.command_id, k])) : undefined;
       const commandRows: unknown[] = [];
@@ -418,121 +411,20 @@ export class SqliteStore implements Store {
           k ? 1 : 0,
         );
       }
-      this.insertRows(INSERT_COMMANDS, 12, commandRows);
+      insertRows(this.stmtOf, INSERT_COMMANDS, 12, commandRows);
     }
-    if (batch.commandUpdates && batch.commandUpdates.length > 0) {
-      const updateCommand = this.stmt(SQL.updateCommand);
-      for (const u of batch.commandUpdates) {
-        updateCommand.run({
-          command_id: u.command_id,
-          status: u.status,
-          worker_id: u.worker_id ?? null,
-          terminal: isTerminalStatus(u.status) ? 1 : 0,
-          at: u.at,
-        });
-      }
-    }
+    if (issued) for (const u of updates) if (issued.has(u.command_id)) this.updateCommand(u);
     return { inserted, duplicates };
   }
 
-  /**
-   * Assigns seqs (after `base`, filled with each execution's position on first use) and inserts
-   * the events not in `stored` nor repeated in the batch (those go to `duplicates`); returns the
-   * number of rows written (fewer than `inserted.length` when a row met the unique key).
-   */
-  private insertEvents(
-    events: readonly NoetlEvent[],
-    base: Map<ExecutionId, Position>,
-    stored: Set<string> | undefined,
-    inserted: NoetlEvent[],
-    duplicates: EventId[] = [],
-  ): number {
-    const seen = stored ? new Set<string>() : undefined;
-    const seqs = new Map<ExecutionId, { xid: number; seq: number }>();
-    const rows: unknown[] = [];
-    for (const event of events) {
-      const id = event.execution_id;
-      if (stored && seen) {
-        const key = `${id}\u0000${event.event_id}`;
-        if (stored.has(key) || seen.has(key)) {
-          duplicates.push(event.event_id);
-          continue;
-        }
-        seen.add(key);
-      }
-      let cursor = seqs.get(id);
-      if (cursor === undefined) {
-        let p = base.get(id);
-        if (p === undefined) {
-          p = this.position(id, event.at);
-          base.set(id, p);
-        }
-        cursor = { xid: p.xid, seq: p.last };
-        seqs.set(id, cursor);
-      }
-      const seq = ++cursor.seq;
-      rows.push(
-        cursor.xid,
-        seq,
-        id,
-        seq,
-        event.event_id,
-        event.type,
-        event.step ?? null,
-        event.at,
-        JSON.stringify(event.payload),
-        event.cause ?? null,
-      );
-      inserted.push({ ...event, seq } as NoetlEvent);
-    }
-    return this.insertRows(INSERT_EVENTS, 10, rows);
-  }
-
-  /** `execution_id \0 event_id` of the given events that are already stored. */
-  private storedEventIds(events: readonly NoetlEvent[]): Set<string> {
-    const found = new Set<string>();
-    if (events.length === 0) return found;
-    const byExecution = new Map<ExecutionId, string[]>();
-    for (const e of events) {
-      const ids = byExecution.get(e.execution_id);
-      if (ids) ids.push(e.event_id);
-      else byExecution.set(e.execution_id, [e.event_id]);
-    }
-    const probe = this.stmt(SQL.storedEventIds).pluck();
-    for (const [executionId, ids] of byExecution) {
-      for (const id of probe.all(executionId, JSON.stringify(ids)) as string[]) {
-        found.add(`${executionId}\u0000${id}`);
-      }
-    }
-    return found;
-  }
-
-  /**
-   * Inserts `values` (flattened rows of `width` columns) with multi-row statements of up to
-   * {@link ROWS_PER_STATEMENT} rows, each prepared once per row count.
-   */
-  private insertRows(statement: MultiRowInsert, width: number, values: unknown[]): number {
-    const total = values.length / width;
-    let changes = 0;
-    for (let from = 0; from < total; from += ROWS_PER_STATEMENT) {
-      const n = Math.min(ROWS_PER_STATEMENT, total - from);
-      let sql = statement.sql[n];
-      if (sql === undefined) {
-        sql = `${statement.head} VALUES ${new Array(n).fill(statement.row).join(",")}${statement.tail}`;
-        statement.sql[n] = sql;
-      }
-      changes += this.stmt(sql).run(
-        from === 0 && n === total ? values : values.slice(from * width, (from + n) * width),
-      ).changes;
-    }
-    return changes;
-  }
-
-  /** The execution's number and last seq; creates its projection row (defaults) when there is none yet. */
-  private position(id: ExecutionId, at: number): Position {
-    const p = this.stmt(SQL.position).get(id) as Position | undefined;
-    if (p) return p;
-    return { xid: Number(this.stmt(SQL.ensureExecution).run(id, at).lastInsertRowid), last: 0 };
+  private updateCommand(u: CommandUpdate): void {
+    this.stmt(SQL.updateCommand).run({
+      command_id: u.command_id,
+      status: u.status,
+      worker_id: u.worker_id ?? null,
+      terminal: isTerminalStatus(u.status) ? 1 : 0,
+      at: u.at,
+    });
   }
 
   private upsertExecution(e: Partial<ExecutionRow> & { execution_id: ExecutionId }, at: number): void {
