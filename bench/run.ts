@@ -246,8 +246,17 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   first layout (events \`WITHOUT ROWID\` on \`(execution_id, seq)\`, an index on \`command_id\`)
   wrote 7.8 frames per commit in W1-10 (\`strace\` of the WAL's frame headers): an index b-tree
   split re-balances three siblings and the parent, and with ~300-byte event rows that happened at
-  almost every commit. Now 5.5 (the unique \`(execution_id, event_id)\` index is the largest
-  part, 1.6). A/B: W1 ~1.13 → ~0.98 ms, W1-10-noop ~2.36 → ~1.98 ms, W3 and W2 faster too. WAL
+  almost every commit. Then 5.5 (the unique \`(execution_id, event_id)\` index the largest
+  part, 1.6). A/B: W1 ~1.13 → ~0.98 ms, W1-10-noop ~2.36 → ~1.98 ms, W3 and W2 faster too.
+  Migration 3 (2026-12-07) made the events' snowflake ids unique through \`event_key\`, a table
+  keyed by the id's number, so claims append there too (a sorted index re-balanced three siblings
+  every few commits: 1.86 frames per commit, mapped with \`dbstat\`), and a commit now writes
+  the finished command's status before the new commands (a row growing on a page the new ones
+  had just filled re-balanced it): 5.5 → 4.5 frames per commit in W1-10 (command 1.3, event 1.3,
+  \`event_key\` 1.0, the header page when the file grows 0.34, the execution's rows at its start
+  and end the rest). The claims are one more statement (~2 µs): a chain of commits through the
+  store alone went 70 → 66 µs per commit (median; mean 98 → 91, the fastest tenth 53 → 55),
+  W1-10-noop ~2 % (A/B, four alternating runs). WAL
   checkpoints run on a background thread (\`src/store/sqlite/background-checkpointer.ts\`);
   inline, they added ~50 µs per commit.
 - **The javascript task**: a round trip to a worker thread (DECISIONS 35: code runs in a worker
@@ -281,6 +290,12 @@ thread hop of a javascript task. With \`noop\` tasks (which BENCHMARKS.md allows
 its target (0.57–0.75 ms) and so does the marginal step (0.16–0.19 ms); with \`javascript\` tasks
 W1 is at it (0.93–1.07 ms in quiet runs, more in slow periods) and the marginal step is not
 (0.22–0.25 ms). W2's time and memory, W2-100k, W3 and the python overhead are met.
+
+A full run on 2026-12-07 (three rounds, 13:13–13:36 UTC) fell in a slow period from start to end:
+W2-100k 11.7 s, W3 7.6 ms, W1-10-noop's marginal step 0.205 ms, distributed W3 41.8 ms and W1
+6.7 ms. The code of the day before measured the same in alternating runs right after it (W2-10k
+1.14–1.27 s before, 1.15–1.24 s after; W3 4.75–4.97 ms before, 4.73–4.90 after), so that run
+measured the machine, and the tables here are from a quieter one.
 
 ## Where the time goes (distributed, this machine)
 
