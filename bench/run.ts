@@ -6,6 +6,8 @@
  * `--rounds N` runs the whole list N times and keeps, for each workload, the round with the
  * lowest median (the others' medians are shown beside it): on a shared host a slow period lasts
  * minutes and only ever adds time, so one round can be slow from start to end.
+ * Before each round of each mode, bench/machine-probe.mjs reads how fast the machine is right now
+ * (JavaScript, a 4 KiB write, a thread's wake-up); the readings are printed under each table.
  * With NOETL_BENCH_TRACE set, each workload's hop timeline (bench/hop-trace.mjs) is printed too.
  */
 import { spawnSync } from "node:child_process";
@@ -179,14 +181,44 @@ function table(mode: string, rows: Row[]): string {
   return `${lines.join("\n")}\n\n${derived.join("\n")}\n`;
 }
 
+/** bench/machine-probe.mjs's reading: how fast the machine is right now. */
+interface Probe {
+  js_ms: number;
+  write_us: number;
+  wake_us: number;
+}
+
+function probeMachine(): Probe | undefined {
+  const r = spawnSync(process.execPath, ["bench/machine-probe.mjs"], { encoding: "utf8" });
+  const line = r.stdout?.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) {
+    process.stderr.write(`machine probe failed:\n${r.stderr}\n`);
+    return undefined;
+  }
+  return JSON.parse(line) as Probe;
+}
+
+function probeLine(probes: Array<Probe | undefined>): string {
+  const cells = probes.map((p) =>
+    p ? `${p.js_ms.toFixed(0)} / ${p.write_us.toFixed(1)} / ${p.wake_us.toFixed(0)}` : "—",
+  );
+  return `- machine probe before ${probes.length > 1 ? "each round" : "the run"} (\`bench/machine-probe.mjs\`: fixed JavaScript ms / one 4 KiB write µs / a sleeping thread's round trip µs; higher is slower): ${cells.join("; ")}\n`;
+}
+
 const perMode = new Map<string, Row[][]>(modes.map((m) => [m, []]));
+const probes = new Map<string, Array<Probe | undefined>>(modes.map((m) => [m, []]));
 for (let round = 1; round <= rounds; round++) {
   if (rounds > 1) process.stderr.write(`round ${round} of ${rounds}\n`);
-  for (const mode of modes) perMode.get(mode)?.push(runMode(mode));
+  for (const mode of modes) {
+    const probe = probeMachine();
+    if (probe) process.stderr.write(`${mode} machine probe: ${JSON.stringify(probe)}\n`);
+    probes.get(mode)?.push(probe);
+    perMode.get(mode)?.push(runMode(mode));
+  }
 }
 const sections: string[] = [];
 for (const mode of modes) {
-  const text = table(mode, bestRounds(perMode.get(mode) ?? []));
+  const text = `${table(mode, bestRounds(perMode.get(mode) ?? []))}${probeLine(probes.get(mode) ?? [])}`;
   process.stdout.write(`\n## ${mode}\n\n${text}`);
   sections.push(`## Results (${mode})\n\n${text}`);
 }
