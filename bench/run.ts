@@ -323,11 +323,17 @@ its target (0.57–0.75 ms) and so does the marginal step (0.16–0.19 ms); with
 W1 is at it (0.93–1.07 ms in quiet runs, more in slow periods) and the marginal step is not
 (0.22–0.25 ms). W2's time and memory, W2-100k, W3 and the python overhead are met.
 
-A full run on 2026-12-07 (three rounds, 13:13–13:36 UTC) fell in a slow period from start to end:
-W2-100k 11.7 s, W3 7.6 ms, W1-10-noop's marginal step 0.205 ms, distributed W3 41.8 ms and W1
-6.7 ms. The code of the day before measured the same in alternating runs right after it (W2-10k
-1.14–1.27 s before, 1.15–1.24 s after; W3 4.75–4.97 ms before, 4.73–4.90 after), so that run
-measured the machine, and the tables here are from a quieter one.
+Two full runs on 2026-12-07 (three rounds each, 13:13–13:36 and 13:49–14:06 UTC, after the
+SQLite change above) came out slower than the tables here nearly everywhere, the code unchanged
+but for that: embedded W2-100k 11.7 and 10.0 s, W3 7.6 and 4.8 ms, the javascript marginal step
+0.230 and 0.234 ms (noop 0.205 and 0.177), W1 1.13 and 1.10 ms; distributed W1 6.7 and 5.3 ms,
+W3 41.8 and 39.1 ms, marginal step 1.20 and 1.66 ms. The build of the day before measured the
+same in alternating runs between and after them (W2-10k 1.14–1.27 s before the change, 1.15–1.24
+s after; W3 4.75–4.97 ms and 4.73–4.90; W2-100k 9.4–12.4 s and 9.8–11.8 s; the distributed rows do
+not touch SQLite at all): those runs measured the machine, and the tables here are from a quieter
+evening. The second run's machine probes (embedded rounds: JavaScript 68 / 72 / 108 ms, a 4 KiB
+write 3.2 / 3.0 / 4.2 µs, a sleeping thread's round trip 64 / 48 / 125 µs) show its third round's
+slow period; its first two looked ordinary yet were slow too, so the probe catches only part of it.
 
 ## Where the time goes (distributed, this machine)
 
