@@ -102,6 +102,42 @@ describe("sqlite store", () => {
     await store.close();
   });
 
+  it("a snowflake repeated after a batch's first 64 releases the claims made before it, then stores the rest once", async () => {
+    const path = file();
+    const store = new SqliteStore({ path });
+    await store.init();
+    const x = newExecutionId();
+    const ev = (id: string, n: number) =>
+      event(
+        x,
+        "task.output",
+        { command_id: "c" as CommandId, task: "t", stream: "stdout", text: `r${n}` },
+        { event_id: id },
+      );
+    // claims go in id order: `held`, drawn last, is claimed in the second statement, after 64
+    const fresh = Array.from({ length: 69 }, () => newCommandId());
+    const held = newCommandId();
+    await store.commit({ events: [ev(held, 0)] });
+    const b = await store.commit({ events: [ev(held, 100), ...fresh.map((id, i) => ev(id, i + 1))] });
+    assert.deepEqual(b.duplicates, [held]);
+    assert.deepEqual(
+      b.inserted.map((e) => e.seq),
+      fresh.map((_, i) => i + 2),
+    );
+    const c = await store.commit({ events: [ev(fresh[0] as string, 200), ev(fresh[68] as string, 201)] });
+    assert.deepEqual(c.duplicates, [fresh[0], fresh[68]]);
+    assert.equal((await store.readEvents(x)).length, 70);
+    const db = new Database(path, { readonly: true });
+    assert.equal(
+      db.prepare("SELECT count(*) FROM event_key").pluck().get(),
+      70,
+      "one claim per stored event",
+    );
+    assert.equal(db.prepare("SELECT count(*) FROM event WHERE keyed = 1").pluck().get(), 70);
+    db.close();
+    await store.close();
+  });
+
   it("keeps everything when the file is reopened", async () => {
     const path = file();
     const a = new SqliteStore({ path });
