@@ -18,7 +18,7 @@ import type { NoetlEvent } from "../../protocol/index.ts";
 import { insertRows, multiRowSql } from "./multi-row-insert.ts";
 import { CLAIM_EVENT_KEYS, INSERT_EVENTS, ROWS_PER_STATEMENT, SQL } from "./sqlite-sql.ts";
 
-/** An execution's number and its last seq. */
+/** Where an execution's events stand: its number (`xid`) and its last seq (0 before any; < 2^32). */
 export interface Position {
   xid: number;
   last: number;

@@ -29,6 +29,10 @@ export interface Migration {
   sql: string;
 }
 
+/** SQL twin of event-writer.ts's `isKeyableId`: the canonical decimal of a positive int64. */
+const KEYABLE_EVENT_ID =
+  "event_id GLOB '[1-9]*' AND event_id NOT GLOB '*[^0-9]*' AND (length(event_id) < 19 OR (length(event_id) = 19 AND event_id <= '9223372036854775807'))";
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -182,10 +186,10 @@ CREATE TABLE event_key (
 );
 INSERT OR IGNORE INTO event_key(k, xid)
   SELECT CAST(event_id AS INTEGER), id >> 32 FROM event
-  WHERE event_id GLOB '[1-9]*' AND event_id NOT GLOB '*[^0-9]*' AND (length(event_id) < 19 OR (length(event_id) = 19 AND event_id <= '9223372036854775807'))
+  WHERE ${KEYABLE_EVENT_ID}
   ORDER BY id;
 UPDATE event SET keyed = 1
-  WHERE event_id GLOB '[1-9]*' AND event_id NOT GLOB '*[^0-9]*' AND (length(event_id) < 19 OR (length(event_id) = 19 AND event_id <= '9223372036854775807'))
+  WHERE ${KEYABLE_EVENT_ID}
     AND (SELECT xid FROM event_key WHERE k = CAST(event.event_id AS INTEGER)) = id >> 32;
 DROP INDEX event_id;
 CREATE UNIQUE INDEX event_id ON event(execution_id, event_id) WHERE keyed IS NULL;

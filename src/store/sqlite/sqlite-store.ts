@@ -67,7 +67,6 @@ export interface SqliteStoreOptions {
   backgroundCheckpoint?: boolean;
 }
 
-/** Where an execution's events stand: its number (`xid`) and its last seq (0 before any; < 2^32). */
 /** The `Store` port on one SQLite file (see the module documentation); call `init()` first. */
 export class SqliteStore implements Store {
   readonly name = "sqlite";
