@@ -10,7 +10,7 @@
  * (JavaScript, a 4 KiB write, a thread's wake-up); the readings are printed under each table.
  * With NOETL_BENCH_TRACE set, each workload's hop timeline (bench/hop-trace.mjs) is printed too.
  */
-import { spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -96,6 +96,16 @@ const build = spawnSync(process.execPath, ["scripts/build.mjs"], { stdio: "inher
 if (build.status !== 0) process.exit(build.status ?? 1);
 const specDir = mkdtempSync(join(tmpdir(), "noetl-bench-spec-"));
 
+/** A child's report, the JSON object on its last line of output; undefined (said on stderr) if it failed. */
+function reportOf<T>(r: SpawnSyncReturns<string>, what: string): T | undefined {
+  const line = r.stdout?.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) {
+    process.stderr.write(`${what} failed:\n${r.stderr}\n`);
+    return undefined;
+  }
+  return JSON.parse(line) as T;
+}
+
 function runMode(mode: string): Row[] {
   const rows: Row[] = [];
   for (const id of only ?? DEFAULT_IDS[mode] ?? []) {
@@ -118,12 +128,8 @@ function runMode(mode: string): Row[] {
       { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NOETL_LOG_LEVEL: "silent" } },
     );
     if (process.env.NOETL_BENCH_TRACE) process.stderr.write(`${mode} ${id}:\n${r.stderr}`);
-    const line = r.stdout.trim().split("\n").pop() ?? "";
-    if (r.status !== 0 || !line.startsWith("{")) {
-      process.stderr.write(`${mode} ${id} failed:\n${r.stderr}\n`);
-      continue;
-    }
-    const row = JSON.parse(line) as Row;
+    const row = reportOf<Row>(r, `${mode} ${id}`);
+    if (!row) continue;
     rows.push(row);
     process.stderr.write(`${mode} ${id}: median ${fmt(median(row.times_ms))} ms\n`);
   }
@@ -190,12 +196,7 @@ interface Probe {
 
 function probeMachine(): Probe | undefined {
   const r = spawnSync(process.execPath, ["bench/machine-probe.mjs"], { encoding: "utf8" });
-  const line = r.stdout?.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !line.startsWith("{")) {
-    process.stderr.write(`machine probe failed:\n${r.stderr}\n`);
-    return undefined;
-  }
-  return JSON.parse(line) as Probe;
+  return reportOf<Probe>(r, "machine probe");
 }
 
 function probeLine(probes: Array<Probe | undefined>): string {
