@@ -236,7 +236,7 @@ median time of each hop of an execution (commits, reports, channel calls, javasc
 \`noetl\` runs): warm-up runs for at least 2 s, then ${runs} timed runs (2 for the 10k/100k loops); the tables show the median, min and max per execution (W1: per execution of
 100 in a row; W3: the batch of 10), the process's peak RSS, and the events and bytes written per
 step. Every step is durable: its events are committed (SQLite WAL with synchronous=NORMAL, or
-PostgreSQL) before the next step is dispatched.${
+PostgreSQL) before the next step is dispatched. Under each table, \`bench/machine-probe.mjs\` gives how fast the machine was just before each round (fixed JavaScript, one 4 KiB write, a sleeping thread's round trip; tables made before 2026-12-07 have no such line).${
     rounds > 1
       ? `
 
