@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Compiles src/ to dist/ (plain ESM JavaScript, what `noetl` runs) and copies the non-TypeScript
-// files the code loads at run time. Without TypeScript installed (a production install without
+// Compiles the native SQLite WAL shim (scripts/build-native.mjs), then src/ to dist/ (plain ESM
+// JavaScript, what `noetl` runs) and copies the non-TypeScript files the code loads at run time. Without TypeScript installed (a production install without
 // dev dependencies) it does nothing: `noetl` then runs the sources through tsx.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +9,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+// The native SQLite WAL shim first: a production install without TypeScript uses it too.
+const native = spawnSync(process.execPath, [join(root, "scripts/build-native.mjs")], { stdio: "inherit" });
+if (native.status !== 0) process.exit(native.status ?? 1);
 let tsc;
 try {
   tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");

@@ -46,6 +46,7 @@ import { EventWriter } from "./event-writer.ts";
 import { migrate } from "./migrations.ts";
 import { insertRows } from "./multi-row-insert.ts";
 import { INSERT_COMMANDS, LAST_SEQ, SQL } from "./sqlite-sql.ts";
+import { enableWalCoalescing, type WalCoalescing } from "./wal-coalescing.ts";
 
 /** How hard a commit is pushed to disk (see the module comment). */
 export type SqliteDurability = "normal" | "full" | "process";
@@ -71,6 +72,8 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly name = "sqlite";
   readonly durability: SqliteDurability;
+  /** Whether a commit's WAL frames go to the file in one write (see wal-coalescing.ts). */
+  readonly walCoalescing: WalCoalescing;
   private readonly db: Database.Database;
   private readonly mutex = new ExecutionMutex();
   private readonly statements = new Map<string, Database.Statement>();
@@ -88,6 +91,8 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     this.durability = options.durability ?? "normal";
+    const inMemory = options.path === ":memory:" || options.path === "";
+    this.walCoalescing = inMemory ? { active: false, reason: "in memory: no WAL" } : enableWalCoalescing();
     this.db = new Database(options.path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${SYNCHRONOUS[this.durability]}`);

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import Database from "better-sqlite3";
+import { enableWalCoalescing, WAL_COALESCE_LIBRARY, walCoalescingStats } from "./wal-coalescing.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "noetl-wal-"));
+after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
+
+const built = existsSync(WAL_COALESCE_LIBRARY);
+if (!built) console.log(`# wal-coalescing: skipped, ${WAL_COALESCE_LIBRARY} is not built (npm run build)`);
+
+function open(name: string, cachePages = 2000): Database.Database {
+  const db = new Database(join(dir, name));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma(`cache_size = ${cachePages}`);
+  // every frame stays in the WAL until the test checkpoints or closes
+  db.pragma("wal_autocheckpoint = 0");
+  return db;
+}
+
+describe("the SQLite WAL shim", { skip: !built && "the shim is not built" }, () => {
+  it("is the default VFS once enabled, and writes a commit's frames at once", () => {
+    const state = enableWalCoalescing();
+    assert.equal(state.active, true, state.active ? "" : state.reason);
+    const db = open("commits.db");
+    db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    const reader = new Database(join(dir, "commits.db"), { readonly: true });
+    const insert = db.prepare("INSERT INTO t (k, v) VALUES (?, ?)");
+    const read = reader.prepare("SELECT v FROM t WHERE k = ?");
+    const before = walCoalescingStats();
+    assert.ok(before);
+    for (let k = 1; k <= 300; k++) {
+      db.transaction(() => insert.run(k, `v${k}`.repeat(200)))();
+      // another connection sees each commit as soon as it returns
+      assert.deepEqual(read.get(k), { v: `v${k}`.repeat(200) });
+    }
+    const stats = walCoalescingStats();
+    assert.ok(stats);
+    // each commit: its frames' headers and pages held (two writes or more), one buffer written
+    const held = stats.held - before.held;
+    const flushes = stats.flushes - before.flushes;
+    assert.ok(held >= 300 * 2, `held ${held}`);
+    assert.ok(flushes >= 300 && flushes <= held / 2, `${flushes} buffers for ${held} writes`);
+    assert.equal(stats.late, 0);
+    assert.equal(stats.errors, 0);
+    reader.close();
+    db.close();
+  });
+
+  it("keeps a transaction that spills its cache and rewrites its frames whole in the log", () => {
+    enableWalCoalescing();
+    // a cache of 10 pages: the transaction's pages go to the WAL before the commit, then are
+    // written again in place (SQLite then rewrites the frames' checksums)
+    const db = open("spill.db", 10);
+    db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    const insert = db.prepare("INSERT INTO t (k, v) VALUES (?, ?)");
+    db.transaction(() => {
+      for (let k = 1; k <= 2000; k++) insert.run(k, `a${k}`.padEnd(600, "x"));
+      db.prepare("UPDATE t SET v = 'b' || k WHERE k % 3 = 0").run();
+      for (let k = 2001; k <= 2500; k++) insert.run(k, `c${k}`.padEnd(300, "y"));
+    })();
+    const expected = db.prepare("SELECT count(*) AS n, sum(length(v)) AS bytes FROM t").get();
+    // a copy of the file and its log, taken while the log holds every frame: opening it recovers
+    // the database from the log, which keeps only frames whose checksums chain
+    copyFileSync(join(dir, "spill.db"), join(dir, "spill-copy.db"));
+    copyFileSync(join(dir, "spill.db-wal"), join(dir, "spill-copy.db-wal"));
+    const copy = new Database(join(dir, "spill-copy.db"));
+    assert.deepEqual(copy.prepare("SELECT count(*) AS n, sum(length(v)) AS bytes FROM t").get(), expected);
+    assert.deepEqual(copy.pragma("integrity_check"), [{ integrity_check: "ok" }]);
+    assert.equal(walCoalescingStats()?.late, 0);
+    copy.close();
+    db.close();
+  });
+
+  it("keeps every commit acknowledged before the process was killed", async () => {
+    const path = join(dir, "killed.db");
+    // the child loads the shim itself (a plain node process), commits one row per transaction and
+    // prints each key once its commit returned
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import Database from "better-sqlite3";
+         new Database(":memory:").loadExtension(${JSON.stringify(WAL_COALESCE_LIBRARY)}, "sqlite3_walcoalesce_init");
+         const db = new Database(${JSON.stringify(path)});
+         db.pragma("journal_mode = WAL");
+         db.pragma("synchronous = NORMAL");
+         db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+         const insert = db.prepare("INSERT INTO t (k, v) VALUES (?, ?)");
+         for (let k = 1; ; k++) { insert.run(k, "v".repeat(k % 5000)); process.stdout.write(k + "\\n"); }`,
+      ],
+      { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let acknowledged = 0;
+    let text = "";
+    await new Promise<void>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        const lines = text.split("\n");
+        text = lines.pop() ?? "";
+        if (lines.length > 0) acknowledged = Number(lines[lines.length - 1]);
+        if (acknowledged >= 2000 && child.exitCode === null) child.kill("SIGKILL");
+      });
+      child.on("exit", () => resolve());
+    });
+    assert.ok(acknowledged >= 2000);
+    const db = new Database(path);
+    const { n, top } = db.prepare("SELECT count(*) AS n, max(k) AS top FROM t").get() as {
+      n: number;
+      top: number;
+    };
+    assert.ok(top >= acknowledged, `rows up to ${top}, ${acknowledged} acknowledged`);
+    assert.equal(n, top);
+    assert.deepEqual(db.pragma("integrity_check"), [{ integrity_check: "ok" }]);
+    db.close();
+  });
+});
