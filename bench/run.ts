@@ -291,7 +291,12 @@ Measured with CPU profiles (\`node --cpu-prof\`), \`perf\` and \`strace -c\` on 
   store alone went 70 → 66 µs per commit (median; mean 98 → 91, the fastest tenth 53 → 55),
   W1-10-noop ~2 % (A/B, four alternating runs). WAL
   checkpoints run on a background thread (\`src/store/sqlite/background-checkpointer.ts\`);
-  inline, they added ~50 µs per commit.
+  inline, they added ~50 µs per commit. Each frame was two writes, its 24-byte header and its page
+  (~9 \`pwrite\` calls per chain step, ~13 µs for four frames in C on this machine against ~2.5 µs as
+  one call): since 2026-12-07 a VFS shim (\`src/store/sqlite/native/wal-coalesce.c\`, compiled at
+  install, loaded as SQLite's default VFS) holds a WAL file's appends and writes them in one call
+  when the frame carrying the commit mark is complete. Alternating runs: W1-10 2.67 → 2.50 ms, W1
+  ~10 % faster (a slow period of the machine: both above the 12-03 tables).
 - **The javascript task**: a round trip to a worker thread (DECISIONS 35: code runs in a worker
   thread). On this virtual machine the cost is the idle CPU's wake-up, not the message: a
   \`postMessage\` to a thread that is busy costs ~1 µs, to one asleep 25–150 µs for the waker,
@@ -341,6 +346,16 @@ slow period; its first two looked ordinary yet were slow too, so the probe catch
 Measured on the W1-10 chain with timestamps at each hop, PostgreSQL's statement log, CPU
 accounting from \`/proc\` and CPU profiles:
 
+- **CPU accounting of W3** (2026-12-07, \`/proc/<pid>/task/*/schedstat\` over the timed runs, a
+  slow period): per batch of ten executions (~36 ms), the Node main thread ran 20 ms and waited
+  10 ms to run, V8's background threads ran 11.6 ms (in \`perf\`, half TurboFan compiling
+  functions that became hot late or were deoptimised by a new socket's shape, half concurrent
+  marking and parallel scavenges), the javascript threads 3.9 ms, PostgreSQL 19 ms (its
+  backends, ~40 % of it in the kernel), 79 % of both CPUs busy. In the main thread's CPU profile
+  the PostgreSQL socket writes (~0.3–0.55 ms each) and the \`postMessage\` to a javascript thread
+  (~0.1 ms) look expensive: most likely the process or thread they wake runs on the writer's own
+  vCPU and preempts it (this VM's kernel sets \`kernel.sched_vcpu_pack\`; the main thread's 10 ms
+  of waiting), so that time is largely the other side's work. The batch is CPU-bound: reaching 20 ms needs about a third less CPU in all three.
 - **A step crossed about ten messages** (before the hand-off below): the worker's report (HTTP request and reply), the commit
   (one PostgreSQL round trip: the \`commit_batch\` function, then the WAL flush), the notice (NATS
   publish, JetStream ack, delivery, the worker's ack) and the claim (HTTP request and reply, one
