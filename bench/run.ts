@@ -340,6 +340,15 @@ not touch SQLite at all): those runs measured the machine, and the tables here a
 evening. The second run's machine probes (embedded rounds: JavaScript 68 / 72 / 108 ms, a 4 KiB
 write 3.2 / 3.0 / 4.2 µs, a sleeping thread's round trip 64 / 48 / 125 µs) show its third round's
 slow period; its first two looked ordinary yet were slow too, so the probe catches only part of it.
+A third full run that day (15:14–15:37 UTC, after the WAL shim, probes 71–75 ms / 3.1–4.2 µs /
+52–99 µs: quiet readings) had the chain rows better than the tables here (W1 0.964 ms, W1-10
+2.472, W1-noop 0.596, W1-10-noop 1.658: marginal steps 0.215 and 0.152 ms) and every row with
+concurrency worse: embedded W3 7.08 ms, W2 85.7 ms, W2-100k 9.44 s (94 µs per item, flat from
+10k), and the distributed rows, which use neither SQLite nor the shim, 1.2–1.9× slower (W1
+6.50 ms, W3 50.8 ms, W2 250 ms, W2-100k 23.6 s, marginal step 1.46 ms). Alternating runs with
+the shim on and off (\`NOETL_SQLITE_WAL_COALESCE=0\`) right after it found no cost to W3 or W2
+(W3 on 7.4 / 4.7 / 5.5 / 6.9 ms, off 8.5 / 8.5 / 6.4 / 3.7; W2 over 25 runs on 144 / 88 / 87 ms,
+off 141 / 135 / 92): the concurrent rows measured the host again, so the tables stay.
 
 ## Where the time goes (distributed, this machine)
 
