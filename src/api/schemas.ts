@@ -77,10 +77,12 @@ export const ClaimManyBody = ClaimBody.extend({
 
 /**
  * `POST /api/commands/next`: a worker's request for work (`ControlPlane.next`), answered within
- * `wait_ms` (default 20 s, at most 60 s).
+ * `wait_ms` (default 20 s, at most 60 s). `request_id`: the same on a retry of a request that
+ * failed in transit (`WorkRequest`).
  */
 export const NextBody = handoff.extend({
   max: z.number().int().min(1).max(256),
+  request_id: z.string().min(1).max(200).optional(),
   wait_ms: z.number().int().min(0).max(60_000).optional(),
   known_executions: z.array(z.string().min(1).max(200)).max(256).optional(),
 });

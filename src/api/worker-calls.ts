@@ -107,7 +107,7 @@ export class WorkerCalls {
     this.waiting.add(wait);
     try {
       const claims = await this.orchestrator.next(
-        { worker_id: b.worker_id, pool: b.pool, max: b.max },
+        { worker_id: b.worker_id, pool: b.pool, max: b.max, request_id: b.request_id },
         wait.signal,
       );
       if (gone.aborted) {

@@ -22,9 +22,11 @@ import type {
   NoetlEvent,
   ResultRef,
   WorkerEvent,
+  WorkRequest,
 } from "../protocol/index.ts";
 import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
+import { AnsweredRequests } from "./answered-requests.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
 import type { Report } from "./handoff-repeats.ts";
@@ -96,6 +98,8 @@ export class Orchestrator implements ControlPlane {
   private readonly contended = new Set<ExecutionId>();
   /** Exclusive mode: commands published and not finished, with their in-memory claim. */
   private readonly open = new Map<CommandId, { command: Command; worker?: string }>();
+  /** What requests for work with an id were answered with (for a retry whose answer was lost). */
+  private readonly answered: AnsweredRequests;
 
   constructor(deps: OrchestratorDeps) {
     this.store = deps.store;
@@ -107,6 +111,7 @@ export class Orchestrator implements ControlPlane {
     this.loader = new PlaybookLoader(this.store);
     this.cache = new ExecutionCache(this.store, this.loader, 10_000, this.options.exclusive);
     this.batcher = new KeyedBatcher((key, batches) => this.drain(key as ExecutionId, batches));
+    this.answered = new AnsweredRequests(this.options.leaseMs);
   }
 
   // ---- catalog ------------------------------------------------------------------------------
@@ -310,10 +315,48 @@ export class Orchestrator implements ControlPlane {
   /**
    * A worker asks for work: the next new commands of its pool that no report takes over are
    * committed claimed for it and answered (see `ControlPlane.next`); `[]` when the signal aborts
-   * first (the caller's wait ended, or its connection closed).
+   * first (the caller's wait ended, or its connection closed). A request sent again with its
+   * `request_id` is first answered with what that id was given and its worker still holds (the
+   * answer was lost with a connection), without waiting.
    */
-  next(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]> {
-    return this.requests.wait(request, signal);
+  async next(request: WorkRequest, signal: AbortSignal): Promise<ClaimResult[]> {
+    const id = request.request_id;
+    if (id !== undefined) {
+      const given = this.answered.take(request.worker_id, id, this.clock.now());
+      const held = given ? await this.heldOf(request.worker_id, given) : [];
+      if (held.length > 0) {
+        this.answered.remember(
+          request.worker_id,
+          id,
+          held.map((c) => c.command_id),
+          this.clock.now(),
+        );
+        return held.map((command) => ({ status: "claimed", command, lease_ms: this.options.leaseMs }));
+      }
+    }
+    const claims = await this.requests.wait(request, signal);
+    if (id !== undefined && claims.length > 0) {
+      const ids = claims.flatMap((c) => (c.command ? [c.command.command_id] : []));
+      this.answered.remember(request.worker_id, id, ids, this.clock.now());
+    }
+    return claims;
+  }
+
+  /** Which of `ids` a worker holds claimed on a live lease (not started, or running). */
+  private async heldOf(workerId: string, ids: readonly CommandId[]): Promise<Command[]> {
+    if (this.options.exclusive) {
+      return ids.flatMap((id) => {
+        const o = this.open.get(id);
+        return o !== undefined && o.worker === workerId ? [o.command] : [];
+      });
+    }
+    const now = this.clock.now();
+    const rows = await Promise.all(ids.map((id) => this.store.getCommand(id)));
+    return rows.flatMap((r) =>
+      r !== undefined && r.status === "CLAIMED" && r.worker_id === workerId && (r.lease_until ?? 0) >= now
+        ? [r.command]
+        : [],
+    );
   }
 
   /** How many requests for work wait here. */

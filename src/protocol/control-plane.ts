@@ -33,6 +33,16 @@ export interface Handoff {
   max: number;
 }
 
+/**
+ * A request for work (`ControlPlane.next`). `request_id` names the request across its retries: a
+ * worker whose request failed in transit (the answer may have been written and lost with its
+ * connection) sends it again with the same id, and the server first answers with the commands it
+ * gave that id that the worker still holds, rather than leaving them to their lease.
+ */
+export interface WorkRequest extends Handoff {
+  request_id?: string;
+}
+
 export interface ExecutionInfo {
   execution_id: ExecutionId;
   path: string;
@@ -89,9 +99,10 @@ export interface ControlPlane {
    * `request.pool` and answer them claimed for the worker, as a hand-off does (the next command
    * created while the request waits goes to it, in the commit that creates it: no notice on the
    * bus, no claim request). Answers `[]` when the signal aborts first. Optional: a control plane
-   * without it leaves the worker to its bus.
+   * without it leaves the worker to its bus. A request sent again with its `request_id` is first
+   * answered with what that id was given and the worker still holds.
    */
-  next?(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]>;
+  next?(request: WorkRequest, signal: AbortSignal): Promise<ClaimResult[]>;
 }
 
 export type { EventType };

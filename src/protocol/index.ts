@@ -14,6 +14,7 @@ export type {
   ExecutionSummary,
   Handoff,
   WorkerEvent,
+  WorkRequest,
 } from "./control-plane.ts";
 export type {
   CallOutcome,

@@ -2,7 +2,9 @@
  * Requests for work over HTTP (`POST /api/commands/next`): a waiting request is answered with a
  * new execution's first command, claimed for its worker, with the execution's info; one that
  * waits out its `wait_ms` is answered empty; one whose connection closes stops waiting (the next
- * command is announced on the bus); the server's shutdown answers those still waiting.
+ * command is announced on the bus); the server's shutdown answers those still waiting. A request
+ * sent again with its `request_id` (its answer was lost) is answered at once with what it was
+ * given, while its worker still holds it.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,10 +34,10 @@ workflow:
 `;
 
 type NextReply = { commands: Array<ClaimResult & { execution?: ExecutionInfo }> };
-const ask = (wait_ms: number, signal?: AbortSignal) =>
+const ask = (wait_ms: number, signal?: AbortSignal, request_id?: string, worker_id = "w-http") =>
   http.post<NextReply>(
     "/api/commands/next",
-    { worker_id: "w-http", pool: "default", max: 1, wait_ms },
+    { worker_id, pool: "default", max: 1, wait_ms, ...(request_id ? { request_id } : {}) },
     signal ? { signal } : {},
   );
 
@@ -67,6 +69,49 @@ describe("POST /api/commands/next", () => {
     );
     assert.equal(row.status, "CLAIMED");
     assert.equal(row.worker_id, "w-http");
+  });
+
+  it("sent again with its request id, is answered at once with what it was given while its worker holds it", async () => {
+    const asked = ask(10_000, undefined, "r-1");
+    await until(() => server.orchestrator.waitingForWork === 1);
+    await http.post("/api/execute", { path });
+    const first = (await asked).commands[0]?.command;
+    assert.ok(first);
+    // the answer was lost: the same request again is answered with the same command, claimed
+    const again = await ask(10_000, undefined, "r-1");
+    assert.equal(again.commands.length, 1);
+    assert.equal(again.commands[0]?.status, "claimed");
+    assert.equal(again.commands[0]?.command?.command_id, first.command_id);
+    // another worker using the same request id gets nothing of it (it waits out its wait)
+    assert.deepEqual(await ask(30, undefined, "r-1", "w-other"), { commands: [] });
+    // once the command is finished, the id answers nothing more and the request waits as usual
+    await http.post("/api/events", {
+      execution_id: first.execution_id,
+      events: [
+        { type: "step.enter", step: "a", payload: { command_id: first.command_id } },
+        {
+          type: "call.done",
+          step: "a",
+          payload: {
+            command_id: first.command_id,
+            worker_id: "w-http",
+            result: null,
+            status: "ok",
+            duration_ms: 1,
+          },
+        },
+      ],
+    });
+    for (let i = 0; i < 200; i++) {
+      const row = await http.get<{ status: string }>(`/api/commands/${first.command_id}`);
+      if (row.status === "COMPLETED") break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(
+      (await http.get<{ status: string }>(`/api/commands/${first.command_id}`)).status,
+      "COMPLETED",
+    );
+    assert.deepEqual(await ask(30, undefined, "r-1"), { commands: [] });
   });
 
   it("is answered empty when its wait ends first", async () => {
