@@ -15,6 +15,7 @@ import type {
   Handoff,
   ResultRef,
   WorkerEvent,
+  WorkRequest,
 } from "../protocol/index.ts";
 import type { HttpClient } from "./http-client.ts";
 import { TickBatcher } from "./tick-batcher.ts";
@@ -270,7 +271,7 @@ export class RemoteControlPlane implements ControlPlane {
   }
 
   /** A request for work, held by the server up to `NEXT_WAIT_MS` (see `ControlPlane.next`). */
-  async next(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]> {
+  async next(request: WorkRequest, signal: AbortSignal): Promise<ClaimResult[]> {
     const reply = await this.send<{ commands: ClaimReply[] }>(
       "next",
       "/api/commands/next",

@@ -5,8 +5,11 @@
  * pause (at most 5 s). Ends when the worker stops (its signal aborts the waiting request).
  * A worker runs one loop per request it keeps waiting; they share one {@link AskingHealth}, so an
  * unreachable server is logged once, not once per loop.
+ * Each request carries a `request_id` (`newRequestId`), kept when the request is sent again after
+ * a failure: its answer may have been written and lost with the connection, and the server then
+ * answers the retry with the commands it gave that id (see `WorkRequest`).
  */
-import type { ClaimResult, Handoff } from "../protocol/index.ts";
+import type { ClaimResult, Handoff, WorkRequest } from "../protocol/index.ts";
 import type { ToolLogger } from "../tools/index.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 
@@ -27,8 +30,10 @@ export class AskingHealth {
 }
 
 export interface AskForWork {
-  next(request: Handoff, signal: AbortSignal): Promise<ClaimResult[]>;
+  next(request: WorkRequest, signal: AbortSignal): Promise<ClaimResult[]>;
   request: Handoff;
+  /** A new request id (unique for this worker). */
+  newRequestId(): string;
   signal: AbortSignal;
   stopping(): boolean;
   health: AskingHealth;
@@ -37,12 +42,15 @@ export interface AskForWork {
 }
 
 export async function askForWork(o: AskForWork): Promise<void> {
+  let request: WorkRequest = { ...o.request, request_id: o.newRequestId() };
   for (let failures = 0; !o.stopping(); ) {
     let claims: ClaimResult[];
     try {
-      claims = await o.next(o.request, o.signal);
+      claims = await o.next(request, o.signal);
       if (failures > 0) o.health.succeeded();
       failures = 0;
+      // answered: the next request is a new one
+      request = { ...o.request, request_id: o.newRequestId() };
     } catch (error) {
       if (o.stopping()) break;
       o.health.failed(error);

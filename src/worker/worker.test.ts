@@ -270,10 +270,16 @@ describe("worker requests for work", () => {
     assert.equal(bus.subscriptions[0]?.concurrency, 3, "one of the four slots asks for work");
     await asking[1]?.opened;
     assert.equal(reports.length, 2, "c1, answered to the request, and c2, handed over with its report");
-    assert.deepEqual(requests, [
-      { worker_id: "w1", pool: "default", max: 1 },
-      { worker_id: "w1", pool: "default", max: 1 },
-    ]);
+    const sent = requests as Array<{ request_id?: string }>;
+    assert.deepEqual(
+      sent.map(({ request_id: _, ...r }) => r),
+      [
+        { worker_id: "w1", pool: "default", max: 1 },
+        { worker_id: "w1", pool: "default", max: 1 },
+      ],
+    );
+    // each answered request is followed by a new one (a new id)
+    assert.ok(sent[0]?.request_id && sent[1]?.request_id && sent[0].request_id !== sent[1].request_id);
     await w.stop();
     assert.ok(ended, "stop aborted the waiting request");
     assert.equal(requests.length, 2, "no request after stop");

@@ -4,6 +4,7 @@
  * outcome as events. It never starts steps. The same code runs embedded (ControlPlane =
  * the orchestrator in-process) and distributed (ControlPlane = the HTTP client).
  */
+import { randomUUID } from "node:crypto";
 import type { Bus, Delivery, Subscription } from "../bus/index.ts";
 import { pipelineNames } from "../engine/index.ts";
 import type { Clock, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
@@ -88,6 +89,7 @@ export class Worker {
         askForWork({
           next,
           request: { worker_id: this.o.workerId, pool, max: 1 },
+          newRequestId: () => randomUUID(),
           signal: this.asking.signal,
           stopping: () => this.stopping,
           health,

@@ -5,7 +5,9 @@
  * report; the server, seeing it again, answers with the command the worker holds, so the chain
  * goes on at once instead of waiting for the lease to end (30 s here) and the reaper. Over HTTP
  * (an HTTP proxy drops the reply), and over the worker channel (a TCP proxy drops the channel
- * instead of relaying the answer; the report goes again on a new channel).
+ * instead of relaying the answer; the report goes again on a new channel). The same for a request
+ * for work whose answer (a new execution's first command) is lost with its channel: the worker
+ * sends the request again with its id and is answered with the command it holds.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,6 +28,7 @@ import type { Bus } from "../../src/bus/index.ts";
 import { LocalBus } from "../../src/bus/local/index.ts";
 import { HttpClient } from "../../src/client/index.ts";
 import { MemoryStore } from "../../src/store/memory/index.ts";
+import { until } from "../../src/testing/index.ts";
 
 const home = mkdtempSync(join(tmpdir(), "noetl-handoff-"));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -199,6 +202,65 @@ describe("a worker channel whose answer is lost", () => {
     assert.equal(run.status, "completed");
     assert.equal(dropped, 1, "an answer was lost");
     assert.ok(channels >= 2, "the worker opened a new channel");
+    assert.ok(run.elapsedMs < 10_000, "well within the 30 s lease");
+    assert.deepEqual(run.result, { v: 3 });
+    assert.deepEqual(run.runs, { a: 1, b: 1, c: 1 });
+  });
+});
+
+describe("a request for work whose answer is lost", () => {
+  const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
+  let server: RunningServer;
+  let worker: RunningWorker;
+  let proxy: TcpServer;
+  let dropped = 0;
+  const sockets = new Set<Socket>();
+
+  before(async () => {
+    const bus = new LocalBus();
+    server = await longLeaseServer(config, bus);
+    const target = new URL(server.url);
+    proxy = createTcpServer((downstream) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const s of [downstream, upstream]) {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+        s.on("error", () => undefined);
+      }
+      const drop = () => {
+        downstream.destroy();
+        upstream.destroy();
+      };
+      downstream.on("close", drop);
+      upstream.on("close", drop);
+      downstream.on("data", (d: Buffer) => upstream.write(d));
+      upstream.on("data", (d: Buffer) => {
+        // the first answer to a request for work that gives a command is lost with its channel
+        const text = d.toString("utf8");
+        if (dropped === 0 && text.includes('"status":200') && text.includes('"commands":[{')) {
+          dropped += 1;
+          drop();
+          return;
+        }
+        downstream.write(d);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const { port } = proxy.address() as { port: number };
+    worker = await startRemoteWorker({ config, bus, serverUrl: `http://127.0.0.1:${port}`, concurrency: 4 });
+    await until(() => server.orchestrator.waitingForWork > 0);
+  });
+  after(async () => {
+    await worker.stop(false);
+    for (const s of sockets) s.destroy();
+    await server.close();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  });
+
+  it("is sent again with its id and answered with the command it was given: the execution does not wait for the lease", async () => {
+    const run = await runChain(new HttpClient({ baseUrl: server.url }));
+    assert.equal(run.status, "completed");
+    assert.equal(dropped, 1, "an answer was lost");
     assert.ok(run.elapsedMs < 10_000, "well within the 30 s lease");
     assert.deepEqual(run.result, { v: 3 });
     assert.deepEqual(run.runs, { a: 1, b: 1, c: 1 });
