@@ -106,6 +106,41 @@ describe("the SQLite WAL shim", { skip: !built && "the shim is not built" }, () 
     a.close();
   });
 
+  it("keeps the log whole when several processes write the same file at once", async () => {
+    const path = join(dir, "processes.db");
+    const setup = open("processes.db");
+    setup.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, by INTEGER NOT NULL, v TEXT NOT NULL)");
+    setup.close();
+    const writer = (n: number) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            "--input-type=module",
+            "-e",
+            `import Database from "better-sqlite3";
+             new Database(":memory:").loadExtension(${JSON.stringify(WAL_COALESCE_LIBRARY)});
+             const db = new Database(${JSON.stringify(path)});
+             db.pragma("busy_timeout = 10000");
+             db.pragma("wal_autocheckpoint = 16");
+             const insert = db.prepare("INSERT INTO t (k, by, v) VALUES (?, ?, ?)");
+             for (let i = 0; i < 300; i++) insert.run(${n} * 1000 + i, ${n}, "v".repeat((i * 37) % 2000));`,
+          ],
+          { cwd: process.cwd(), stdio: ["ignore", "ignore", "inherit"] },
+        );
+        child.on("exit", (code) => resolve(code));
+      });
+    assert.deepEqual(await Promise.all([1, 2, 3].map(writer)), [0, 0, 0]);
+    const db = new Database(path);
+    assert.deepEqual(db.prepare("SELECT by, count(*) AS n FROM t GROUP BY by ORDER BY by").all(), [
+      { by: 1, n: 300 },
+      { by: 2, n: 300 },
+      { by: 3, n: 300 },
+    ]);
+    assert.deepEqual(db.pragma("integrity_check"), [{ integrity_check: "ok" }]);
+    db.close();
+  });
+
   it("keeps every commit acknowledged before the process was killed", async () => {
     const path = join(dir, "killed.db");
     // the child loads the shim itself (a plain node process), commits one row per transaction and
