@@ -15,8 +15,8 @@
 import type Database from "better-sqlite3";
 import type { EventId, ExecutionId } from "../../kernel/index.ts";
 import type { NoetlEvent } from "../../protocol/index.ts";
-import { insertRows, multiRowSql } from "./multi-row-insert.ts";
-import { CLAIM_EVENT_KEYS, INSERT_EVENTS, ROWS_PER_STATEMENT, SQL } from "./sqlite-sql.ts";
+import { eachStatement, insertRows } from "./multi-row-insert.ts";
+import { CLAIM_EVENT_KEYS, INSERT_EVENTS, SQL } from "./sqlite-sql.ts";
 
 /** Where an execution's events stand: its number (`xid`) and its last seq (0 before any; < 2^32). */
 export interface Position {
@@ -163,19 +163,17 @@ export class EventWriter {
     const flat: unknown[] = [];
     for (const [k, xid] of keys) flat.push(k, xid);
     const claimed: string[] = [];
-    for (let from = 0; from < total; from += ROWS_PER_STATEMENT) {
-      const n = Math.min(ROWS_PER_STATEMENT, total - from);
+    eachStatement(CLAIM_EVENT_KEYS, 2, flat, (sql, params, from, n) => {
       try {
-        this.stmt(multiRowSql(CLAIM_EVENT_KEYS, n)).run(
-          from === 0 && n === total ? flat : flat.slice(from * 2, (from + n) * 2),
-        );
+        this.stmt(sql).run(params);
       } catch (error) {
         // an id held already: the statement wrote nothing
         if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_PRIMARYKEY") throw error;
-        return claimed;
+        return false;
       }
       for (let i = from; i < from + n; i++) claimed.push((keys[i] as [string, number])[0]);
-    }
+      return true;
+    });
     return claimed;
   }
 }

@@ -12,19 +12,34 @@ export function insertRows(
   width: number,
   values: unknown[],
 ): number {
-  const total = values.length / width;
   let changes = 0;
-  for (let from = 0; from < total; from += ROWS_PER_STATEMENT) {
-    const n = Math.min(ROWS_PER_STATEMENT, total - from);
-    changes += stmt(multiRowSql(statement, n)).run(
-      from === 0 && n === total ? values : values.slice(from * width, (from + n) * width),
-    ).changes;
-  }
+  eachStatement(statement, width, values, (sql, params) => {
+    changes += stmt(sql).run(params).changes;
+    return true;
+  });
   return changes;
 }
 
+/**
+ * Hands each statement of the insert to `run`, in row order: its SQL, its values and the rows it
+ * covers (`from`, `n`); stops when `run` answers false.
+ */
+export function eachStatement(
+  statement: MultiRowInsert,
+  width: number,
+  values: unknown[],
+  run: (sql: string, params: unknown[], from: number, n: number) => boolean,
+): void {
+  const total = values.length / width;
+  for (let from = 0; from < total; from += ROWS_PER_STATEMENT) {
+    const n = Math.min(ROWS_PER_STATEMENT, total - from);
+    const params = from === 0 && n === total ? values : values.slice(from * width, (from + n) * width);
+    if (!run(multiRowSql(statement, n), params, from, n)) return;
+  }
+}
+
 /** The statement's SQL for `n` rows (built once per row count). */
-export function multiRowSql(statement: MultiRowInsert, n: number): string {
+function multiRowSql(statement: MultiRowInsert, n: number): string {
   let sql = statement.sql[n];
   if (sql === undefined) {
     sql = `${statement.head} VALUES ${new Array(n).fill(statement.row).join(",")}${statement.tail}`;
