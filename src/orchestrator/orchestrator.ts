@@ -24,7 +24,7 @@ import type {
   WorkerEvent,
   WorkRequest,
 } from "../protocol/index.ts";
-import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
+import type { CatalogEntry, ClaimOutcome, CommandRow, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
 import { AnsweredRequests } from "./answered-requests.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
@@ -342,23 +342,6 @@ export class Orchestrator implements ControlPlane {
     return claims;
   }
 
-  /** Which of `ids` a worker holds claimed on a live lease (not started, or running). */
-  private async heldOf(workerId: string, ids: readonly CommandId[]): Promise<Command[]> {
-    if (this.options.exclusive) {
-      return ids.flatMap((id) => {
-        const o = this.open.get(id);
-        return o !== undefined && o.worker === workerId ? [o.command] : [];
-      });
-    }
-    const now = this.clock.now();
-    const rows = await Promise.all(ids.map((id) => this.store.getCommand(id)));
-    return rows.flatMap((r) =>
-      r !== undefined && r.status === "CLAIMED" && r.worker_id === workerId && (r.lease_until ?? 0) >= now
-        ? [r.command]
-        : [],
-    );
-  }
-
   /** How many requests for work wait here. */
   get waitingForWork(): number {
     return this.requests.size;
@@ -527,8 +510,20 @@ export class Orchestrator implements ControlPlane {
     }
     const now = this.clock.now();
     const rows = await this.store.listCommands({ execution_id: executionId, status: ["CLAIMED"] });
-    // a lease that ended is the reaper's: another worker may be taking the command over
-    return rows.filter((r) => r.worker_id === workerId && (r.lease_until ?? 0) >= now).map((r) => r.command);
+    return rows.filter((r) => heldOnLease(r, workerId, now)).map((r) => r.command);
+  }
+
+  /** Which of `ids` a worker holds claimed on a live lease (not started, or running). */
+  private async heldOf(workerId: string, ids: readonly CommandId[]): Promise<Command[]> {
+    if (this.options.exclusive) {
+      return ids.flatMap((id) => {
+        const o = this.open.get(id);
+        return o !== undefined && o.worker === workerId ? [o.command] : [];
+      });
+    }
+    const now = this.clock.now();
+    const rows = await Promise.all(ids.map((id) => this.store.getCommand(id)));
+    return rows.flatMap((r) => (r !== undefined && heldOnLease(r, workerId, now) ? [r.command] : []));
   }
 
   /** Decide on the batches and commit the decision. */
@@ -606,4 +601,12 @@ export function toSummary(
     ...(s.result !== undefined ? { result: s.result as Json } : {}),
     ...(s.error !== undefined && s.error !== null ? { error: s.error as Json } : {}),
   };
+}
+
+/**
+ * A command row claimed by `workerId` on a lease still running at `now` (a lease that ended is the
+ * reaper's: another worker may be taking the command over).
+ */
+function heldOnLease(r: CommandRow, workerId: string, now: number): boolean {
+  return r.status === "CLAIMED" && r.worker_id === workerId && (r.lease_until ?? 0) >= now;
 }
