@@ -145,63 +145,80 @@ describe("a hand-off whose reply is lost", () => {
   });
 });
 
+/**
+ * A TCP proxy to `target` that, once, drops both ends of a connection instead of relaying an
+ * answer `lost` matches (the answer never reaches the worker). `dropped` counts the drops,
+ * `channels` the worker channels opened through it.
+ */
+async function lossyProxy(target: URL, lost: (answer: string) => boolean) {
+  const sockets = new Set<Socket>();
+  const state = {
+    dropped: 0,
+    channels: 0,
+    url: "",
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+  const proxy: TcpServer = createTcpServer((downstream) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [downstream, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => undefined);
+    }
+    const drop = () => {
+      downstream.destroy();
+      upstream.destroy();
+    };
+    downstream.on("close", drop);
+    upstream.on("close", drop);
+    downstream.on("data", (d: Buffer) => {
+      if (/^upgrade: noetl-worker\/1\r$/im.test(d.toString("utf8"))) state.channels += 1;
+      upstream.write(d);
+    });
+    upstream.on("data", (d: Buffer) => {
+      if (state.dropped === 0 && lost(d.toString("utf8"))) {
+        state.dropped += 1;
+        drop();
+        return;
+      }
+      downstream.write(d);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  state.url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  return state;
+}
+
 describe("a worker channel whose answer is lost", () => {
   const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
   let server: RunningServer;
   let worker: RunningWorker;
-  let proxy: TcpServer;
-  let dropped = 0;
-  let channels = 0;
-  const sockets = new Set<Socket>();
+  let proxy: Awaited<ReturnType<typeof lossyProxy>>;
 
   before(async () => {
     const bus = new LocalBus();
     server = await longLeaseServer(config, bus);
-    const target = new URL(server.url);
-    proxy = createTcpServer((downstream) => {
-      const upstream = connect(Number(target.port), target.hostname);
-      for (const s of [downstream, upstream]) {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-        s.on("error", () => undefined);
-      }
-      const drop = () => {
-        downstream.destroy();
-        upstream.destroy();
-      };
-      downstream.on("close", drop);
-      upstream.on("close", drop);
-      downstream.on("data", (d: Buffer) => {
-        if (/^upgrade: noetl-worker\/1\r$/im.test(d.toString("utf8"))) channels += 1;
-        upstream.write(d);
-      });
-      upstream.on("data", (d: Buffer) => {
-        // the first answer on a channel that hands a command over with a report is lost
-        const text = d.toString("utf8");
-        if (dropped === 0 && text.includes('"status":202') && text.includes('"commands":[{')) {
-          dropped += 1;
-          drop();
-          return;
-        }
-        downstream.write(d);
-      });
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const { port } = proxy.address() as { port: number };
-    worker = await startRemoteWorker({ config, bus, serverUrl: `http://127.0.0.1:${port}`, concurrency: 4 });
+    // the first answer on a channel that hands a command over with a report is lost
+    proxy = await lossyProxy(
+      new URL(server.url),
+      (text) => text.includes('"status":202') && text.includes('"commands":[{'),
+    );
+    worker = await startRemoteWorker({ config, bus, serverUrl: proxy.url, concurrency: 4 });
   });
   after(async () => {
     await worker.stop(false);
-    for (const s of sockets) s.destroy();
+    await proxy.close();
     await server.close();
-    await new Promise<void>((resolve) => proxy.close(() => resolve()));
   });
 
   it("the report is sent again on a new channel and answered with the held command: the chain does not wait for the lease", async () => {
     const run = await runChain(new HttpClient({ baseUrl: server.url }));
     assert.equal(run.status, "completed");
-    assert.equal(dropped, 1, "an answer was lost");
-    assert.ok(channels >= 2, "the worker opened a new channel");
+    assert.equal(proxy.dropped, 1, "an answer was lost");
+    assert.ok(proxy.channels >= 2, "the worker opened a new channel");
     assert.ok(run.elapsedMs < 10_000, "well within the 30 s lease");
     assert.deepEqual(run.result, { v: 3 });
     assert.deepEqual(run.runs, { a: 1, b: 1, c: 1 });
@@ -212,55 +229,29 @@ describe("a request for work whose answer is lost", () => {
   const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
   let server: RunningServer;
   let worker: RunningWorker;
-  let proxy: TcpServer;
-  let dropped = 0;
-  const sockets = new Set<Socket>();
+  let proxy: Awaited<ReturnType<typeof lossyProxy>>;
 
   before(async () => {
     const bus = new LocalBus();
     server = await longLeaseServer(config, bus);
-    const target = new URL(server.url);
-    proxy = createTcpServer((downstream) => {
-      const upstream = connect(Number(target.port), target.hostname);
-      for (const s of [downstream, upstream]) {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-        s.on("error", () => undefined);
-      }
-      const drop = () => {
-        downstream.destroy();
-        upstream.destroy();
-      };
-      downstream.on("close", drop);
-      upstream.on("close", drop);
-      downstream.on("data", (d: Buffer) => upstream.write(d));
-      upstream.on("data", (d: Buffer) => {
-        // the first answer to a request for work that gives a command is lost with its channel
-        const text = d.toString("utf8");
-        if (dropped === 0 && text.includes('"status":200') && text.includes('"commands":[{')) {
-          dropped += 1;
-          drop();
-          return;
-        }
-        downstream.write(d);
-      });
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const { port } = proxy.address() as { port: number };
-    worker = await startRemoteWorker({ config, bus, serverUrl: `http://127.0.0.1:${port}`, concurrency: 4 });
+    // the first answer to a request for work that gives a command is lost with its channel
+    proxy = await lossyProxy(
+      new URL(server.url),
+      (text) => text.includes('"status":200') && text.includes('"commands":[{'),
+    );
+    worker = await startRemoteWorker({ config, bus, serverUrl: proxy.url, concurrency: 4 });
     await until(() => server.orchestrator.waitingForWork > 0);
   });
   after(async () => {
     await worker.stop(false);
-    for (const s of sockets) s.destroy();
+    await proxy.close();
     await server.close();
-    await new Promise<void>((resolve) => proxy.close(() => resolve()));
   });
 
   it("is sent again with its id and answered with the command it was given: the execution does not wait for the lease", async () => {
     const run = await runChain(new HttpClient({ baseUrl: server.url }));
     assert.equal(run.status, "completed");
-    assert.equal(dropped, 1, "an answer was lost");
+    assert.equal(proxy.dropped, 1, "an answer was lost");
     assert.ok(run.elapsedMs < 10_000, "well within the 30 s lease");
     assert.deepEqual(run.result, { v: 3 });
     assert.deepEqual(run.runs, { a: 1, b: 1, c: 1 });
