@@ -107,10 +107,8 @@ static int co_close(sqlite3_file *f) {
 
 static int co_read(sqlite3_file *f, void *z, int n, sqlite3_int64 at) {
   CoFile *p = (CoFile *)f;
-  if (p->held) {
-    int rc = co_flush(p);
-    if (rc != SQLITE_OK) return rc;
-  }
+  int rc = co_flush(p);
+  if (rc != SQLITE_OK) return rc;
   return p->real->pMethods->xRead(p->real, z, n, at);
 }
 
@@ -183,13 +181,11 @@ static int co_check_reserved_lock(sqlite3_file *f, int *out) {
 
 static int co_file_control(sqlite3_file *f, int op, void *arg) {
   CoFile *p = (CoFile *)f;
-  if (p->held) {
-    int rc = co_flush(p);
-    if (rc != SQLITE_OK) return rc;
-  }
+  int rc = co_flush(p);
+  if (rc != SQLITE_OK) return rc;
   if (op == SQLITE_FCNTL_VFSNAME && arg != 0) {
     char *inner = 0;
-    int rc = p->real->pMethods->xFileControl(p->real, op, &inner);
+    rc = p->real->pMethods->xFileControl(p->real, op, &inner);
     *(char **)arg = sqlite3_mprintf("noetl-wal/%s", rc == SQLITE_OK && inner ? inner : real_vfs->zName);
     sqlite3_free(inner);
     return SQLITE_OK;
