@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles the native SQLite WAL shim (scripts/build-native.mjs), then src/ to dist/ (plain ESM
-// JavaScript, what `noetl` runs) and copies the non-TypeScript files the code loads at run time. Without TypeScript installed (a production install without
-// dev dependencies) it does nothing: `noetl` then runs the sources through tsx.
+// JavaScript, what `noetl` runs) and copies the non-TypeScript files the code loads at run time.
+// Without TypeScript installed (a production install without dev dependencies) it builds only the
+// shim: `noetl` then runs the sources through tsx.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
