@@ -103,10 +103,7 @@ export class SqliteStore implements Store {
     this.db.pragma("journal_size_limit = 67108864");
     this.db.pragma("cache_size = -8192");
     this.db.pragma("temp_store = MEMORY");
-    this.checkpointPath =
-      (options.backgroundCheckpoint ?? true) && options.path !== ":memory:" && options.path !== ""
-        ? options.path
-        : undefined;
+    this.checkpointPath = (options.backgroundCheckpoint ?? true) && !inMemory ? options.path : undefined;
     this.commitTx = this.db.transaction((batch: CommitBatch) => this.commitInTx(batch));
     this.groupTx = this.db.transaction((batches: CommitBatch[]) => batches.map((b) => this.commitInTx(b)));
   }
