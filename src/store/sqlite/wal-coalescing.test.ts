@@ -23,6 +23,22 @@ function open(name: string, cachePages = 2000): Database.Database {
   return db;
 }
 
+/** A plain node process that loads the shim itself, opens `path` as `db`, then runs `body`. */
+function spawnWithShim(path: string, body: string, stdout: "pipe" | "ignore") {
+  return spawn(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import Database from "better-sqlite3";
+       new Database(":memory:").loadExtension(${JSON.stringify(WAL_COALESCE_LIBRARY)});
+       const db = new Database(${JSON.stringify(path)});
+       ${body}`,
+    ],
+    { cwd: process.cwd(), stdio: ["ignore", stdout, "inherit"] },
+  );
+}
+
 describe("the SQLite WAL shim", { skip: !built && "the shim is not built" }, () => {
   it("is the default VFS once enabled, and writes a commit's frames at once", () => {
     const state = enableWalCoalescing();
@@ -113,20 +129,13 @@ describe("the SQLite WAL shim", { skip: !built && "the shim is not built" }, () 
     setup.close();
     const writer = (n: number) =>
       new Promise<number | null>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [
-            "--input-type=module",
-            "-e",
-            `import Database from "better-sqlite3";
-             new Database(":memory:").loadExtension(${JSON.stringify(WAL_COALESCE_LIBRARY)});
-             const db = new Database(${JSON.stringify(path)});
-             db.pragma("busy_timeout = 10000");
-             db.pragma("wal_autocheckpoint = 16");
-             const insert = db.prepare("INSERT INTO t (k, by, v) VALUES (?, ?, ?)");
-             for (let i = 0; i < 300; i++) insert.run(${n} * 1000 + i, ${n}, "v".repeat((i * 37) % 2000));`,
-          ],
-          { cwd: process.cwd(), stdio: ["ignore", "ignore", "inherit"] },
+        const child = spawnWithShim(
+          path,
+          `db.pragma("busy_timeout = 10000");
+           db.pragma("wal_autocheckpoint = 16");
+           const insert = db.prepare("INSERT INTO t (k, by, v) VALUES (?, ?, ?)");
+           for (let i = 0; i < 300; i++) insert.run(${n} * 1000 + i, ${n}, "v".repeat((i * 37) % 2000));`,
+          "ignore",
         );
         child.on("exit", (code) => resolve(code));
       });
@@ -145,26 +154,19 @@ describe("the SQLite WAL shim", { skip: !built && "the shim is not built" }, () 
     const path = join(dir, "killed.db");
     // the child loads the shim itself (a plain node process), commits one row per transaction and
     // prints each key once its commit returned
-    const child = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import Database from "better-sqlite3";
-         new Database(":memory:").loadExtension(${JSON.stringify(WAL_COALESCE_LIBRARY)}, "sqlite3_walcoalesce_init");
-         const db = new Database(${JSON.stringify(path)});
-         db.pragma("journal_mode = WAL");
-         db.pragma("synchronous = NORMAL");
-         db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
-         const insert = db.prepare("INSERT INTO t (k, v) VALUES (?, ?)");
-         for (let k = 1; ; k++) { insert.run(k, "v".repeat(k % 5000)); process.stdout.write(k + "\\n"); }`,
-      ],
-      { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] },
+    const child = spawnWithShim(
+      path,
+      `db.pragma("journal_mode = WAL");
+       db.pragma("synchronous = NORMAL");
+       db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+       const insert = db.prepare("INSERT INTO t (k, v) VALUES (?, ?)");
+       for (let k = 1; ; k++) { insert.run(k, "v".repeat(k % 5000)); process.stdout.write(k + "\\n"); }`,
+      "pipe",
     );
     let acknowledged = 0;
     let text = "";
     await new Promise<void>((resolve) => {
-      child.stdout.on("data", (chunk: Buffer) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
         text += chunk.toString();
         const lines = text.split("\n");
         text = lines.pop() ?? "";
