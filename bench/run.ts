@@ -26,6 +26,9 @@ interface Row {
   rss_mb: number;
   events_per_step: number;
   bytes_per_step: number;
+  /** CPU per execution over the timed runs: the workload's process, and the whole machine. */
+  cpu_ms: number;
+  host_cpu_ms?: number;
   /** With `--rounds`: the median of every round, in order (this row is the lowest). */
   round_medians?: number[];
 }
@@ -158,13 +161,13 @@ function bestRounds(perRound: Row[][]): Row[] {
 function table(mode: string, rows: Row[]): string {
   const withRounds = rows.some((r) => r.round_medians);
   const lines = [
-    `| workload | median ms | min ms | max ms | peak RSS MB | events/step | bytes/step | target |${withRounds ? " rounds' medians |" : ""}`,
-    `|---|---|---|---|---|---|---|---|${withRounds ? "---|" : ""}`,
+    `| workload | median ms | min ms | max ms | CPU ms process / host | peak RSS MB | events/step | bytes/step | target |${withRounds ? " rounds' medians |" : ""}`,
+    `|---|---|---|---|---|---|---|---|---|${withRounds ? "---|" : ""}`,
   ];
   for (const r of rows) {
     const roundCell = withRounds ? ` ${(r.round_medians ?? []).map(fmt).join(" / ")} |` : "";
     lines.push(
-      `| ${r.id} | ${fmt(median(r.times_ms))} | ${fmt(Math.min(...r.times_ms))} | ${fmt(Math.max(...r.times_ms))} | ${r.rss_mb.toFixed(0)} | ${r.events_per_step.toFixed(1)} | ${r.bytes_per_step.toFixed(0)} | ${TARGETS[mode]?.[r.id] ?? ""} |${roundCell}`,
+      `| ${r.id} | ${fmt(median(r.times_ms))} | ${fmt(Math.min(...r.times_ms))} | ${fmt(Math.max(...r.times_ms))} | ${fmt(r.cpu_ms)} / ${r.host_cpu_ms === undefined ? "—" : fmt(r.host_cpu_ms)} | ${r.rss_mb.toFixed(0)} | ${r.events_per_step.toFixed(1)} | ${r.bytes_per_step.toFixed(0)} | ${TARGETS[mode]?.[r.id] ?? ""} |${roundCell}`,
     );
   }
   const byId = new Map(rows.map((r) => [r.id, median(r.times_ms)]));

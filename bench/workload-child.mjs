@@ -1,7 +1,7 @@
 /**
  * Runs one workload in a fresh process (so peak RSS is the workload's own) on the compiled build
  * (dist/, what `noetl` runs; no TypeScript loader in the process) and prints one JSON line:
- * {id, times_ms[], rss_mb, events_per_step, bytes_per_step}.
+ * {id, times_ms[], rss_mb, events_per_step, bytes_per_step, cpu_ms, host_cpu_ms?}.
  * Usage: node bench/workload-child.mjs <workload.json> <runs> <mode>  (bench/run.ts writes the JSON)
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -117,14 +117,35 @@ do {
   performance.now() - warmStart < WARM_MS ||
   (warmSteps < WARM_STEPS && performance.now() - warmStart < WARM_MAX_MS)
 );
+/**
+ * CPU time (ms) the whole machine has spent busy so far, all CPUs together (Linux's /proc/stat:
+ * user, nice, system, irq and softirq, in USER_HZ = 100 ticks); undefined elsewhere.
+ */
+function hostBusyMs() {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f[0] + f[1] + f[2] + f[5] + f[6]) * 10;
+  } catch {
+    return undefined;
+  }
+}
 const times = [];
 let lastIds = [];
 trace?.start();
+const cpu0 = process.cpuUsage();
+const host0 = hostBusyMs();
 for (let r = 0; r < runs; r++) {
   const { ms, ids } = await timedRun();
   times.push(ms / w.series);
   lastIds = ids;
 }
+// CPU per execution (per batch for W3) over the timed runs: this process (engine, server and
+// workers), and the whole machine (with PostgreSQL and NATS, and anything else running).
+const cpu = process.cpuUsage(cpu0);
+const host1 = hostBusyMs();
+const perUnit = runs * w.series;
+const cpuMs = (cpu.user + cpu.system) / 1000 / perUnit;
+const hostCpuMs = host0 !== undefined && host1 !== undefined ? (host1 - host0) / perUnit : undefined;
 trace?.dump();
 // The workload's peak, taken before the statistics below (which read its whole event log).
 const rssMb = process.resourceUsage().maxRSS / 1024;
@@ -150,6 +171,8 @@ process.stdout.write(
     times_ms: times,
     rss_mb: rssMb,
     events_per_step: events / perExecSteps,
+    cpu_ms: cpuMs,
+    ...(hostCpuMs !== undefined ? { host_cpu_ms: hostCpuMs } : {}),
     bytes_per_step: bytes / perExecSteps,
   })}\n`,
 );
