@@ -24,13 +24,14 @@ import type {
   WorkerEvent,
   WorkRequest,
 } from "../protocol/index.ts";
-import type { CatalogEntry, ClaimOutcome, CommandRow, Store } from "../store/index.ts";
+import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
 import { AnsweredRequests } from "./answered-requests.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
 import type { Report } from "./handoff-repeats.ts";
 import { answerRepeats } from "./handoff-repeats.ts";
+import { HeldCommands } from "./held-commands.ts";
 import { KeyedBatcher } from "./keyed-queue.ts";
 import { leaseClaims } from "./lease-claims.ts";
 import type { OrchestratorLog } from "./log.ts";
@@ -96,8 +97,8 @@ export class Orchestrator implements ControlPlane {
   private readonly stateLocks = new ExecutionMutex();
   /** Executions another replica decided on (an optimistic commit was refused): drained under the lock. */
   private readonly contended = new Set<ExecutionId>();
-  /** Exclusive mode: commands published and not finished, with their in-memory claim. */
-  private readonly open = new Map<CommandId, { command: Command; worker?: string }>();
+  /** Who holds which command (exclusive mode: the claims themselves, in memory). */
+  private readonly held: HeldCommands;
   /** What requests for work with an id were answered with (for a retry whose answer was lost). */
   private readonly answered: AnsweredRequests;
 
@@ -112,6 +113,7 @@ export class Orchestrator implements ControlPlane {
     this.cache = new ExecutionCache(this.store, this.loader, 10_000, this.options.exclusive);
     this.batcher = new KeyedBatcher((key, batches) => this.drain(key as ExecutionId, batches));
     this.answered = new AnsweredRequests(this.options.leaseMs);
+    this.held = new HeldCommands(this.store, this.options.exclusive);
   }
 
   // ---- catalog ------------------------------------------------------------------------------
@@ -279,7 +281,7 @@ export class Orchestrator implements ControlPlane {
   // ---- ControlPlane for workers ---------------------------------------------------------------
 
   async claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
-    const held = this.open.get(commandId);
+    const held = this.held.get(commandId);
     if (held) {
       if (held.worker && held.worker !== workerId) return { status: "active_claim" };
       held.worker = workerId;
@@ -323,7 +325,7 @@ export class Orchestrator implements ControlPlane {
     const id = request.request_id;
     if (id !== undefined) {
       const given = this.answered.take(request.worker_id, id, this.clock.now());
-      const held = given ? await this.heldOf(request.worker_id, given) : [];
+      const held = given ? await this.held.among(given, request.worker_id, this.clock.now()) : [];
       if (held.length > 0) {
         this.answered.remember(
           request.worker_id,
@@ -372,7 +374,7 @@ export class Orchestrator implements ControlPlane {
   }
 
   async heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {
-    const mine = this.open.get(commandId);
+    const mine = this.held.get(commandId);
     if (mine) {
       const live = this.cache.peek(mine.command.execution_id);
       return { cancelled: mine.worker !== workerId || live?.state.status === "cancelled" };
@@ -452,26 +454,15 @@ export class Orchestrator implements ControlPlane {
 
   private async drain(executionId: ExecutionId, reports: Report[]): Promise<ClaimResult[][]> {
     const out = await this.stateLocks.run(executionId, () => this.decide(executionId, reports));
-    if (this.open.size > 0) {
-      for (const e of out.inserted) {
-        if (
-          e.type === "call.done" ||
-          e.type === "call.error" ||
-          e.type === "command.failed" ||
-          e.type === "command.cancelled"
-        ) {
-          this.open.delete(e.payload.command_id);
-        }
-      }
-    }
+    this.held.finished(out.inserted);
     // the commands handed off were committed claimed for their workers: answered, not announced
     const byReport = reports.map((): ClaimResult[] => []);
     for (const { command, workerId, report } of out.handed) {
-      if (this.options.exclusive) this.open.set(command.command_id, { command, worker: workerId });
+      this.held.given(command, workerId);
       byReport[report]?.push({ status: "claimed", command, lease_ms: this.options.leaseMs });
     }
     await this.publish(this.answer(out.requested, out.unhanded));
-    const held = (workerId: string) => this.heldBy(executionId, workerId);
+    const held = (workerId: string) => this.held.byExecution(executionId, workerId, this.clock.now());
     const lease = this.options.leaseMs;
     await answerRepeats(reports, out.inserted, byReport, held, lease).catch((error: unknown) =>
       // the repeat was taken; its worker's held commands then wait for the reaper
@@ -491,39 +482,14 @@ export class Orchestrator implements ControlPlane {
     const answered = new Set<Command>();
     const lease = this.options.leaseMs;
     for (const { taken, commands: mine } of requested) {
-      if (this.options.exclusive)
-        for (const c of mine) this.open.set(c.command_id, { command: c, worker: taken.request.worker_id });
-      for (const c of mine) answered.add(c);
+      for (const c of mine) {
+        this.held.given(c, taken.request.worker_id);
+        answered.add(c);
+      }
       const claims = mine.map((command) => ({ status: "claimed" as const, command, lease_ms: lease }));
       if (!taken.answer(claims)) void this.release(mine);
     }
     return commands.filter((c) => !answered.has(c));
-  }
-
-  /** The commands of an execution a worker holds on a live lease (not yet started, or running). */
-  private async heldBy(executionId: ExecutionId, workerId: string): Promise<Command[]> {
-    if (this.options.exclusive) {
-      const mine: Command[] = [];
-      for (const o of this.open.values())
-        if (o.worker === workerId && o.command.execution_id === executionId) mine.push(o.command);
-      return mine;
-    }
-    const now = this.clock.now();
-    const rows = await this.store.listCommands({ execution_id: executionId, status: ["CLAIMED"] });
-    return rows.filter((r) => heldOnLease(r, workerId, now)).map((r) => r.command);
-  }
-
-  /** Which of `ids` a worker holds claimed on a live lease (not started, or running). */
-  private async heldOf(workerId: string, ids: readonly CommandId[]): Promise<Command[]> {
-    if (this.options.exclusive) {
-      return ids.flatMap((id) => {
-        const o = this.open.get(id);
-        return o !== undefined && o.worker === workerId ? [o.command] : [];
-      });
-    }
-    const now = this.clock.now();
-    const rows = await Promise.all(ids.map((id) => this.store.getCommand(id)));
-    return rows.flatMap((r) => (r !== undefined && heldOnLease(r, workerId, now) ? [r.command] : []));
   }
 
   /** Decide on the batches and commit the decision. */
@@ -574,7 +540,7 @@ export class Orchestrator implements ControlPlane {
   }
 
   private async publishOne(c: Command): Promise<void> {
-    if (this.options.exclusive) this.open.set(c.command_id, { command: c });
+    this.held.published(c);
     try {
       await this.bus.publish(c.pool, { execution_id: c.execution_id, command_id: c.command_id });
     } catch (error) {
@@ -601,12 +567,4 @@ export function toSummary(
     ...(s.result !== undefined ? { result: s.result as Json } : {}),
     ...(s.error !== undefined && s.error !== null ? { error: s.error as Json } : {}),
   };
-}
-
-/**
- * A command row claimed by `workerId` on a lease still running at `now` (a lease that ended is the
- * reaper's: another worker may be taking the command over).
- */
-function heldOnLease(r: CommandRow, workerId: string, now: number): boolean {
-  return r.status === "CLAIMED" && r.worker_id === workerId && (r.lease_until ?? 0) >= now;
 }
