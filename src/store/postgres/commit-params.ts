@@ -1,9 +1,11 @@
 /**
  * The parameters of `commit_batch_claim` (`SQL.commit`: $1 … $32, the function's arguments in the
  * order of migration 2, then the claims' $33 … $36) for a batch, its events without their repeats.
+ * The arrays go as array literals written by `JSON.stringify` (`array-literal.ts`).
  */
 import type { NoetlEvent } from "../../protocol/index.ts";
 import type { CommandClaim, CommitBatch, ExpectedExecution } from "../store.ts";
+import { arrayLiteral, jsonTextsLiteral } from "./array-literal.ts";
 
 /** `lockKey`: the advisory lock key of `expected`'s execution (null without `expected`). */
 export function commitParams(
@@ -24,25 +26,25 @@ export function commitParams(
   if (expected && !firstAt.has(expected.execution_id)) firstAt.set(expected.execution_id, at);
   const lock = [...firstAt.keys()].sort();
   return [
-    events.map((e) => e.execution_id),
-    events.map((e) => e.event_id),
-    events.map((e) => e.type),
-    events.map((e) => e.step ?? null),
-    events.map((e) => e.at),
-    events.map((e) => JSON.stringify(e.payload)),
-    events.map((e) => e.cause ?? null),
-    commands.map((c) => c.command_id),
-    commands.map((c) => c.execution_id),
-    commands.map((c) => c.step),
-    commands.map((c) => c.pool),
-    commands.map((c) => JSON.stringify(c)),
+    arrayLiteral(events.map((e) => e.execution_id)),
+    arrayLiteral(events.map((e) => e.event_id)),
+    arrayLiteral(events.map((e) => e.type)),
+    arrayLiteral(events.map((e) => e.step ?? null)),
+    arrayLiteral(events.map((e) => e.at)),
+    jsonTextsLiteral(events.map((e) => JSON.stringify(e.payload))),
+    arrayLiteral(events.map((e) => e.cause ?? null)),
+    arrayLiteral(commands.map((c) => c.command_id)),
+    arrayLiteral(commands.map((c) => c.execution_id)),
+    arrayLiteral(commands.map((c) => c.step)),
+    arrayLiteral(commands.map((c) => c.pool)),
+    jsonTextsLiteral(commands.map((c) => JSON.stringify(c))),
     at,
-    updates.map((u) => u.command_id),
-    updates.map((u) => u.status),
-    updates.map((u) => u.worker_id ?? null),
-    updates.map((u) => u.at),
-    lock,
-    lock.map((id) => firstAt.get(id) ?? at),
+    arrayLiteral(updates.map((u) => u.command_id)),
+    arrayLiteral(updates.map((u) => u.status)),
+    arrayLiteral(updates.map((u) => u.worker_id ?? null)),
+    arrayLiteral(updates.map((u) => u.at)),
+    arrayLiteral(lock),
+    arrayLiteral(lock.map((id) => firstAt.get(id) ?? at)),
     x?.execution_id ?? null,
     x?.path ?? null,
     x?.catalog_version ?? null,
@@ -62,9 +64,9 @@ export function commitParams(
 /** The hand-off claims of a batch (none: empty arrays), appended to `commitParams` ($33–$36). */
 export function claimParams(claims: readonly CommandClaim[]): unknown[] {
   return [
-    claims.map((k) => k.command_id),
-    claims.map((k) => k.worker_id),
-    claims.map((k) => k.lease_until),
-    claims.map((k) => k.at),
+    arrayLiteral(claims.map((k) => k.command_id)),
+    arrayLiteral(claims.map((k) => k.worker_id)),
+    arrayLiteral(claims.map((k) => k.lease_until)),
+    arrayLiteral(claims.map((k) => k.at)),
   ];
 }
