@@ -2,11 +2,13 @@
  * Resolves the playbook's `keychain` on the worker, only when a task's templates name it
  * (reference §1.4). Kinds: `static` (values written in the playbook: `value`, `data` or `map`),
  * `env` (`env`/`var`: an environment variable, or `map` of key → variable), `credential`
- * (`ref`/`credential`: a stored credential). Every value is registered for redaction.
+ * (`ref`/`credential`: a stored credential). Every value is registered for redaction (of a stored
+ * credential, its secret fields: `credential-secrets.ts`).
  */
 import type { Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type { CredentialAccessor } from "../tools/index.ts";
+import { credentialSecrets } from "./credential-secrets.ts";
 import type { Redactor } from "./redactor.ts";
 
 export async function resolveKeychain(
@@ -34,7 +36,10 @@ export async function resolveKeychain(
       case "credential": {
         const ref = String(entry.ref ?? entry.credential ?? name);
         value = await credentials.get(ref);
-        break;
+        // a stored credential's host, user, database… are not secrets (`credential-secrets.ts`)
+        redactor.add(credentialSecrets(value));
+        out[name] = value;
+        continue;
       }
       default:
         throw new NoetlError(

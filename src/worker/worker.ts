@@ -13,6 +13,7 @@ import { isResultRef } from "../protocol/index.ts";
 import type { CredentialAccessor, ToolContext, ToolLogger, ToolRegistry } from "../tools/index.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { AskingHealth, askForWork } from "./ask-for-work.ts";
+import { credentialSecrets } from "./credential-secrets.ts";
 import { resolveKeychain } from "./keychain.ts";
 import { runPipeline } from "./pipeline.ts";
 import { Redactor } from "./redactor.ts";
@@ -342,7 +343,7 @@ export class Worker {
       credentials: {
         async get(name: string) {
           const value = await credentials.get(name);
-          redactor.add(value);
+          redactor.add(credentialSecrets(value));
           return value;
         },
       },
