@@ -62,6 +62,8 @@ function canonicalStep(step: Step): JsonObject {
         mode: step.loop.mode,
         ...(step.loop.max_in_flight !== undefined ? { max_in_flight: step.loop.max_in_flight } : {}),
       },
+      // no canonical equivalent for an arbitrary per-item condition: kept (see its warning)
+      ...(step.loop.filter !== undefined ? { filter: step.loop.filter } : {}),
     };
   }
   const onlyNoop =

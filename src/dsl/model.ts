@@ -102,6 +102,11 @@ export interface Loop {
   mode: LoopMode;
   /** Number or template; undefined = bounded only by the runtime's cap. */
   max_in_flight?: Json;
+  /**
+   * Legacy `loop.filter`: a condition rendered per item (the iterator bound to it) when the loop
+   * starts; items for which it is falsy are left out.
+   */
+  filter?: Json;
   pos?: SourcePosition;
 }
 

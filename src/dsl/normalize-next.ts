@@ -60,7 +60,7 @@ function arc(raw: unknown, path: Path, d: Diagnostics): Arc[] {
   return [
     {
       step: raw.step,
-      ...(raw.when !== undefined ? { when: asJson(raw.when) } : {}),
+      ...(raw.when !== undefined ? { when: aliasEventNames(asJson(raw.when)) } : {}),
       set,
       input,
       ...(pos ? { pos } : {}),
@@ -100,6 +100,10 @@ function legacyList(raw: unknown[], path: Path, d: Diagnostics, legacyMode: unkn
   // condition. Several targets per branch fire together, so the branches become inclusive arcs
   // whose conditions exclude each other.
   if (multiTarget) return { mode: "inclusive", on_no_match: "complete", arcs: arcs.map((a) => a.arc) };
+  // `next: [a, b]` (names only) fires every target where it was run (reference §1.9, table row
+  // 38), unless `spec.next_mode` says otherwise
+  if (legacyMode === undefined && raw.length > 1 && raw.every((item) => typeof item === "string"))
+    return { mode: "inclusive", on_no_match: "complete", arcs: arcs.map((a) => a.arc) };
   return {
     mode: mode(legacyMode),
     on_no_match: "complete",
@@ -118,7 +122,19 @@ function elseCondition(conditions: string[]): string {
 
 function conditionText(when: unknown): string {
   if (typeof when === "boolean") return when ? "{{ true }}" : "{{ false }}";
-  return String(when ?? "{{ true }}");
+  return aliasEventNames(String(when ?? "{{ true }}"));
+}
+
+/**
+ * The Docs' boundary event names, accepted as aliases (DECISIONS 8): `'step.done'` and
+ * `'step.failed'` string literals in a `when` become `'call.done'` and `'call.error'`, the names
+ * `event.name` has.
+ */
+export function aliasEventNames<T>(when: T): T {
+  if (typeof when !== "string" || !when.includes("step.")) return when;
+  return when.replace(/(['"])step\.(done|failed)\1/g, (_m, q: string, name: string) =>
+    name === "done" ? `${q}call.done${q}` : `${q}call.error${q}`,
+  ) as T;
 }
 
 function stripBraces(c: string): string {

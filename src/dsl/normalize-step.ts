@@ -239,10 +239,11 @@ function normalizeLoop(raw: Raw, path: Path, d: Diagnostics): Loop | undefined {
     d.error("NOETL_E_DSL_LOOP", "`loop.iterator` must be a variable name", [...p, "iterator"]);
   }
   if (l.filter !== undefined)
-    d.warn("NOETL_W_DSL_LEGACY", "`loop.filter` is legacy; filter inside `loop.in` (select/reject)", [
-      ...p,
-      "filter",
-    ]);
+    d.warn(
+      "NOETL_W_DSL_LEGACY",
+      "`loop.filter` is legacy (applied: items it is false for are left out); filter inside `loop.in` (select/reject)",
+      [...p, "filter"],
+    );
   const mode = spec.mode ?? l.mode ?? "sequential";
   if (mode !== "sequential" && mode !== "parallel")
     d.error("NOETL_E_DSL_LOOP", "`loop.spec.mode` must be sequential or parallel", [...p, "spec", "mode"]);
@@ -252,6 +253,7 @@ function normalizeLoop(raw: Raw, path: Path, d: Diagnostics): Loop | undefined {
     iterator: typeof iterator === "string" ? iterator : "item",
     mode: mode === "parallel" ? "parallel" : "sequential",
     ...(mif !== undefined ? { max_in_flight: asJson(mif) } : {}),
+    ...(l.filter !== undefined ? { filter: asJson(l.filter) } : {}),
   };
 }
 

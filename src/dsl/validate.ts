@@ -99,6 +99,7 @@ function checkTemplates(step: Step, sp: Path, d: Diagnostics): void {
   if (step.loop) {
     walkTemplates(step.loop.in, [...sp, "loop", "in"], d);
     if (step.loop.max_in_flight !== undefined) walkTemplates(step.loop.max_in_flight, [...sp, "loop"], d);
+    if (step.loop.filter !== undefined) walkTemplates(step.loop.filter, [...sp, "loop", "filter"], d);
   }
   step.admit.forEach((rule, r) =>
     walkTemplates(rule.when, [...sp, "spec", "policy", "admit", "rules", r], d),

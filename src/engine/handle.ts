@@ -6,7 +6,7 @@
  * triggering event.
  */
 import type { Step } from "../dsl/index.ts";
-import { evaluateCondition, renderValue } from "../expr/index.ts";
+import { evaluateCondition, layered, renderValue } from "../expr/index.ts";
 import type { CommandId, EventId, IdSource, Json, JsonObject } from "../kernel/index.ts";
 import type { Command, EventPayloads, EventType, NoetlEvent, ToolErrorInfo } from "../protocol/index.ts";
 import { apply } from "./apply.ts";
@@ -164,10 +164,25 @@ class Decider implements DecisionContext {
         };
         return this.failStep(name, error, null, entry);
       }
+      const filter = step.loop.filter;
+      if (filter !== undefined) {
+        // legacy `loop.filter`: once, when the loop starts (the log keeps the items it kept)
+        const iterator = step.loop.iterator;
+        try {
+          items = (items as unknown[]).filter((item, index) =>
+            evaluateCondition(
+              filter,
+              layered({ [iterator]: item, iter: { [iterator]: item, item, index, _index: index } }, scope),
+            ),
+          );
+        } catch (error) {
+          return this.failStep(name, schemaError(error, `loop.filter of step '${name}'`), null, entry);
+        }
+      }
       this.emit("loop.started", name, {
         loop_id: this.env.ids.next(),
         items: items as Json[],
-        total: items.length,
+        total: (items as Json[]).length,
         limit,
         input,
         entry: entryJson(entry),

@@ -1,0 +1,106 @@
+/**
+ * Older shapes run with the semantics their authors expect: the Docs' boundary event names
+ * (`step.done`/`step.failed`, DECISIONS 8), `loop.filter` (applied, not dropped), and a bare list
+ * of names in `next` (fires every target, as the runtime that accepted it did).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type Harness, harness } from "../support/run-playbook.ts";
+
+let h: Harness;
+before(async () => {
+  h = await harness({ memory: true });
+});
+after(() => h?.close());
+
+const HEAD = "apiVersion: noetl.io/v2\nkind: Playbook\n";
+
+describe("legacy shapes", () => {
+  it("step.done and step.failed are aliases of call.done and call.error in `when`", async () => {
+    const playbook = (
+      fail: boolean,
+    ) => `${HEAD}metadata: { name: aliases_${fail}, path: legacy/aliases_${fail} }
+workflow:
+  - step: start
+    tool: { kind: javascript, code: "${fail ? "throw new Error('boom')" : "return { ok: true }"}" }
+    next:
+      arcs:
+        - { step: good, when: "{{ event.name == 'step.done' }}" }
+        - { step: bad, when: '{{ event.name == "step.failed" }}' }
+  - step: good
+    tool: { kind: noop, result: "good" }
+  - step: bad
+    tool: { kind: noop, result: "handled {{ error.message }}" }
+`;
+    const ok = await h.run(playbook(false));
+    assert.equal(ok.status, "completed", JSON.stringify(ok.error));
+    assert.equal(ok.result, "good");
+    assert.equal(ok.runs.bad ?? 0, 0);
+    const failed = await h.run(playbook(true));
+    assert.equal(failed.status, "completed", JSON.stringify(failed.error));
+    assert.equal(failed.result, "handled Error: boom");
+    assert.equal(failed.runs.good ?? 0, 0);
+  });
+
+  it("the design notes' `next: [{when, then}, {else}]` takes the alias too", async () => {
+    const r = await h.run(`${HEAD}metadata: { name: notes_alias, path: legacy/notes_alias }
+workflow:
+  - step: start
+    tool: { kind: javascript, code: "throw new Error('down')" }
+    next:
+      - when: "{{ event.name == 'step.failed' }}"
+        then: [{ step: handler, with: { why: "{{ error.message }}" } }]
+      - else: [{ step: onward }]
+  - step: handler
+    tool: { kind: noop, result: "{{ input.why }}" }
+  - step: onward
+    tool: { kind: noop, result: "onward" }
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    assert.equal(r.result, "Error: down");
+  });
+
+  it("loop.filter leaves out the items its condition is false for", async () => {
+    const r = await h.run(`${HEAD}metadata: { name: loop_filter, path: legacy/loop_filter }
+workload:
+  cities: [{ name: a, ok: true }, { name: b, ok: false }, { name: c, ok: true }]
+workflow:
+  - step: each
+    loop: { in: "{{ workload.cities }}", iterator: c, filter: "{{ c.ok and iter.index < 5 }}" }
+    tool: { kind: noop, result: "{{ c.name }}" }
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    assert.deepEqual((r.result as { results: unknown[] }).results, ["a", "c"]);
+    assert.equal(r.events.filter((e) => e.type === "call.done" && e.step === "each").length, 2);
+  });
+
+  it("a loop.filter that cannot render fails the step with where it is", async () => {
+    const r = await h.run(`${HEAD}metadata: { name: loop_filter_bad, path: legacy/loop_filter_bad }
+workflow:
+  - step: each
+    loop: { in: [1, 2], iterator: x, filter: "{{ x.missing.deeper }}" }
+    tool: { kind: noop, result: "{{ x }}" }
+`);
+    assert.equal(r.status, "failed");
+    assert.match(JSON.stringify(r.error), /loop\.filter of step 'each'/);
+  });
+
+  it("`next: [a, b]` fires both targets; with spec.next_mode: exclusive only the first", async () => {
+    const playbook = (
+      mode: string,
+    ) => `${HEAD}metadata: { name: bare_${mode || "x"}, path: legacy/bare_${mode || "x"} }
+workflow:
+  - step: start
+    ${mode ? `spec: { next_mode: ${mode} }\n    ` : ""}next: [a, b]
+  - step: a
+    tool: { kind: noop, result: "a" }
+  - step: b
+    tool: { kind: noop, result: "b" }
+`;
+    const all = await h.run(playbook(""));
+    assert.equal(all.status, "completed", JSON.stringify(all.error));
+    assert.deepEqual([all.runs.a, all.runs.b], [1, 1]);
+    const first = await h.run(playbook("exclusive"));
+    assert.deepEqual([first.runs.a, first.runs.b ?? 0], [1, 0]);
+  });
+});
