@@ -3,12 +3,16 @@ import type { JsonObject } from "../kernel/index.ts";
 import { isJsonObject } from "../kernel/index.ts";
 import type { ToolContext } from "./tool.ts";
 
-/** A task's input: the step input, then `config.args`, then `config.input` (objects; later wins). */
+/**
+ * A task's input: `config.args`, then `config.input`, then the step input (objects; later wins:
+ * reference §2.3). The tool's own values are its defaults; the step's input, with the message an
+ * arc sent it, is what this call was given.
+ */
 export function taskInput(stepInput: JsonObject, config: JsonObject): JsonObject {
   const args = config.args;
   const input = config.input;
   if (!isJsonObject(args) && !isJsonObject(input)) return stepInput;
-  return { ...stepInput, ...(isJsonObject(args) ? args : {}), ...(isJsonObject(input) ? input : {}) };
+  return { ...(isJsonObject(args) ? args : {}), ...(isJsonObject(input) ? input : {}), ...stepInput };
 }
 
 /** The task timeout in ms: the step's `spec.timeout` (ctx), else `config.timeout` seconds, else the fallback. */

@@ -34,12 +34,12 @@ describe("javascript tool", () => {
     assert.deepEqual(out, { s: 3, i: 3, c: 7 });
   });
 
-  it("merges config.args and config.input over the task input", async () => {
+  it("merges config.args, config.input, then the step's input (later wins: reference §2.3)", async () => {
     const out = await tool.run(
-      { code: "return input", args: { b: 2 }, input: { c: 3 } },
-      toolContext({ input: { a: 1, b: 1 } }),
+      { code: "return input", args: { b: 2, c: 2, d: 2 }, input: { c: 3, d: 3 } },
+      toolContext({ input: { a: 1, d: 1 } }),
     );
-    assert.deepEqual(out, { a: 1, b: 2, c: 3 });
+    assert.deepEqual(out, { a: 1, b: 2, c: 3, d: 1 });
   });
 
   it("supports async code", async () => {

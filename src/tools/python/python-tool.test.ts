@@ -49,12 +49,12 @@ describe("python tool", () => {
     assert.deepEqual(out, { sum: 3, keys: ["a", "b"], who: "w" });
   });
 
-  it("merges config.args and config.input over the task input", async () => {
+  it("merges config.args, config.input, then the step's input (later wins: reference §2.3)", async () => {
     const out = await run(
-      { code: "result = input_data", args: { b: 2 }, input: { c: 3 } },
-      { input: { a: 1, b: 1 } },
+      { code: "result = input_data", args: { b: 2, c: 2, d: 2 }, input: { c: 3, d: 3 } },
+      { input: { a: 1, d: 1 } },
     );
-    assert.deepEqual(out, { a: 1, b: 2, c: 3 });
+    assert.deepEqual(out, { a: 1, b: 2, c: 3, d: 1 });
   });
 
   it("gives each task a fresh namespace", async () => {

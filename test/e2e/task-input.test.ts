@@ -1,0 +1,44 @@
+/**
+ * A task's input is `tool.args ∪ tool.input ∪ step input`, later wins (reference §2.3): the
+ * tool's values (or a workbook entry's) are defaults, the step's input is what the call was given.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type Harness, harness } from "../support/run-playbook.ts";
+
+let h: Harness;
+before(async () => {
+  h = await harness({ memory: true });
+});
+after(() => h?.close());
+
+describe("task input", () => {
+  it("the step's input wins over the tool's input and args; the tool's fill the rest", async () => {
+    const r = await h.run(`apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: input_order, path: input/order }
+workflow:
+  - step: start
+    input: { x: 10 }
+    tool: { kind: python, args: { x: 0, y: 0, z: 0 }, input: { x: 1, y: 2 }, code: "result = input_data" }
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    assert.deepEqual(r.result, { x: 10, y: 2, z: 0 });
+  });
+
+  it("a workbook entry's input is a default the calling step overrides", async () => {
+    const r = await h.run(`apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: input_workbook, path: input/workbook }
+workbook:
+  - name: double
+    tool: { kind: javascript, input: { n: 1, factor: 2 }, code: "return n * factor" }
+workflow:
+  - step: start
+    input: { n: 21 }
+    tool: { kind: workbook, task: double }
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    assert.equal(r.result, 42);
+  });
+});
