@@ -336,6 +336,16 @@ describe("engine", () => {
     assert.deepEqual(summarize(r.state).runs, { a: 1, fin: 1 });
   });
 
+  it("the final step does not route to `end` again", () => {
+    const wf = "  - step: a\n  - step: end\n  - step: fin\n";
+    const r = new Run(doc(wf, "executor: {spec: {final_step: fin}}"));
+    r.drain((c) => c.step);
+    assert.equal(r.status, "completed");
+    assert.deepEqual(summarize(r.state).runs, { a: 1, end: 1, fin: 1 });
+    assert.equal(summarize(r.state).result, "fin");
+    r.assertReplay();
+  });
+
   it("cancellation cancels in-flight commands and ignores late results", () => {
     const r = new Run(doc("  - step: a\n"));
     const a = r.take();

@@ -306,6 +306,8 @@ class Decider implements DecisionContext {
         if (error) return this.unhandled(name, eventName, error);
         return this.failStep(name, routingError, (extras.result ?? null) as Json, {});
       }
+    } else if (finalRun(s, name)) {
+      // the final step ends the execution: it does not route to `end` (which has run already)
     } else if (!error && name !== "end" && s.graph.steps.has("end")) {
       fired.push("end");
       messages.end = {};
@@ -444,4 +446,9 @@ class Decider implements DecisionContext {
       return;
     }
   }
+}
+
+/** Whether a completion of `name` is the run of `executor.spec.final_step` after quiescence. */
+function finalRun(s: ExecutionState, name: string): boolean {
+  return s.finalStepRan && s.playbook.executor.final_step === name;
 }
