@@ -172,7 +172,14 @@ class Decider implements DecisionContext {
           items = (items as unknown[]).filter((item, index) =>
             evaluateCondition(
               filter,
-              layered({ [iterator]: item, iter: { [iterator]: item, item, index, _index: index } }, scope),
+              layered(
+                {
+                  [iterator]: item,
+                  iter: { [iterator]: item, item, index, _index: index },
+                  loop_index: index,
+                },
+                scope,
+              ),
             ),
           );
         } catch (error) {

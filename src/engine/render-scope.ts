@@ -26,6 +26,10 @@ export function iterObject(iter: IterScope): Record<string, unknown> {
     first: iter.first,
     last: iter.last,
     total: iter.total,
+    // the Rust runtime's names (reference §10 #18)
+    _first: iter.first,
+    _last: iter.last,
+    _total: iter.total,
     ...(iter.parent ? { parent: iterObject(iter.parent) } : {}),
   };
 }

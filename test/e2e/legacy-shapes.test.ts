@@ -74,6 +74,17 @@ workflow:
     assert.equal(r.events.filter((e) => e.type === "call.done" && e.step === "each").length, 2);
   });
 
+  it("iterations see the Rust runtime's names too: iter._first, iter._last, iter._total", async () => {
+    const r = await h.run(`${HEAD}metadata: { name: iter_names, path: legacy/iter_names }
+workflow:
+  - step: each
+    loop: { in: [a, b, c], iterator: x }
+    tool: { kind: noop, result: "{{ x }}{{ iter._index }}{{ '^' if iter._first }}{{ '$' if iter._last }}/{{ iter._total }}" }
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    assert.deepEqual((r.result as { results: unknown[] }).results, ["a0^/3", "b1/3", "c2$/3"]);
+  });
+
   it("a loop.filter that cannot render fails the step with where it is", async () => {
     const r = await h.run(`${HEAD}metadata: { name: loop_filter_bad, path: legacy/loop_filter_bad }
 workflow:
