@@ -91,6 +91,9 @@ export function task(raw: Raw, name: string, path: Path, d: Diagnostics): Task {
   if (kind === "http") rename(config, "endpoint", "url", path, d);
   if (SQL_KINDS.has(kind as string)) rename(config, "query", "command", path, d);
   if (kind === "shell") rename(config, "cmd", "cmds", path, d);
+  // a workbook call names its entry with `task:` or `name:` (reference §10 #26)
+  if (kind === "workbook" && config.task === undefined && typeof raw.name === "string")
+    config.task = raw.name;
   for (const bad of ["set_ctx", "set_iter", "set_vars", "eval", "expr"]) {
     if (raw[bad] !== undefined) {
       d.error("NOETL_E_DSL_LEGACY_REJECTED", `\`${bad}\` is not supported; use a policy rule with \`set:\``, [

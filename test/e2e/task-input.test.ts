@@ -41,4 +41,25 @@ workflow:
     assert.equal(r.status, "completed", JSON.stringify(r.error));
     assert.equal(r.result, 42);
   });
+
+  it("a workbook call may name its entry with `name:` as well as `task:`", async () => {
+    const r = await h.run(`apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: workbook_name, path: input/workbook_name }
+workbook:
+  - name: dbl
+    tool: { kind: javascript, code: "return n * 2" }
+workflow:
+  - step: start
+    input: { n: 4 }
+    tool: { kind: workbook, name: dbl }
+    next: { arcs: [{ step: piped }] }
+  - step: piped
+    input: { n: "{{ start }}" }
+    tool: [{ name: dbl, kind: workbook }, { name: again, kind: workbook, task: dbl }]
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    assert.equal(r.steps.start, 8);
+    assert.deepEqual(r.steps.piped, { data: 16, results: { dbl: 16, again: 16 }, status: "ok" });
+  });
 });
