@@ -185,6 +185,26 @@ describe("engine", () => {
     assert.deepEqual(t.ctx, { n: 7, m: 8 });
   });
 
+  it("step.k written by a step's set is local: its arcs see it, ctx does not", () => {
+    const wf = `  - step: s
+    set: {step.half: "{{ output.data.v // 2 }}", step.deep.k: 1}
+    next:
+      arcs:
+        - step: small
+          when: "{{ step.half < 3 }}"
+        - step: big
+          input: {half: "{{ step.half }}", k: "{{ step.deep.k }}"}
+  - step: small
+  - step: big
+`;
+    const r = new Run(doc(wf));
+    r.done(r.take("s"), { v: 8 });
+    const big = r.take("big");
+    assert.deepEqual(big.input, { half: 4, k: 1 });
+    assert.deepEqual(big.ctx, {});
+    r.assertReplay();
+  });
+
   it("a step without next routes to `end` when one exists", () => {
     const r = new Run(doc("  - step: a\n  - step: end\n"));
     r.drain();

@@ -262,7 +262,9 @@ class Decider implements DecisionContext {
     const extras: ScopeExtras = { input, output, result, event: { name: eventName, step: name } };
     if (Object.keys(step.set).length > 0) {
       try {
-        const values = applySet(s.ctx, step.set, engineScope(s, extras));
+        const local: JsonObject = {};
+        const values = applySet(s.ctx, step.set, engineScope(s, extras), local);
+        if (Object.keys(local).length > 0) extras.step = local; // the step's arcs see `step.k`
         if (Object.keys(values).length > 0) this.emit("ctx.updated", name, { values, source: "step" });
       } catch (error) {
         return this.failStep(name, schemaError(error, `set of step '${name}'`), result, {});

@@ -15,6 +15,8 @@ export interface ScopeExtras {
   event?: { name: string; step?: string };
   error?: ToolErrorInfo;
   iter?: IterScope;
+  /** Step-local values (`step.k` written by the step's `set`), seen as `step` by its arcs. */
+  step?: JsonObject;
 }
 
 export function iterObject(iter: IterScope): Record<string, unknown> {
@@ -45,6 +47,7 @@ export function engineScope(state: ExecutionState, extras: ScopeExtras): Scope {
   if (extras.result !== undefined) special.result = extras.result;
   if (extras.event !== undefined) special.event = extras.event;
   if (extras.error !== undefined) special.error = extras.error;
+  if (extras.step !== undefined) special.step = extras.step;
   if (extras.iter) {
     special.iter = iterObject(extras.iter);
     special[extras.iter.iterator] = extras.iter.item;

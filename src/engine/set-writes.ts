@@ -6,12 +6,26 @@
 import { renderValue, type Scope } from "../expr/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
 
-export function applySet(ctx: JsonObject, set: Record<string, Json>, scope: Scope): JsonObject {
+export function applySet(
+  ctx: JsonObject,
+  set: Record<string, Json>,
+  scope: Scope,
+  /** Collects `step.k` writes (a step's `set`: step-local values its arcs see). */
+  stepVars?: JsonObject,
+): JsonObject {
   const values: JsonObject = {};
   for (const [key, raw] of Object.entries(set)) {
     const value = (renderValue(raw, scope) ?? null) as Json;
     const path = ctxPath(key);
-    if (!path) continue; // iter./step. scopes only exist inside a pipeline (the worker applies them)
+    if (!path) {
+      // `iter.` writes exist only inside a pipeline (the worker applies them)
+      const local = stepVars && key.startsWith("step.") ? key.split(".").slice(1) : [];
+      if (stepVars && local.length > 0 && local[0] !== "") {
+        const [head, ...rest] = local as [string, ...string[]];
+        stepVars[head] = rest.length === 0 ? value : writePath(stepVars[head], rest, value);
+      }
+      continue;
+    }
     const [head, ...rest] = path as [string, ...string[]];
     const base = Object.hasOwn(values, head) ? values[head] : ctx[head];
     values[head] = rest.length === 0 ? value : writePath(base, rest, value);
