@@ -15,4 +15,8 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   },
   { code: "NOETL_E_UNKNOWN", summary: "A step failed without error details." },
   { code: "NOETL_E_KEYCHAIN_KIND", summary: "A keychain entry has a kind the worker cannot resolve." },
+  {
+    code: "NOETL_E_KEYCHAIN_TEMPLATE",
+    summary: "A keychain entry's template could not be rendered (against `workload` and earlier entries).",
+  },
 ];

@@ -2,9 +2,11 @@
  * Resolves the playbook's `keychain` on the worker, only when a task's templates name it
  * (reference §1.4). Kinds: `static` (values written in the playbook: `value`, `data` or `map`),
  * `env` (`env`/`var`: an environment variable, or `map` of key → variable), `credential`
- * (`ref`/`credential`: a stored credential). Every value is registered for redaction (of a stored
+ * (`ref`/`credential`: a stored credential). Templated fields are rendered against `workload` and
+ * the entries before (`keychain.<earlier>`). Every value is registered for redaction (of a stored
  * credential, its secret fields: `credential-secrets.ts`).
  */
+import { renderValue, scopeOf } from "../expr/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type { CredentialAccessor } from "../tools/index.ts";
@@ -15,11 +17,13 @@ export async function resolveKeychain(
   entries: readonly JsonObject[],
   credentials: CredentialAccessor,
   redactor: Redactor,
+  workload: JsonObject = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<JsonObject> {
   const out: JsonObject = {};
-  for (const entry of entries) {
-    const name = String(entry.name);
+  for (const raw of entries) {
+    const name = String(raw.name);
+    const entry = rendered(raw, name, workload, out);
     let value: Json;
     switch (entry.kind) {
       case "static":
@@ -51,4 +55,21 @@ export async function resolveKeychain(
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * An entry with its templated fields rendered against `workload` and the entries resolved before
+ * it (`keychain.<earlier>`), on the worker (reference §1.4): the values never reach the server.
+ */
+function rendered(entry: JsonObject, name: string, workload: JsonObject, resolved: JsonObject): JsonObject {
+  const { name: _n, kind, ...fields } = entry;
+  try {
+    const scope = scopeOf({ workload, keychain: resolved });
+    return { name, kind: kind ?? null, ...(renderValue(fields, scope) as JsonObject) };
+  } catch (error) {
+    throw new NoetlError(
+      "NOETL_E_KEYCHAIN_TEMPLATE",
+      `keychain entry '${name}' could not be rendered: ${(error as Error).message}`,
+    );
+  }
 }

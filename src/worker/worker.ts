@@ -227,7 +227,7 @@ export class Worker {
       const workload = await this.workload(command.execution_id);
       const steps = await this.resolveSteps(command.steps, names);
       const keychain = names.has("keychain")
-        ? await resolveKeychain(command.keychain ?? [], this.o.credentials, redactor)
+        ? await resolveKeychain(command.keychain ?? [], this.o.credentials, redactor, workload)
         : undefined;
       const state: PipelineState = {
         ctx: command.ctx,

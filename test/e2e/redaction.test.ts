@@ -51,6 +51,28 @@ workflow:
     assert.ok(!JSON.stringify(r.events).includes(PASSWORD), "the password leaked into the events");
   });
 
+  it("keychain entries are rendered against workload and earlier entries, and redacted", async () => {
+    const r = await h.run(`apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: keychain_templates, path: redact/keychain_templates }
+workload: { tok: "abcd1234efgh", user: "svc" }
+keychain:
+  - { name: t, kind: static, value: "{{ workload.tok }}" }
+  - { name: pair, kind: static, map: { user: "{{ workload.user }}", header: "Bearer {{ keychain.t }}" } }
+workflow:
+  - step: a
+    tool:
+      kind: javascript
+      input: { t: "{{ keychain.t }}", p: "{{ keychain.pair }}" }
+      code: "return { length: t.length, header: p.header, same: p.header === 'Bearer ' + t }"
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    assert.deepEqual(r.result, { length: 12, header: "Bearer [REDACTED]", same: true });
+    // (the workload, where this test keeps the token, is in the log as given)
+    const reported = r.events.filter((e) => e.type === "call.done" || e.type === "step.enter");
+    assert.ok(!JSON.stringify(reported).includes("abcd1234efgh"), "a keychain value leaked into the events");
+  });
+
   it("redacts every field it does not know to be locating, and a URL's password", async () => {
     const r = await h.run(`apiVersion: noetl.io/v2
 kind: Playbook
