@@ -1,6 +1,6 @@
 /** Messages a step is entered with, and their conversions (join merges, scope extras, errors). */
 import { TemplateError } from "../expr/index.ts";
-import type { Json, JsonObject } from "../kernel/index.ts";
+import type { Json, JsonObject, SourcePosition } from "../kernel/index.ts";
 import type { ToolErrorInfo } from "../protocol/index.ts";
 import type { ScopeExtras } from "./render-scope.ts";
 import type { EntryContext, ExecutionState } from "./state.ts";
@@ -36,20 +36,25 @@ export function entryJson(entry: EntryContext): JsonObject {
   };
 }
 
-export function schemaError(error: unknown, where: string): ToolErrorInfo {
+/** `pos`: where the step is written; the message names that line (DECISIONS 31). */
+export function schemaError(error: unknown, where: string, pos?: SourcePosition): ToolErrorInfo {
+  const line = pos ? ` (playbook line ${pos.line}, column ${pos.column})` : "";
+  const at = pos ? { line: pos.line, column: pos.column } : {};
   if (error instanceof TemplateError) {
     return {
       kind: "schema",
       retryable: false,
       code: error.code,
-      message: `${where}: ${error.describe()}`,
+      message: `${where}: ${error.describe()}${line}`,
       ...(error.missing ? { missing: error.missing } : {}),
+      ...at,
     };
   }
   return {
     kind: "schema",
     retryable: false,
     code: "NOETL_E_TEMPLATE",
-    message: `${where}: ${(error as Error)?.message ?? String(error)}`,
+    message: `${where}: ${(error as Error)?.message ?? String(error)}${line}`,
+    ...at,
   };
 }

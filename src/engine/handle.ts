@@ -126,7 +126,7 @@ class Decider implements DecisionContext {
         }
       }
     } catch (error) {
-      return this.failStep(name, schemaError(error, `admission of step '${name}'`), null, entry);
+      return this.failStep(name, schemaError(error, `admission of step '${name}'`, step.pos), null, entry);
     }
     if (!allowed) return this.skip(name, "admission");
 
@@ -134,7 +134,7 @@ class Decider implements DecisionContext {
     try {
       input = this.stepInput(step, entry, scope);
     } catch (error) {
-      return this.failStep(name, schemaError(error, `input of step '${name}'`), null, entry);
+      return this.failStep(name, schemaError(error, `input of step '${name}'`, step.pos), null, entry);
     }
 
     if (step.loop) {
@@ -153,7 +153,7 @@ class Decider implements DecisionContext {
           );
         }
       } catch (error) {
-        return this.failStep(name, schemaError(error, `loop.in of step '${name}'`), null, entry);
+        return this.failStep(name, schemaError(error, `loop.in of step '${name}'`, step.pos), null, entry);
       }
       if (!Array.isArray(items)) {
         const error: ToolErrorInfo = {
@@ -183,7 +183,12 @@ class Decider implements DecisionContext {
             ),
           );
         } catch (error) {
-          return this.failStep(name, schemaError(error, `loop.filter of step '${name}'`), null, entry);
+          return this.failStep(
+            name,
+            schemaError(error, `loop.filter of step '${name}'`, step.pos),
+            null,
+            entry,
+          );
         }
       }
       this.emit("loop.started", name, {
@@ -267,7 +272,7 @@ class Decider implements DecisionContext {
         if (Object.keys(local).length > 0) extras.step = local; // the step's arcs see `step.k`
         if (Object.keys(values).length > 0) this.emit("ctx.updated", name, { values, source: "step" });
       } catch (error) {
-        return this.failStep(name, schemaError(error, `set of step '${name}'`), result, {});
+        return this.failStep(name, schemaError(error, `set of step '${name}'`, step.pos), result, {});
       }
     }
     this.route(step, eventName, extras, null);
@@ -311,7 +316,7 @@ class Decider implements DecisionContext {
           if (mode === "exclusive") break;
         }
       } catch (e) {
-        const routingError = schemaError(e, `next of step '${name}'`);
+        const routingError = schemaError(e, `next of step '${name}'`, step.pos);
         if (error) return this.unhandled(name, eventName, error);
         return this.failStep(name, routingError, (extras.result ?? null) as Json, {});
       }

@@ -39,7 +39,7 @@ export function continueLoop(d: DecisionContext, name: string): void {
           loop.next = index + 1;
           loop.done += 1;
           loop.failed += 1;
-          loop.firstError ??= schemaError(error, `input of step '${name}' (iteration ${index})`);
+          loop.firstError ??= schemaError(error, `input of step '${name}' (iteration ${index})`, step.pos);
           if (failFast) break;
           continue;
         }

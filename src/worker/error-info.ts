@@ -1,10 +1,11 @@
 /** Any thrown value → the classified error of DECISIONS 22–23. */
 import { TemplateError } from "../expr/index.ts";
-import { NoetlError } from "../kernel/index.ts";
+import { NoetlError, type SourcePosition } from "../kernel/index.ts";
 import type { ToolErrorInfo } from "../protocol/index.ts";
 import { ToolError } from "../tools/index.ts";
 
-export function toErrorInfo(error: unknown, task?: string): ToolErrorInfo {
+/** `pos`: where the task is written; a template error names that line (DECISIONS 31). */
+export function toErrorInfo(error: unknown, task?: string, pos?: SourcePosition): ToolErrorInfo {
   const at = task ? { task } : {};
   if (error instanceof ToolError) return { ...error.info, ...at };
   if (error instanceof TemplateError) {
@@ -12,8 +13,11 @@ export function toErrorInfo(error: unknown, task?: string): ToolErrorInfo {
       kind: "schema",
       retryable: false,
       code: error.code,
-      message: error.describe(),
+      message: pos
+        ? `${error.describe()} (playbook line ${pos.line}, column ${pos.column})`
+        : error.describe(),
       ...(error.missing ? { missing: error.missing } : {}),
+      ...(pos ? { line: pos.line, column: pos.column } : {}),
       ...at,
     };
   }

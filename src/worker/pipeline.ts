@@ -210,7 +210,7 @@ async function runTask(
     const data = await tool.run(config, deps.context(task, input, signal, timeoutMs));
     return { data: data === undefined ? null : data };
   } catch (e) {
-    const info = toErrorInfo(e, task.name);
+    const info = toErrorInfo(e, task.name, task.pos);
     if (e instanceof ToolError)
       return {
         data: e.data,
