@@ -1,4 +1,5 @@
 import type { NoetlEvent } from "../protocol/index.ts";
+import type { StepLocator } from "./step-locator.ts";
 
 /**
  * Human progress of one execution on stderr: one line per step transition, and a loop
@@ -11,6 +12,8 @@ export class Progress {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly enabled: boolean,
+    /** Where a step (or its task) is written, for failure lines. */
+    private readonly where?: StepLocator,
   ) {}
 
   onEvents(events: readonly NoetlEvent[]): void {
@@ -46,7 +49,10 @@ export class Progress {
           return;
         }
         if (e.type === "call.done") this.line(`✔ ${step}`);
-        else this.line(`✖ ${step}: ${e.payload.error.message}`);
+        else {
+          const at = this.where?.(step, e.payload.error.task);
+          this.line(`✖ ${step}: ${e.payload.error.message}${at ? ` (${at})` : ""}`);
+        }
         return;
       }
       case "loop.done": {

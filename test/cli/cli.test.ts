@@ -43,6 +43,28 @@ describe("noetl CLI", () => {
     assert.match(r.stderr, /bad\.yaml:6:\d+: error NOETL_E_DSL_ARC_TARGET/);
   });
 
+  it("a task that fails at run time is shown with its file:line:col", () => {
+    const file = join(home, "fails-late.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: fails_late }
+workflow:
+  - step: start
+    tool:
+      - { name: fine, kind: noop, result: 1 }
+      - name: broken
+        kind: noop
+        result: "{{ nothing.there }}"
+`,
+    );
+    const r = noetl("run", file);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /✖ start: 'nothing' is undefined .*\(.*fails-late\.yaml:8:9\)/);
+    assert.match(r.stderr, /fails-late\.yaml:8:9: error: \{.*NOETL_E_TEMPLATE_UNDEFINED/);
+  });
+
   it("validate and migrate", () => {
     assert.equal(noetl("validate", "examples/hello.yaml", "examples/loops.yaml").status, 0);
     const v = noetl("validate", "--json", "README.md");

@@ -8,6 +8,7 @@ import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, exitWithError } from "../exit.ts";
 import { buildPayload } from "../payload.ts";
 import { Progress } from "../progress.ts";
 import { readPlaybookSource } from "../read-source.ts";
+import { type StepLocator, stepLocator } from "../step-locator.ts";
 import { portNumber } from "../whole-number.ts";
 
 interface RunOptions {
@@ -39,19 +40,26 @@ export function register(program: Command): void {
       }
       const payload = buildPayload(options.payload, options.set);
       let content: string | undefined;
+      let where: StepLocator | undefined;
       if (existsSync(target)) {
         content = readPlaybookSource(target);
         const parsed = parsePlaybook(content, { file: target });
         const errors = parsed.diagnostics.filter((d) => d.severity === "error");
         printDiagnostics(process.stderr, options.json ? errors : parsed.diagnostics, target);
         if (errors.length > 0) process.exit(EXIT_INVALID);
+        if (parsed.playbook) where = stepLocator(parsed.playbook, target);
       }
       const app = await embedded({ config: readConfig(), ...(options.db ? { dbPath: options.db } : {}) });
       const ui = options.ui ? await serveEmbeddedUi(app, uiPort) : undefined;
       if (ui) process.stderr.write(`web UI: ${ui.url}\n`);
       const code = await runToEnd(
         app,
-        { ...options, keepOpen: ui !== undefined, ...(ui ? { uiUrl: ui.url } : {}) },
+        {
+          ...options,
+          keepOpen: ui !== undefined,
+          ...(ui ? { uiUrl: ui.url } : {}),
+          ...(where ? { where } : {}),
+        },
         async () => {
           if (content !== undefined) {
             const entry = await app.orchestrator.register(content, { file: target });
@@ -85,10 +93,10 @@ export function register(program: Command): void {
 /** Starts (or resumes) an execution, shows progress, waits for the end and prints the outcome. */
 async function runToEnd(
   app: EmbeddedApp,
-  options: RunOptions & { keepOpen?: boolean; uiUrl?: string },
+  options: RunOptions & { keepOpen?: boolean; uiUrl?: string; where?: StepLocator },
   start: () => Promise<{ execution_id: ExecutionId }>,
 ): Promise<number> {
-  const progress = new Progress(process.stderr, !options.quiet);
+  const progress = new Progress(process.stderr, !options.quiet, options.where);
   let executionId: ExecutionId | undefined;
   const early: Array<Parameters<Progress["onEvents"]>[0]> = [];
   const unsubscribe = app.orchestrator.onEvents((id, events) => {
@@ -110,7 +118,11 @@ async function runToEnd(
     if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       process.stderr.write(`${report.status} in ${report.duration_ms} ms\n`);
-      if (report.error !== null) process.stderr.write(`error: ${JSON.stringify(report.error)}\n`);
+      if (report.error !== null) {
+        const task = (report.error as { task?: unknown }).task;
+        const at = options.where?.(undefined, typeof task === "string" ? task : undefined);
+        process.stderr.write(`${at ? `${at}: ` : ""}error: ${JSON.stringify(report.error)}\n`);
+      }
       process.stdout.write(`${JSON.stringify(report.result, null, 2)}\n`);
     }
     if (options.keepOpen) {
