@@ -16,6 +16,10 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   { code: "NOETL_E_UNKNOWN", summary: "A step failed without error details." },
   { code: "NOETL_E_KEYCHAIN_KIND", summary: "A keychain entry has a kind the worker cannot resolve." },
   {
+    code: "NOETL_E_KEYCHAIN_OAUTH2",
+    summary: "An `oauth2` keychain entry's token request failed (unreachable, refused, or not JSON).",
+  },
+  {
     code: "NOETL_E_KEYCHAIN_TEMPLATE",
     summary: "A keychain entry's template could not be rendered (against `workload` and earlier entries).",
   },

@@ -2,7 +2,7 @@
  * Resolves the playbook's `keychain` on the worker, only when a task's templates name it
  * (reference §1.4). Kinds: `static` (values written in the playbook: `value`, `data` or `map`),
  * `env` (`env`/`var`: an environment variable, or `map` of key → variable), `credential`
- * (`ref`/`credential`: a stored credential). Templated fields are rendered against `workload` and
+ * (`ref`/`credential`: a stored credential), `oauth2` (a token request: `oauth2-token.ts`). Templated fields are rendered against `workload` and
  * the entries before (`keychain.<earlier>`). Every value is registered for redaction (of a stored
  * credential, its secret fields: `credential-secrets.ts`).
  */
@@ -11,15 +11,24 @@ import type { Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type { CredentialAccessor } from "../tools/index.ts";
 import { credentialSecrets } from "./credential-secrets.ts";
+import { requestToken, tokenSecrets } from "./oauth2-token.ts";
 import type { Redactor } from "./redactor.ts";
+
+export interface KeychainDeps {
+  credentials: CredentialAccessor;
+  redactor: Redactor;
+  /** What entries' templates render against (with `keychain.<earlier>`). */
+  workload?: JsonObject;
+  env?: NodeJS.ProcessEnv;
+  /** The token of a rendered `oauth2` entry (a worker's `TokenCache`). */
+  token?: (name: string, entry: JsonObject) => Promise<JsonObject>;
+}
 
 export async function resolveKeychain(
   entries: readonly JsonObject[],
-  credentials: CredentialAccessor,
-  redactor: Redactor,
-  workload: JsonObject = {},
-  env: NodeJS.ProcessEnv = process.env,
+  deps: KeychainDeps,
 ): Promise<JsonObject> {
+  const { credentials, redactor, workload = {}, env = process.env } = deps;
   const out: JsonObject = {};
   for (const raw of entries) {
     const name = String(raw.name);
@@ -42,6 +51,13 @@ export async function resolveKeychain(
         value = await credentials.get(ref);
         // a stored credential's host, user, database… are not secrets (`credential-secrets.ts`)
         redactor.add(credentialSecrets(value));
+        out[name] = value;
+        continue;
+      }
+      case "oauth2": {
+        value = await (deps.token ?? ((n, e) => requestToken(n, e)))(name, entry);
+        // the token fields only: `token_type: Bearer` must not turn every "Bearer" into [REDACTED]
+        redactor.add(tokenSecrets(value));
         out[name] = value;
         continue;
       }

@@ -15,6 +15,7 @@ import { abortableSleep } from "./abortable-sleep.ts";
 import { AskingHealth, askForWork } from "./ask-for-work.ts";
 import { credentialSecrets } from "./credential-secrets.ts";
 import { resolveKeychain } from "./keychain.ts";
+import { requestToken, TokenCache } from "./oauth2-token.ts";
 import { runPipeline } from "./pipeline.ts";
 import { Redactor } from "./redactor.ts";
 import { type PipelineState, taskScope } from "./task-scope.ts";
@@ -65,9 +66,12 @@ export class Worker {
   private readonly asking = new AbortController();
   /** The loops of requests for work (`askForWork`), while they run. */
   private askingLoop?: Promise<void>;
+  /** `oauth2` keychain tokens, by execution and entry, while they live. */
+  private readonly tokens: TokenCache;
 
   constructor(options: WorkerOptions) {
     this.o = { inlineResultLimit: 65_536, heartbeatMs: 10_000, ...options };
+    this.tokens = new TokenCache(requestToken, () => this.o.clock.now());
   }
 
   get workerId(): string {
@@ -227,7 +231,12 @@ export class Worker {
       const workload = await this.workload(command.execution_id);
       const steps = await this.resolveSteps(command.steps, names);
       const keychain = names.has("keychain")
-        ? await resolveKeychain(command.keychain ?? [], this.o.credentials, redactor, workload)
+        ? await resolveKeychain(command.keychain ?? [], {
+            credentials: this.o.credentials,
+            redactor,
+            workload,
+            token: (name, entry) => this.tokens.get(command.execution_id, name, entry),
+          })
         : undefined;
       const state: PipelineState = {
         ctx: command.ctx,
