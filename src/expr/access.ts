@@ -4,8 +4,24 @@
  * (no prototypes, constructors or JS globals).
  */
 import { pyFormat } from "./format.ts";
+import { LIMITS } from "./limits.ts";
+import { Namespace } from "./namespace.ts";
+import { own, requireOwned } from "./owned.ts";
+import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
-import { isMapping, PyFunction, pyContains, pyEquals, pyStr, tuple, typeName, Undefined } from "./values.ts";
+import {
+  isMapping,
+  isTuple,
+  PyFunction,
+  pyCompare,
+  pyContains,
+  pyEquals,
+  pyRepr,
+  pyStr,
+  tuple,
+  typeName,
+  Undefined,
+} from "./values.ts";
 
 function bind(name: string, fn: (args: unknown[], kwargs: Record<string, unknown>) => unknown): PyFunction {
   return new PyFunction(name, fn);
@@ -79,6 +95,140 @@ function dictMethod(d: Record<string, unknown>, name: string): PyFunction | unde
       return bind(name, (args) =>
         Object.hasOwn(d, String(args[0])) ? d[String(args[0])] : (args[1] ?? null),
       );
+    case "copy":
+      return bind(name, () => own({ ...d }));
+    // The mutating methods change the dict in place (only one the template made: `owned.ts`)
+    // and return what Python returns.
+    case "update":
+      return bind(name, (args, kwargs) => {
+        requireOwned(d, name);
+        const other = args[0];
+        if (isMapping(other)) for (const [k, v] of Object.entries(other)) setKey(d, k, v);
+        else if (other !== undefined && other !== null)
+          for (const pair of iterate(other)) {
+            if (!Array.isArray(pair) || pair.length !== 2)
+              throw typeError("dictionary update sequence element has wrong length; 2 is required");
+            setKey(d, pyStr(pair[0]), pair[1]);
+          }
+        for (const [k, v] of Object.entries(kwargs)) setKey(d, k, v);
+        return null;
+      });
+    case "pop":
+      return bind(name, (args) => {
+        requireOwned(d, name);
+        const k = pyStr(args[0]);
+        if (Object.hasOwn(d, k)) {
+          const v = d[k];
+          delete d[k];
+          return v;
+        }
+        if (args.length > 1) return args[1];
+        throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `KeyError: ${pyRepr(args[0])}`);
+      });
+    case "setdefault":
+      return bind(name, (args) => {
+        requireOwned(d, name);
+        const k = pyStr(args[0]);
+        if (!Object.hasOwn(d, k)) setKey(d, k, args[1] ?? null);
+        return d[k];
+      });
+    case "clear":
+      return bind(name, () => {
+        requireOwned(d, name);
+        for (const k of Object.keys(d)) delete d[k];
+        return null;
+      });
+    default:
+      return undefined;
+  }
+}
+
+function typeError(message: string): TemplateError {
+  return new TemplateError("NOETL_E_TEMPLATE_TYPE", message);
+}
+
+/** The items a Python `for` over `v` sees (list, str, dict keys; Undefined is empty). */
+function iterate(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === "string") return [...v];
+  if (isMapping(v)) return Object.keys(v);
+  if (v instanceof Undefined) return [];
+  throw typeError(`'${typeName(v)}' object is not iterable`);
+}
+
+function grow(l: unknown[], by: number): void {
+  if (l.length + by > LIMITS.maxItems)
+    throw new TemplateError("NOETL_E_TEMPLATE_LIMIT", `list of more than ${LIMITS.maxItems} items`);
+}
+
+/** list.append/extend/insert/remove/pop/clear/reverse/sort: change the list in place. */
+function mutatingListMethod(l: unknown[], name: string): PyFunction | undefined {
+  const method = mutatingListMethodOf(l, name);
+  return method && guarded(l, method);
+}
+
+/** A mutating method that first checks the value is the template's own (`owned.ts`). */
+function guarded(target: object, method: PyFunction): PyFunction {
+  return bind(method.name, (args, kwargs) => {
+    requireOwned(target, method.name);
+    return method.fn(args, kwargs);
+  });
+}
+
+function mutatingListMethodOf(l: unknown[], name: string): PyFunction | undefined {
+  switch (name) {
+    case "append":
+      return bind(name, (args) => {
+        grow(l, 1);
+        l.push(args[0]);
+        return null;
+      });
+    case "extend":
+      return bind(name, (args) => {
+        const items = iterate(args[0]);
+        grow(l, items.length);
+        for (const x of [...items]) l.push(x);
+        return null;
+      });
+    case "insert":
+      return bind(name, (args) => {
+        grow(l, 1);
+        const i = Math.trunc(Number(args[0]));
+        const at = i < 0 ? Math.max(0, l.length + i) : Math.min(i, l.length);
+        l.splice(at, 0, args[1]);
+        return null;
+      });
+    case "remove":
+      return bind(name, (args) => {
+        const i = l.findIndex((x) => pyEquals(x, args[0]));
+        if (i < 0) throw typeError("list.remove(x): x not in list");
+        l.splice(i, 1);
+        return null;
+      });
+    case "pop":
+      return bind(name, (args) => {
+        if (l.length === 0) throw typeError("pop from empty list");
+        const i = args[0] === undefined ? l.length - 1 : Math.trunc(Number(args[0]));
+        const at = i < 0 ? l.length + i : i;
+        if (at < 0 || at >= l.length) throw typeError("pop index out of range");
+        return l.splice(at, 1)[0];
+      });
+    case "clear":
+      return bind(name, () => {
+        l.length = 0;
+        return null;
+      });
+    case "reverse":
+      return bind(name, () => {
+        l.reverse();
+        return null;
+      });
+    case "sort":
+      return bind(name, (_args, kwargs) => {
+        l.sort((a, b) => pyCompare(a, b, "<"));
+        if (kwargs.reverse === true) l.reverse();
+        return null;
+      });
     default:
       return undefined;
   }
@@ -94,8 +244,10 @@ function listMethod(l: unknown[], name: string): PyFunction | undefined {
       });
     case "count":
       return bind(name, (args) => l.filter((x) => pyEquals(x, args[0])).length);
+    case "copy":
+      return isTuple(l) ? undefined : bind(name, () => own([...l]));
     default:
-      return undefined;
+      return isTuple(l) ? undefined : mutatingListMethod(l, name);
   }
 }
 
@@ -109,6 +261,7 @@ export function getAttr(obj: unknown, name: string, path = name): unknown {
   if (typeof obj === "string")
     return strMethod(obj, name) ?? new Undefined(path, `str has no attribute '${name}'`);
   if (Array.isArray(obj)) return listMethod(obj, name) ?? new Undefined(path);
+  if (obj instanceof Namespace) return Object.hasOwn(obj.attrs, name) ? obj.attrs[name] : new Undefined(path);
   if (isMapping(obj)) {
     // Data wins over dict methods: `workload.items` is the `items` key when there is one (as in
     // NoETL's direct path resolution); Jinja2 would return the method. Documented in README.
@@ -137,6 +290,8 @@ export function getItem(obj: unknown, key: unknown, path: string): unknown {
     if (typeof key === "string") return getAttr(obj, key, path);
     return new Undefined(path);
   }
+  if (obj instanceof Namespace)
+    return typeof key === "string" ? getAttr(obj, key, path) : new Undefined(path);
   if (isMapping(obj)) {
     const k = typeof key === "number" || typeof key === "boolean" ? String(key) : key;
     if (typeof k === "string" && Object.hasOwn(obj, k)) return obj[k];
@@ -215,7 +370,7 @@ function strFormat(s: string, args: unknown[], kwargs: Record<string, unknown>):
     const [name = "", spec] = (field ?? "").split(":");
     const value = name === "" ? args[auto++] : /^\d+$/.test(name) ? args[Number(name)] : kwargs[name];
     return spec
-      ? pyFormat(`%${spec.replace(/^([<>^]?)(\d*)(\.\d+)?([dfsx]?)$/, "$2$3$4") || "s"}`, [value])
+      ? pyFormat(`%${spec.replace(/^([<>^]?)(\d*)(\.\d+)?([dfsx]?)$/, "$2$3$4") || "s"}`, tuple([value]))
       : pyStr(value);
   });
 }

@@ -16,9 +16,22 @@ export type Expr =
   | { t: "list" | "tuple"; items: Expr[]; pos: number }
   | { t: "dict"; entries: Array<[Expr, Expr]>; pos: number };
 
+/** One `| name(args)` of a filter chain (`{% filter %}`, `{% set x | f %}`). */
+export interface FilterCall {
+  name: string;
+  args: Expr[];
+  kwargs: Array<[string, Expr]>;
+  pos: number;
+}
+
 export type Node =
   | { t: "text"; text: string }
   | { t: "out"; expr: Expr }
   | { t: "if"; branches: Array<[Expr, Node[]]>; else?: Node[] }
   | { t: "for"; targets: string[]; iter: Expr; filter?: Expr; body: Node[]; else?: Node[]; pos: number }
-  | { t: "set"; targets: string[]; value: Expr; pos: number };
+  /** `{% set a, b = v %}`; with `attr`, `{% set ns.attr = v %}` on a namespace (one target). */
+  | { t: "set"; targets: string[]; attr?: string; value: Expr; pos: number }
+  /** `{% set x | filters %}body{% endset %}` */
+  | { t: "setblock"; target: string; attr?: string; filters: FilterCall[]; body: Node[]; pos: number }
+  | { t: "filterblock"; filters: FilterCall[]; body: Node[]; pos: number }
+  | { t: "macro"; name: string; params: Array<[string, Expr | undefined]>; body: Node[]; pos: number };

@@ -1,3 +1,4 @@
+import { TemplateError } from "./template-error.ts";
 import { isMapping, pyStr } from "./values.ts";
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -86,11 +87,19 @@ function quotePlus(s: string): string {
   return quote(s).replace(/\//g, "%2F").replace(/%20/g, "+");
 }
 
-/** Jinja2 `urlencode`: a string is percent-quoted; a mapping becomes a query string. */
+/** Jinja2 `urlencode`: a string is percent-quoted; a mapping or list of pairs becomes a query string. */
 export function urlEncode(v: unknown): string {
-  if (isMapping(v)) {
-    return Object.entries(v)
-      .map(([k, x]) => `${quotePlus(k)}=${quotePlus(pyStr(x))}`)
+  const pairs = isMapping(v) ? Object.entries(v) : Array.isArray(v) ? v : undefined;
+  if (pairs) {
+    return pairs
+      .map((pair) => {
+        if (!Array.isArray(pair) || pair.length !== 2)
+          throw new TemplateError(
+            "NOETL_E_TEMPLATE_TYPE",
+            "urlencode expects a mapping or (key, value) pairs",
+          );
+        return `${quotePlus(pyStr(pair[0]))}=${quotePlus(pyStr(pair[1]))}`;
+      })
       .join("&");
   }
   return quote(pyStr(v));

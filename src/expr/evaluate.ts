@@ -4,7 +4,10 @@ import type { Expr } from "./ast.ts";
 import { FILTERS } from "./filters.ts";
 import { pyFormat } from "./format.ts";
 import { GLOBALS } from "./globals.ts";
+import { LIMITS } from "./limits.ts";
+import { own } from "./owned.ts";
 import type { Scope } from "./scope.ts";
+import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
 import { runTest } from "./tests.ts";
 import {
@@ -20,7 +23,7 @@ import {
   Undefined,
 } from "./values.ts";
 
-export const LIMITS = { maxItems: 1_000_000, maxOutput: 16 * 1024 * 1024, maxLoopSteps: 2_000_000 };
+export { LIMITS };
 
 export interface Frame {
   scope: Scope;
@@ -336,7 +339,7 @@ export function compileExpr(e: Expr): Eval {
     }
     case "list": {
       const items = e.items.map(compileExpr);
-      return (f) => items.map((i) => i(f));
+      return (f) => own(items.map((i) => i(f)));
     }
     case "tuple": {
       const items = e.items.map(compileExpr);
@@ -346,8 +349,8 @@ export function compileExpr(e: Expr): Eval {
       const entries = e.entries.map(([k, v]) => [compileExpr(k), compileExpr(v)] as const);
       return (f) => {
         const out: Record<string, unknown> = {};
-        for (const [k, v] of entries) out[pyStr(k(f))] = v(f);
-        return out;
+        for (const [k, v] of entries) setKey(out, pyStr(k(f)), v(f));
+        return own(out);
       };
     }
   }

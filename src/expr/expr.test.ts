@@ -9,6 +9,7 @@ import {
   renderValue,
   TemplateError,
 } from "./index.ts";
+import { LIMITS } from "./limits.ts";
 
 const ctx = { workload: { items: [1, 2], n: 3 }, ctx: { x: 1 }, fetch: { data: { rows: [] } } };
 
@@ -85,6 +86,58 @@ describe("safety", () => {
   });
 });
 
+describe("namespace, macros and mutation", () => {
+  test("a namespace renders natively as its attributes", () => {
+    assert.deepEqual(compile("{{ namespace(a=1, b=[2]) }}").render({}), { a: 1, b: [2] });
+  });
+  test("a namespace attribute named __proto__ is plain data", () => {
+    assert.equal(
+      compile("{% set ns = namespace() %}{% set ns.__proto__ = 1 %}{{ ns.__proto__ }}").render({}),
+      "1",
+    );
+  });
+  test("list growth and macro calls are bounded", () => {
+    assert.throws(
+      () =>
+        compile("{% set l = [1] %}{% for i in range(40) %}{% set _ = l.extend(l) %}{% endfor %}").render({}),
+      /more than/,
+    );
+    const fork = "{% macro m(n) %}{{ m(n - 1) ~ m(n - 1) if n > 0 }}{% endmacro %}{{ m(40) }}";
+    const steps = LIMITS.maxLoopSteps;
+    LIMITS.maxLoopSteps = 10_000;
+    try {
+      assert.throws(() => compile(fork).render({}), /too many macro calls/);
+    } finally {
+      LIMITS.maxLoopSteps = steps;
+    }
+  });
+  test("mutating methods change the template's own values in place and return None", () => {
+    assert.equal(
+      compile(
+        "{% set xs = [1] %}{% set d = dict(a=1) %}{{ xs.append(2) }}{{ d.update(b=2) }}{{ xs }} {{ d }}",
+      ).render({}),
+      "NoneNone[1, 2] {'a': 1, 'b': 2}",
+    );
+    assert.equal(
+      compile("{% set xs = rows | list %}{% set _ = xs.append(2) %}{{ xs }}").render({ rows: [1] }),
+      "[1, 2]",
+    );
+  });
+
+  test("mutating methods refuse the engine's values (workload, ctx, results), which stay unchanged", () => {
+    const data = { rows: [1], m: { a: 1 } };
+    for (const t of [
+      "{{ rows.append(2) }}",
+      "{{ rows.pop() }}",
+      "{{ m.update(b=2) }}",
+      "{{ m.setdefault('b', 2) }}",
+    ]) {
+      assert.throws(() => compile(t).render(data), /cannot change a value the template did not make/, t);
+    }
+    assert.deepEqual(data, { rows: [1], m: { a: 1 } });
+  });
+});
+
 describe("scopes and names", () => {
   test("layered scopes resolve first-wins without copying", () => {
     const s = layered({ a: 1 }, { a: 2, b: 3 });
@@ -99,6 +152,19 @@ describe("scopes and names", () => {
         }),
       ].sort(),
       ["ctx", "fetch", "items"],
+    );
+  });
+  test("free names of namespace sets, macros, filter and block sets", () => {
+    assert.deepEqual(
+      [
+        ...referencedNames([
+          "{% set ns.c = ns.c + a %}",
+          "{% macro m(p, q=p) %}{{ p ~ q ~ b ~ varargs }}{% endmacro %}{{ m(1) }}",
+          "{% filter replace(c, 'x') %}{{ d }}{% endfilter %}",
+          "{% set y | default(e) %}{{ f }}{% endset %}{{ y }}",
+        ]),
+      ].sort(),
+      ["a", "b", "c", "d", "e", "f", "ns"],
     );
   });
   test("compiled templates are cached by source", () => {

@@ -1,9 +1,14 @@
 /** Jinja2 built-in filters used by playbooks (plus NoETL's b64encode/b64decode/fromjson). */
 import { getAttr, getItem } from "./access.ts";
 import { base64Decode, base64Encode, urlEncode } from "./encoding.ts";
+import { filterArg } from "./filter-arg.ts";
 import { pyFormat } from "./format.ts";
+import { htmlEscape } from "./html-escape.ts";
+import { own } from "./owned.ts";
+import { requireDefined } from "./require-defined.ts";
 import { TemplateError } from "./template-error.ts";
 import { runTest } from "./tests.ts";
+import { TEXT_FILTERS } from "./text-filters.ts";
 import { toJson } from "./to-json.ts";
 import {
   isMapping,
@@ -26,14 +31,6 @@ function sortDeep(v: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort()) out[k] = sortDeep(v[k]);
     return out;
-  }
-  return v;
-}
-
-/** Filters that Jinja2 cannot apply to an Undefined value. */
-function defined(v: unknown): unknown {
-  if (v instanceof Undefined) {
-    throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${v.name}' is undefined`, { missing: v.name });
   }
   return v;
 }
@@ -61,31 +58,63 @@ function attrGetter(attr: unknown): (x: unknown) => unknown {
   };
 }
 
+/** Python's int(str, base): sign, underscores between digits, a 0x/0o/0b prefix for its base (any for 0). */
+function parsePyInt(text: string, base: number): number | undefined {
+  const m = /^([-+]?)(?:0([xob]))?([0-9a-z]+(?:_[0-9a-z]+)*)$/i.exec(text.trim());
+  if (!m) return undefined;
+  const prefix = m[2]?.toLowerCase();
+  let digits = (m[3] as string).replace(/_/g, "");
+  let b = base;
+  if (prefix) {
+    const of = { x: 16, o: 8, b: 2 }[prefix] as number;
+    if (b === 0) b = of;
+    else if (b !== of) {
+      // "0b1" in base 16 is a number, not a prefix
+      if (b <= 11 || (prefix === "x" && b < 34)) return undefined;
+      digits = `0${prefix}${digits}`;
+    }
+  } else if (b === 0) {
+    if (/^0+[1-9]/.test(digits)) return undefined;
+    b = 10;
+  }
+  if (b < 2 || b > 36) return undefined;
+  let n = 0;
+  for (const ch of digits.toLowerCase()) {
+    const d = Number.parseInt(ch, 36);
+    if (d >= b) return undefined;
+    n = n * b + d;
+  }
+  return m[1] === "-" ? -n : n;
+}
+
+/** Jinja2's int filter: int(value, base) for text, int(value) otherwise, then int(float(value)), else the default. */
 function toInt(v: unknown, dflt: unknown = 0, base = 10): unknown {
   if (typeof v === "number") return Number.isFinite(v) ? Math.trunc(v) : dflt;
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "string") {
-    const s = v.trim().replace(/_/g, "");
-    if (base === 10 && /^[-+]?\d+$/.test(s)) return Number.parseInt(s, 10);
-    if (base !== 10 && s !== "") {
-      const n = Number.parseInt(s.replace(/^0[xob]/i, ""), base);
-      return Number.isNaN(n) ? dflt : n;
-    }
-    const f = Number(s);
-    return s !== "" && Number.isFinite(f) ? Math.trunc(f) : dflt;
+    const n = parsePyInt(v, base);
+    if (n !== undefined) return n;
+    const f = toFloat(v, null);
+    return typeof f === "number" && Number.isFinite(f) ? Math.trunc(f) : dflt;
   }
   return dflt;
 }
 
+/** Python's float(value), else the default. */
 function toFloat(v: unknown, dflt: unknown = 0): unknown {
   if (typeof v === "number") return v;
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "string") {
     const s = v.trim().toLowerCase();
-    if (s === "nan") return Number.NaN;
-    if (s === "inf" || s === "infinity") return Number.POSITIVE_INFINITY;
-    const f = Number(s);
-    return s !== "" && !Number.isNaN(f) ? f : dflt;
+    if (/^[-+]?nan$/.test(s)) return Number.NaN;
+    if (/^[-+]?inf(inity)?$/.test(s))
+      return s.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    if (
+      !/^[-+]?(\d(_?\d)*)?(\.(\d(_?\d)*)?)?(e[-+]?\d(_?\d)*)?$/.test(s) ||
+      !/\d/.test(s.split("e")[0] as string)
+    )
+      return dflt;
+    return Number(s.replace(/_/g, ""));
   }
   return dflt;
 }
@@ -128,6 +157,7 @@ function round(value: unknown, precision = 0, method = "common"): number {
 }
 
 export const FILTERS: Record<string, Filter> = {
+  ...TEXT_FILTERS,
   abs: (v) => {
     if (typeof v !== "number" && typeof v !== "boolean") {
       throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `bad operand type for abs(): '${typeName(v)}'`);
@@ -148,15 +178,11 @@ export const FILTERS: Record<string, Filter> = {
     const s = pyStr(v);
     return s ? (s[0] as string).toUpperCase() + s.slice(1).toLowerCase() : s;
   },
-  center: (v, [width = 80]) => {
-    const s = pyStr(v);
-    const w = Number(width);
-    const total = Math.max(0, w - s.length);
-    const left = Math.floor(total / 2) + (total % 2 && w % 2 ? 1 : 0);
-    return " ".repeat(left) + s + " ".repeat(total - left);
-  },
   count: (v) => (isMapping(v) ? Object.keys(v).length : list(v).length),
-  default: (v, [dflt = "", bool = false]) => (isUndefined(v) || (truthy(bool) && !truthy(v)) ? dflt : v),
+  default: (v, args, kw) =>
+    isUndefined(v) || (truthy(filterArg(args, kw, 1, "boolean", false)) && !truthy(v))
+      ? filterArg(args, kw, 0, "default_value", "")
+      : v,
   dictsort: (v, [caseSensitive = false, by = "key", reverse = false], kw) => {
     if (!isMapping(v)) throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "dictsort expects a mapping");
     const idx = (kw.by ?? by) === "value" ? 1 : 0;
@@ -168,7 +194,7 @@ export const FILTERS: Record<string, Filter> = {
     const items = list(v);
     return items.length > 0 ? items[0] : new Undefined("first", "no first item");
   },
-  float: (v, [dflt = 0]) => toFloat(defined(v), dflt),
+  float: (v, args, kw) => toFloat(requireDefined(v), filterArg(args, kw, 0, "default", 0)),
   fromjson: (v) => {
     try {
       return JSON.parse(pyStr(v));
@@ -187,7 +213,12 @@ export const FILTERS: Record<string, Filter> = {
     }
     return groups.map((g) => tuple([g.grouper, g.list]));
   },
-  int: (v, [dflt = 0, base = 10]) => toInt(defined(v), dflt, Number(base)),
+  int: (v, args, kw) =>
+    toInt(
+      requireDefined(v),
+      filterArg(args, kw, 0, "default", 0),
+      Number(filterArg(args, kw, 1, "base", 10)),
+    ),
   items: (v) => (isMapping(v) ? Object.entries(v).map(tuple) : isUndefined(v) ? [] : list(v)),
   join: (v, [sep = "", attribute], kw) => {
     const get = attribute ?? kw.attribute;
@@ -200,7 +231,7 @@ export const FILTERS: Record<string, Filter> = {
     return items.length > 0 ? items[items.length - 1] : new Undefined("last", "no last item");
   },
   length: (v) => (isMapping(v) ? Object.keys(v).length : list(v).length),
-  list: (v) => [...list(v)],
+  list: (v) => own([...list(v)]),
   lower: (v) => pyStr(v).toLowerCase(),
   map: (v, args, kw) => {
     const items = list(v);
@@ -248,7 +279,12 @@ export const FILTERS: Record<string, Filter> = {
     return out;
   },
   reverse: (v) => (typeof v === "string" ? [...v].reverse().join("") : [...list(v)].reverse()),
-  round: (v, [precision = 0, method = "common"]) => round(v, Number(precision), String(method)),
+  round: (v, args, kw) =>
+    round(
+      v,
+      Number(filterArg(args, kw, 0, "precision", 0)),
+      String(filterArg(args, kw, 1, "method", "common")),
+    ),
   safe: (v) => v,
   select: selectOrReject(true, false),
   selectattr: selectOrReject(true, true),
@@ -299,12 +335,7 @@ export const FILTERS: Record<string, Filter> = {
     }
     return total;
   },
-  title: (v) =>
-    pyStr(v).replace(
-      /[A-Za-z]+('[A-Za-z]+)?/g,
-      (w) => (w[0] as string).toUpperCase() + w.slice(1).toLowerCase(),
-    ),
-  tojson: (v, [indent], kw) => toJson(defined(v), (kw.indent ?? indent) as number | undefined),
+  tojson: (v, [indent], kw) => toJson(requireDefined(v), (kw.indent ?? indent) as number | undefined),
   trim: (v, [chars]) => {
     const s = pyStr(v);
     if (chars === undefined || chars === null) return s.trim();
@@ -314,16 +345,6 @@ export const FILTERS: Record<string, Filter> = {
     while (a < b && c.includes(s[a] as string)) a += 1;
     while (b > a && c.includes(s[b - 1] as string)) b -= 1;
     return s.slice(a, b);
-  },
-  truncate: (v, [length = 255, killwords = false, end = "...", leeway = 5]) => {
-    const s = pyStr(v);
-    const n = Number(length);
-    if (s.length <= n + Number(leeway)) return s;
-    const endS = pyStr(end);
-    if (truthy(killwords)) return s.slice(0, n - endS.length) + endS;
-    const cut = s.slice(0, n - endS.length);
-    const sp = cut.lastIndexOf(" ");
-    return (sp > 0 ? cut.slice(0, sp) : cut) + endS;
   },
   unique: (v, [caseSensitive = false, attribute], kw) => {
     const attr = attribute ?? kw.attribute;
@@ -345,14 +366,22 @@ export const FILTERS: Record<string, Filter> = {
   upper: (v) => pyStr(v).toUpperCase(),
   urlencode: (v) => urlEncode(v),
   values: (v) => (isMapping(v) ? Object.values(v) : []),
-  wordcount: (v) => (pyStr(v).match(/\w+/g) ?? []).length,
   b64encode: (v) => base64Encode(pyStr(v)),
   b64decode: (v) => base64Decode(pyStr(v)),
-  format: (v, args, kw) => pyFormat(pyStr(v), args.length > 0 ? args : kw),
+  format: (v, args, kw) => {
+    const named = Object.keys(kw).length > 0;
+    if (named && args.length > 0)
+      throw new TemplateError(
+        "NOETL_E_TEMPLATE_TYPE",
+        "can't handle positional and keyword arguments at the same time",
+      );
+    return pyFormat(pyStr(v), named ? kw : tuple([...args]));
+  },
   get: (v, [key, dflt = null]) => (isMapping(v) && Object.hasOwn(v, String(key)) ? v[String(key)] : dflt),
   callable: (v) => v instanceof PyFunction,
   string_repr: (v) => numberStr(Number(v)),
 };
 FILTERS.d = FILTERS.default as Filter;
-FILTERS.e = (v) => pyStr(v);
-FILTERS.escape = FILTERS.e as Filter;
+FILTERS.escape = (v) => htmlEscape(pyStr(v));
+FILTERS.e = FILTERS.escape as Filter;
+FILTERS.forceescape = FILTERS.escape as Filter;

@@ -1,4 +1,4 @@
-import type { Expr, Node } from "./ast.ts";
+import type { Expr, FilterCall, Node } from "./ast.ts";
 
 /** Root names a template reads from its context (locals bound by for/set excluded). */
 export function freeNames(nodes: Node[]): Set<string> {
@@ -20,8 +20,29 @@ export function freeNames(nodes: Node[]): Set<string> {
           break;
         case "set":
           expr(n.value, bound);
-          for (const t of n.targets) bound.add(t);
+          if (n.attr !== undefined) read(n.targets[0] as string, bound);
+          else for (const t of n.targets) bound.add(t);
           break;
+        case "setblock":
+          walk(n.body, new Set(bound));
+          filters(n.filters, bound);
+          if (n.attr !== undefined) read(n.target, bound);
+          else bound.add(n.target);
+          break;
+        case "filterblock":
+          walk(n.body, new Set(bound));
+          filters(n.filters, bound);
+          break;
+        case "macro": {
+          const inner = new Set([...bound, n.name, "varargs", "kwargs"]);
+          for (const [p, d] of n.params) {
+            if (d) expr(d, inner);
+            inner.add(p);
+          }
+          walk(n.body, inner);
+          bound.add(n.name);
+          break;
+        }
         case "for": {
           expr(n.iter, bound);
           const inner = new Set([...bound, ...n.targets, "loop"]);
@@ -31,6 +52,15 @@ export function freeNames(nodes: Node[]): Set<string> {
           break;
         }
       }
+    }
+  };
+  const read = (name: string, bound: Set<string>) => {
+    if (!bound.has(name)) names.add(name);
+  };
+  const filters = (calls: FilterCall[], bound: Set<string>) => {
+    for (const c of calls) {
+      for (const a of c.args) expr(a, bound);
+      for (const [, a] of c.kwargs) expr(a, bound);
     }
   };
   const expr = (e: Expr, bound: Set<string>): void => {

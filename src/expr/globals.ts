@@ -1,9 +1,23 @@
+import { Namespace } from "./namespace.ts";
+import { own } from "./owned.ts";
+import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
-import { PyFunction } from "./values.ts";
+import { isMapping, PyFunction } from "./values.ts";
 
 const MAX_RANGE = 1_000_000;
 
-/** Template globals: range, dict, namespace-free subset. `now()` comes from the scope. */
+/** Python's dict(mapping_or_pairs, **kwargs). */
+function dictOf(args: unknown[], kwargs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const first = args[0];
+  if (Array.isArray(first))
+    for (const pair of first) if (Array.isArray(pair)) setKey(out, String(pair[0]), pair[1]);
+  if (isMapping(first)) for (const [k, v] of Object.entries(first)) setKey(out, k, v);
+  for (const [k, v] of Object.entries(kwargs)) setKey(out, k, v);
+  return out;
+}
+
+/** Template globals: range, dict, namespace. `now()` comes from the scope. */
 export const GLOBALS: Record<string, PyFunction> = {
   range: new PyFunction("range", (args) => {
     const nums = args.map(Number);
@@ -15,16 +29,10 @@ export const GLOBALS: Record<string, PyFunction> = {
       throw new TemplateError("NOETL_E_TEMPLATE_LIMIT", `range of ${count} items exceeds ${MAX_RANGE}`);
     const out = new Array<number>(count);
     for (let i = 0; i < count; i++) out[i] = start + i * step;
-    return out;
+    return own(out);
   }),
-  dict: new PyFunction("dict", (args, kwargs) => {
-    const out: Record<string, unknown> = {};
-    const first = args[0];
-    if (Array.isArray(first))
-      for (const pair of first) if (Array.isArray(pair)) out[String(pair[0])] = pair[1];
-    if (first && typeof first === "object" && !Array.isArray(first)) Object.assign(out, first);
-    return Object.assign(out, kwargs);
-  }),
+  dict: new PyFunction("dict", (args, kwargs) => own(dictOf(args, kwargs))),
+  namespace: new PyFunction("namespace", (args, kwargs) => new Namespace(dictOf(args, kwargs))),
   now: new PyFunction("now", () => {
     throw new TemplateError(
       "NOETL_E_TEMPLATE_UNDEFINED",

@@ -80,9 +80,33 @@ export function tokenize(src: string): Token[] {
     if (src.slice(j, j + 2) !== close) throw syntax(src, open, `unterminated tag, expected '${close}'`);
     out.push({ type: kind === "{" ? "var_end" : "block_end", value: "", pos: j });
     i = j + 2;
+    if (kind === "%" && isRawTag(out)) {
+      out.splice(out.length - 3, 3);
+      const endRaw = /\{%([-+]?)\s*endraw\s*([-+]?)%\}/g;
+      endRaw.lastIndex = i;
+      const m = endRaw.exec(src);
+      if (!m) throw syntax(src, open, "missing {% endraw %}");
+      let raw = src.slice(i, m.index);
+      if (stripNext) raw = raw.replace(/^\s+/, "");
+      if (m[1] === "-") raw = raw.replace(/\s+$/, "");
+      if (raw) out.push({ type: "text", value: raw, pos: i });
+      stripNext = m[2] === "-";
+      i = m.index + m[0].length;
+    }
   }
   out.push({ type: "eof", value: "", pos: src.length });
   return out;
+}
+
+/** The last three tokens are `{% raw %}`. */
+function isRawTag(out: Token[]): boolean {
+  const n = out.length;
+  return (
+    out[n - 3]?.type === "block_begin" &&
+    out[n - 2]?.type === "name" &&
+    out[n - 2]?.value === "raw" &&
+    out[n - 1]?.type === "block_end"
+  );
 }
 
 function findOpen(src: string, from: number): number {

@@ -1,4 +1,4 @@
-import type { Expr, Node } from "./ast.ts";
+import type { Expr, FilterCall, Node } from "./ast.ts";
 import { syntax, type Token, tokenize } from "./lexer.ts";
 
 const COMPARE = new Set(["==", "!=", "<", ">", "<=", ">="]);
@@ -136,18 +136,89 @@ class Parser {
       }
       case "set": {
         const targets = [this.expect("name").value];
-        while (this.isOp(",")) {
+        let attr: string | undefined;
+        if (this.isOp(".")) {
           this.next();
-          targets.push(this.expect("name").value);
+          attr = this.expect("name").value;
+        } else
+          while (this.isOp(",")) {
+            this.next();
+            targets.push(this.expect("name").value);
+          }
+        const at = attr === undefined ? {} : { attr };
+        if (this.isOp("=")) {
+          this.next();
+          const value = this.parseExpr();
+          this.expect("block_end");
+          return { t: "set", targets, ...at, value, pos: kw.pos };
         }
-        this.expect("op", "=");
-        const value = this.parseExpr();
-        this.expect("block_end");
-        return { t: "set", targets, value, pos: kw.pos };
+        if (targets.length > 1) this.fail("a block set assigns one name", kw.pos);
+        const filters: FilterCall[] = [];
+        while (this.isOp("|")) {
+          this.next();
+          filters.push(this.parseFilterCall());
+        }
+        const body = this.parseBody("endset");
+        return { t: "setblock", target: targets[0] as string, ...at, filters, body, pos: kw.pos };
+      }
+      case "filter": {
+        const filters = [this.parseFilterCall()];
+        while (this.isOp("|")) {
+          this.next();
+          filters.push(this.parseFilterCall());
+        }
+        return { t: "filterblock", filters, body: this.parseBody("endfilter"), pos: kw.pos };
+      }
+      case "macro": {
+        const name = this.expect("name").value;
+        this.expect("op", "(");
+        const params: Array<[string, Expr | undefined]> = [];
+        while (!this.isOp(")")) {
+          const p = this.expect("name");
+          if (params.some(([n]) => n === p.value)) this.fail(`duplicate argument '${p.value}'`, p.pos);
+          let dflt: Expr | undefined;
+          if (this.isOp("=")) {
+            this.next();
+            dflt = this.parseExpr();
+          } else if (params.some(([, d]) => d !== undefined))
+            this.fail("non-default argument follows default argument", p.pos);
+          params.push([p.value, dflt]);
+          if (!this.isOp(",")) break;
+          this.next();
+        }
+        this.expect("op", ")");
+        return { t: "macro", name, params, body: this.parseBody("endmacro"), pos: kw.pos };
       }
       default:
         return this.fail(`unknown tag '${kw.value}'`, kw.pos);
     }
+  }
+
+  /** `%}` body `{% end %}` (the closing tag consumed). */
+  private parseBody(end: string): Node[] {
+    this.expect("block_end");
+    const body = this.parseNodes([end]);
+    this.next();
+    this.next();
+    this.expect("block_end");
+    return body;
+  }
+
+  /** `name` or `name(args)` of a filter (the `|` already consumed). */
+  private parseFilterCall(): FilterCall {
+    const pos = this.tok.pos;
+    let name = this.expect("name").value;
+    while (this.isOp(".")) {
+      this.next();
+      name += `.${this.expect("name").value}`;
+    }
+    let args: Expr[] = [];
+    let kwargs: Array<[string, Expr]> = [];
+    if (this.isOp("(")) {
+      this.next();
+      ({ args, kwargs } = this.parseArgs());
+    }
+    return { name, args, kwargs, pos };
   }
 
   parseExpr(): Expr {
@@ -418,17 +489,7 @@ class Parser {
     for (;;) {
       if (this.isOp("|")) {
         const pos = this.next().pos;
-        let name = this.expect("name").value;
-        while (this.isOp(".")) {
-          this.next();
-          name += `.${this.expect("name").value}`;
-        }
-        let args: Expr[] = [];
-        let kwargs: Array<[string, Expr]> = [];
-        if (this.isOp("(")) {
-          this.next();
-          ({ args, kwargs } = this.parseArgs());
-        }
+        const { name, args, kwargs } = this.parseFilterCall();
         node = { t: "filter", value: node, name, args, kwargs, pos };
       } else if (this.isName("is")) {
         const pos = this.next().pos;

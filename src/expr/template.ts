@@ -1,11 +1,13 @@
 /** Compiled templates, cached by source. */
-import type { Expr, Node } from "./ast.ts";
+import type { Expr, FilterCall, Node } from "./ast.ts";
 import { compileExpr, type Eval, type Frame, LIMITS } from "./evaluate.ts";
 import { freeNames } from "./free-names.ts";
+import { Namespace } from "./namespace.ts";
 import { parseTemplate } from "./parser.ts";
 import { asScope, type Scope } from "./scope.ts";
+import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
-import { isMapping, pyStr, toNative, truthy, Undefined } from "./values.ts";
+import { isMapping, PyFunction, pyEquals, pyStr, toNative, truthy, tuple, Undefined } from "./values.ts";
 
 type Run = (f: Frame, out: string[]) => void;
 
@@ -138,6 +140,10 @@ function compileNode(node: Node): Run {
     case "set": {
       const value = compileExpr(node.value);
       const targets = node.targets;
+      if (node.attr !== undefined) {
+        const assign = assignAttr(targets[0] as string, node.attr, node.pos);
+        return (f) => assign(f, value(f));
+      }
       return (f) => {
         const v = value(f);
         if (targets.length === 1) f.locals.set(targets[0] as string, v);
@@ -145,9 +151,109 @@ function compileNode(node: Node): Run {
           for (const [i, t] of targets.entries()) f.locals.set(t, Array.isArray(v) ? v[i] : new Undefined(t));
       };
     }
+    case "setblock": {
+      const value = filteredBody(node.filters, node.body);
+      const target = node.target;
+      if (node.attr !== undefined) {
+        const assign = assignAttr(target, node.attr, node.pos);
+        return (f) => assign(f, value(f));
+      }
+      return (f) => {
+        f.locals.set(target, value(f));
+      };
+    }
+    case "filterblock": {
+      const value = filteredBody(node.filters, node.body);
+      return (f, out) => {
+        out.push(pyStr(value(f)));
+      };
+    }
+    case "macro":
+      return compileMacro(node);
     case "for":
       return compileFor(node);
   }
+}
+
+/** `{% set ns.attr = v %}`: only a namespace() takes attributes. */
+function assignAttr(name: string, attr: string, pos: number): (f: Frame, v: unknown) => void {
+  const target = compileExpr({ t: "name", name, pos });
+  return (f, v) => {
+    const ns = target(f);
+    if (!(ns instanceof Namespace)) {
+      throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "cannot assign attribute on non-namespace object", {
+        template: f.src,
+        offset: pos,
+      });
+    }
+    setKey(ns.attrs, attr, v);
+  };
+}
+
+/** Not an identifier: the rendered body of a filter block or block set, read by its filter chain. */
+const BODY = " body";
+
+/** Renders a body and applies a filter chain to the text (`{% filter %}`, `{% set x | f %}`). */
+function filteredBody(filters: FilterCall[], nodes: Node[]): (f: Frame) => unknown {
+  const body = compileNodes(nodes);
+  let chain: Expr = { t: "name", name: BODY, pos: filters[0]?.pos ?? 0 };
+  for (const c of filters) chain = { t: "filter", value: chain, ...c };
+  const apply = compileExpr(chain);
+  return (f) => {
+    const out: string[] = [];
+    // the body is a scope: its {% set %} does not leak (as in Jinja2)
+    const saved = new Map(f.locals);
+    body(f, out);
+    f.locals.set(BODY, out.join(""));
+    try {
+      return apply(f);
+    } finally {
+      f.locals.clear();
+      for (const [k, v] of saved) f.locals.set(k, v);
+    }
+  };
+}
+
+/**
+ * `{% macro name(a, b=1) %}`: binds a callable that renders the body in a new frame seeing the
+ * caller's variables at call time (as Jinja2's macros do), the parameters, and `varargs` /
+ * `kwargs` when the body reads them.
+ */
+function compileMacro(node: Extract<Node, { t: "macro" }>): Run {
+  const body = compileNodes(node.body);
+  const params = node.params.map(([n, d]) => [n, d ? compileExpr(d) : undefined] as const);
+  const reads = freeNames(node.body);
+  const catchArgs = reads.has("varargs");
+  const catchKwargs = reads.has("kwargs");
+  const { name, pos } = node;
+  const typeError = (f: Frame, message: string) =>
+    new TemplateError("NOETL_E_TEMPLATE_TYPE", message, { template: f.src, offset: pos });
+  return (def) => {
+    const macro = new PyFunction(name, (args, kwargs) => {
+      if (--def.budget.steps < 0) throw typeError(def, "too many macro calls");
+      const f: Frame = { scope: def.scope, locals: new Map(def.locals), budget: def.budget, src: def.src };
+      const extra = { ...kwargs };
+      params.forEach(([p, dflt], i) => {
+        if (i < args.length) f.locals.set(p, args[i]);
+        else if (Object.hasOwn(extra, p)) {
+          f.locals.set(p, extra[p]);
+          delete extra[p];
+        } else f.locals.set(p, dflt ? dflt(f) : new Undefined(p, `parameter '${p}' was not provided`));
+      });
+      const rest = args.slice(params.length);
+      if (rest.length > 0 && !catchArgs)
+        throw typeError(def, `macro '${name}' takes not more than ${params.length} argument(s)`);
+      const unknown = Object.keys(extra);
+      if (unknown.length > 0 && !catchKwargs)
+        throw typeError(def, `macro '${name}' takes no keyword argument '${unknown[0]}'`);
+      if (catchArgs) f.locals.set("varargs", tuple(rest));
+      if (catchKwargs) f.locals.set("kwargs", extra);
+      const out: string[] = [];
+      body(f, out);
+      return out.join("");
+    });
+    def.locals.set(name, macro);
+  };
 }
 
 function compileFor(node: Extract<Node, { t: "for" }>): Run {
@@ -182,6 +288,12 @@ function compileFor(node: Extract<Node, { t: "for" }>): Run {
       });
     }
     const n = items.length;
+    let last: unknown[] | undefined;
+    const changed = new PyFunction("loop.changed", (args) => {
+      if (last !== undefined && pyEquals(last, args)) return false;
+      last = args;
+      return true;
+    });
     items.forEach((item, i) => {
       if (--f.budget.steps < 0) {
         throw new TemplateError("NOETL_E_TEMPLATE_LIMIT", "too many loop iterations", {
@@ -200,6 +312,14 @@ function compileFor(node: Extract<Node, { t: "for" }>): Run {
         length: n,
         previtem: i > 0 ? items[i - 1] : new Undefined("loop.previtem"),
         nextitem: i < n - 1 ? items[i + 1] : new Undefined("loop.nextitem"),
+        depth: 1, // loops are not recursive here (no `recursive` loops)
+        depth0: 0,
+        cycle: new PyFunction("loop.cycle", (args) => {
+          if (args.length === 0)
+            throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "no items for cycling given");
+          return args[i % args.length];
+        }),
+        changed,
       });
       body(f, out);
     });

@@ -1,9 +1,14 @@
 import { TemplateError } from "./template-error.ts";
-import { isMapping, isUndefined, PyFunction, pyCompare, pyContains, pyEquals } from "./values.ts";
+import { isMapping, isUndefined, PyFunction, pyCompare, pyContains, pyEquals, pyStr } from "./values.ts";
 
 type Test = (value: unknown, ...args: unknown[]) => boolean;
 
 const num = (v: unknown) => typeof v === "number" || typeof v === "boolean";
+
+/** Python's str.islower()/isupper(): some cased character, and none in the other case. */
+function cased(s: string, to: (s: string) => string): boolean {
+  return s === to(s) && s.toLowerCase() !== s.toUpperCase();
+}
 
 /** Jinja2 tests (`x is defined`, `n is divisibleby 3` …). */
 export const TESTS: Record<string, Test> = {
@@ -11,8 +16,8 @@ export const TESTS: Record<string, Test> = {
   undefined: (v) => isUndefined(v),
   none: (v) => v === null,
   number: (v) => num(v),
-  integer: (v) => num(v) && Number.isInteger(v),
-  float: (v) => num(v) && !Number.isInteger(v),
+  integer: (v) => typeof v === "number" && Number.isInteger(v),
+  float: (v) => typeof v === "number" && !Number.isInteger(v),
   string: (v) => typeof v === "string",
   boolean: (v) => typeof v === "boolean",
   mapping: (v) => isMapping(v),
@@ -34,11 +39,20 @@ export const TESTS: Record<string, Test> = {
   greaterthan: (v, o) => pyCompare(v, o, ">") > 0,
   ge: (v, o) => pyCompare(v, o, ">=") >= 0,
   in: (v, seq) => pyContains(seq, v),
-  lower: (v) => typeof v === "string" && v === v.toLowerCase(),
-  upper: (v) => typeof v === "string" && v === v.toUpperCase(),
+  lower: (v) => cased(pyStr(v), (s) => s.toLowerCase()),
+  upper: (v) => cased(pyStr(v), (s) => s.toUpperCase()),
   sameas: (v, o) => v === o,
   escaped: () => false,
 };
+// Jinja2's operator aliases (`select('>', 1)`, `x is >= 2`).
+Object.assign(TESTS, {
+  "==": TESTS.eq,
+  "!=": TESTS.ne,
+  ">": TESTS.gt,
+  ">=": TESTS.ge,
+  "<": TESTS.lt,
+  "<=": TESTS.le,
+});
 
 export function runTest(name: string, value: unknown, args: unknown[]): boolean {
   const t = TESTS[name];

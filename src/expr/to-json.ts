@@ -1,3 +1,5 @@
+import { Namespace } from "./namespace.ts";
+import { TemplateError } from "./template-error.ts";
 import { isMapping, isUndefined } from "./values.ts";
 
 /**
@@ -41,6 +43,8 @@ function dump(v: unknown, indent: number | undefined, pad: string): string {
   if (v === false) return "false";
   if (typeof v === "number") return num(v);
   if (typeof v === "string") return str(v);
+  if (v instanceof Namespace)
+    throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "Object of type Namespace is not JSON serializable");
   const inner = indent === undefined ? "" : pad + " ".repeat(indent);
   const sep = indent === undefined ? ", " : ",\n";
   const open = (c: string) => (indent === undefined ? c : `${c}\n${inner}`);

@@ -2,6 +2,7 @@
  * Python value semantics over JS values: printing (str/repr), truthiness, equality, ordering,
  * and Jinja2's default Undefined. `null` is Python's None.
  */
+import { Namespace } from "./namespace.ts";
 import { TemplateError } from "./template-error.ts";
 
 /** Jinja2's default Undefined: renders empty, is falsy, fails on attribute access. */
@@ -38,7 +39,8 @@ export function isMapping(v: unknown): v is Record<string, unknown> {
     v !== null &&
     !Array.isArray(v) &&
     !(v instanceof Undefined) &&
-    !(v instanceof PyFunction)
+    !(v instanceof PyFunction) &&
+    !(v instanceof Namespace)
   );
 }
 
@@ -96,6 +98,7 @@ export function pyRepr(v: unknown): string {
       : `(${(v as unknown[]).map(pyRepr).join(", ")})`;
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
   if (v instanceof PyFunction) return `<function ${v.name}>`;
+  if (v instanceof Namespace) return `<Namespace ${pyRepr(v.attrs)}>`;
   if (isMapping(v)) {
     return `{${Object.entries(v)
       .map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`)
@@ -153,6 +156,7 @@ export function typeName(v: unknown): string {
   if (typeof v === "string") return "str";
   if (Array.isArray(v)) return "list";
   if (v instanceof PyFunction) return "function";
+  if (v instanceof Namespace) return "Namespace";
   return "dict";
 }
 
@@ -183,5 +187,6 @@ export function pyContains(container: unknown, item: unknown): boolean {
 export function toNative(v: unknown): unknown {
   if (v instanceof Undefined) return undefined;
   if (v instanceof PyFunction) return undefined;
+  if (v instanceof Namespace) return { ...v.attrs };
   return v;
 }

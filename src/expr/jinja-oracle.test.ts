@@ -1,0 +1,276 @@
+/**
+ * Live differential suite: each case is rendered by the machine's python3 Jinja2 (one process
+ * for all cases) and by our engine; the texts must match, or both must fail. Skipped when python3
+ * has no Jinja2. Same comparison rule as jinja-differential.test.ts (a `2.0` from Jinja2 may read
+ * `2`, see README.md). Each case gets a fresh copy of the context (some cases mutate it).
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { compile } from "./index.ts";
+
+const CONTEXT = {
+  n: 5,
+  f: 2.5,
+  s: "Hello World",
+  items: [3, 1, 2],
+  words: ["b", "a", "C"],
+  d: { b: 2, a: 1 },
+  users: [
+    { name: "ann", age: 31, role: "admin" },
+    { name: "bob", age: 25, role: "user" },
+    { name: "cid", age: 40, role: "user" },
+  ],
+  html: "<a href='x'>\"&\"</a>",
+  text: "one\ntwo\n\nthree",
+  long: "The quick brown fox jumps over the lazy dog",
+  none: null,
+};
+
+const CASES = [
+  // 1. format filter and %-formatting
+  "{{ '%s-%s' | format('x', 'y') }}",
+  "{{ 'page_%03d.json' | format(7) }}",
+  "{{ '%d|%i|%f|%.2f|%05d|%x|%X|%o|%r|%%' | format(42, 7.9, 1.5, 3.14159, 42, 255, 255, 8, 'q') }}",
+  "{{ '%(a)s and %(b)05.1f' | format(a=1, b=2.25) }}",
+  "{{ '%s' | format(items) }}",
+  "{{ '%s' | format(d) }}",
+  "{{ '%-5s|%5s|%+d|% d|%#x|%#o' | format('ab', 'cd', 3, 4, 255, 8) }}",
+  "{{ '%.3s|%5.1f|%-6d|%e' | format('abcdef', 2.25, 12, 12345.678) }}",
+  "{{ '%s %s' | format('only') }}",
+  "{{ '%s' | format('a', 'b') }}",
+  "{{ '%d' | format('x') }}",
+  "{{ '%s and %r' % ('a', 'b') }}",
+  "{{ '%(n)s items' % {'n': 3} }}",
+  "{{ '%d%%' % 50 }}",
+  "{{ '%5.2f%%' % 12.345 }}",
+  "{{ '%c%c' % (72, 'i') }}",
+  "{{ '%s' % none }}",
+  "{{ 'no args' % () }}",
+  "{{ '%s' % [1, 2] }}",
+  "{{ '%d' % -3.7 }}",
+  "{{ '%x' % -255 }}",
+  "{{ '%s' | format(none) }}",
+  "{{ '%.0f|%.1f' % (2.5, 0.25) }}",
+  // 7. namespace
+  "{% set ns = namespace(c=0) %}{% for x in items %}{% set ns.c = ns.c + x %}{% endfor %}{{ ns.c }}",
+  "{% set ns = namespace(found=false, first=none) %}{% for u in users %}{% if u.age > 30 and not ns.found %}{% set ns.found = true %}{% set ns.first = u.name %}{% endif %}{% endfor %}{{ ns.found }} {{ ns.first }}",
+  "{% set ns = namespace(d, z=9) %}{{ ns.a }}{{ ns.b }}{{ ns.z }}",
+  "{% set ns = namespace() %}{% set ns.x = 1 %}{{ ns.x }} {{ ns.y is defined }}",
+  "{% set ns = namespace(items=[]) %}{% for u in users %}{% set ns.items = ns.items + [u.name] %}{% endfor %}{{ ns.items | join(',') }}",
+  "{% set x = 1 %}{% set x.y = 2 %}",
+  // 8. mutating methods
+  "{% set acc = [] %}{% for x in items %}{% set _ = acc.append(x * 2) %}{% endfor %}{{ acc }}",
+  "{% set acc = [] %}{{ acc.append(1) }}{{ acc }}",
+  "{% set l = [1] %}{% set _ = l.extend([2, 3]) %}{{ l }}",
+  "{% set m = {} %}{% for u in users %}{% set _ = m.update({u.name: u.age}) %}{% endfor %}{{ m }}",
+  "{% set m = {'a': 1} %}{% set _ = m.update(b=2) %}{{ m }}",
+  "{% set l = [1, 2, 3] %}{{ l.pop() }} {{ l.pop(0) }} {{ l }}",
+  "{% set m = {'a': 1, 'b': 2} %}{{ m.pop('a') }} {{ m.pop('z', 'dflt') }} {{ m }}",
+  "{% set m = {} %}{{ m.setdefault('k', []) }}{% set _ = m.setdefault('k', []).append(1) %}{{ m }}",
+  "{% set l = [1, 2] %}{% set _ = l.insert(0, 9) %}{% set _ = l.remove(2) %}{{ l }}",
+  "{{ [].pop() }}",
+  "{{ {}.pop('x') }}",
+  "{% set m = {} %}{% set _ = m.update([('a', 1), ('b', 2)]) %}{{ m }}",
+  "{% set l = [] %}{% set _ = l.extend('ab') %}{{ l }}",
+  // 4. tests with arguments, select/reject
+  "{{ items | select('>', 1) | list }}",
+  "{{ items | reject('<', 2) | list }}",
+  "{{ items | select('equalto', 3) | list }}",
+  "{{ items | select('==', 3) | list }}",
+  "{{ items | select('!=', 3) | list }}",
+  "{{ items | select('>=', 2) | list }}",
+  "{{ items | select('<=', 2) | list }}",
+  "{{ items | select('ne', 1) | list }}",
+  "{{ items | select('lessthan', 3) | list }}",
+  "{{ users | selectattr('age', '>', 30) | map(attribute='name') | list }}",
+  "{{ users | rejectattr('role', '==', 'user') | map(attribute='name') | list }}",
+  "{{ users | selectattr('name', 'in', ['ann', 'cid']) | map(attribute='age') | list }}",
+  "{{ items | select('in', [1, 2]) | list }}",
+  "{{ [1, none, 'a', 2.5, true, [1], {}] | select('none') | list }}",
+  "{{ [1, none, 'a', 2.5, true, [1], {}] | select('number') | list }}",
+  "{{ [1, none, 'a', 2.5, true, [1], {}] | select('string') | list }}",
+  "{{ [1, none, 'a', 2.5, true, [1], {}] | select('mapping') | list }}",
+  "{{ [1, none, 'a', 2.5, true, [1], {}] | select('iterable') | list }}",
+  "{{ [1, none, 'a', 2.5, true, [1], {}] | select('sequence') | list }}",
+  "{{ [1, none, 'a', 2.5, true, false, [1], {}] | select('boolean') | list }}",
+  "{{ [1, none, 'a', 2.5, true, false, [1], {}] | select('integer') | list }}",
+  "{{ [1, none, 'a', 2.5, true, false, [1], {}] | select('float') | list }}",
+  "{{ [1, none, 'a', 2.5, true, false, [1], {}] | select('true') | list }}",
+  "{{ [1, none, 'a', 2.5, true, false, [1], {}] | select('false') | list }}",
+  "{{ [1, none, 'a', 2.5, true, false, [1], {}] | select('defined') | list }}",
+  "{{ range(10) | select('odd') | list }} {{ range(10) | select('even') | list }}",
+  "{{ range(10) | select('divisibleby', 3) | list }}",
+  "{{ ['ab', 'AB', 'Ab', '12', 'a1'] | select('lower') | list }}",
+  "{{ ['ab', 'AB', 'Ab', '12', 'A1'] | select('upper') | list }}",
+  "{{ [1, none] | select('sameas', none) | list }}",
+  "{{ 3 is gt 2 }} {{ 3 is greaterthan 4 }} {{ 3 is eq 3 }} {{ 3 is equalto 4 }}",
+  "{{ 2 is lt 3 }} {{ 2 is le 2 }} {{ 2 is ge 3 }} {{ 2 is ne 2 }}",
+  "{{ 'a' is in 'abc' }} {{ 5 is in items }}",
+  "{{ items | select('nope') | list }}",
+  "{{ items | select('>', 'x') | list }}",
+  "{{ true is integer }} {{ 1 is integer }} {{ 'x' is integer }}",
+  "{{ 'abc' is lower }} {{ '123' is lower }} {{ 'ABC' is upper }} {{ '1A' is upper }}",
+  // 2. escape
+  "{{ html | e }}",
+  "{{ html | escape }}",
+  '{{ "\'" | e }}{{ none | e }}{{ 5 | e }}',
+  // 3. int
+  "{{ 'ff' | int(base=16) }}",
+  "{{ '0x1A' | int(0, 0) }}",
+  "{{ '0x1A' | int(base=0) }}",
+  "{{ '0b101' | int(base=0) }} {{ '0o17' | int(base=0) }} {{ '017' | int(base=0) }}",
+  "{{ 'zz' | int(default=-1) }}",
+  "{{ 'zz' | int(default=-1, base=16) }}",
+  "{{ 'ff' | int(7, 16) }}",
+  "{{ ' 42 ' | int }} {{ '1_000' | int }} {{ '4.7' | int }} {{ '-3' | int }} {{ '+8' | int }}",
+  "{{ '1e3' | int }} {{ 'nan' | int }} {{ 3.99 | int }} {{ -3.99 | int }} {{ true | int }} {{ none | int }}",
+  "{{ '0x1A' | int }} {{ 'FF' | int(base=16) }} {{ '-ff' | int(base=16) }} {{ '11' | int(base=2) }}",
+  "{{ '12' | int(base=2) }} {{ 'z' | int(base=36) }}",
+  "{{ 'x' | float(default=1.5) }}",
+  // 9. raw, filter blocks, macros
+  "{% raw %}{{ not rendered }} {% if %}{% endraw %}",
+  "a {%- raw -%}  {{ x }}  {%- endraw -%} b",
+  "{% raw %}{{ a }}{% endraw %}{{ n }}{% raw %}{% b %}{% endraw %}",
+  "{% filter upper %}hello {{ s }}{% endfilter %}",
+  "{% filter replace('o', '0') | upper %}foo {{ n }}{% endfilter %}",
+  "{% filter truncate(12) %}{{ long }}{% endfilter %}",
+  "{% macro greet(name, greeting='Hi') %}{{ greeting }}, {{ name }}!{% endmacro %}{{ greet('ann') }} {{ greet('bob', 'Yo') }} {{ greet(greeting='Hey', name='cid') }}",
+  "{% macro row(u) %}{{ u.name }}={{ u.age }}{% endmacro %}{% for u in users %}{{ row(u) }};{% endfor %}",
+  "{% macro m(a, b) %}[{{ a }}|{{ b }}]{% endmacro %}{{ m(1) }}",
+  "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}",
+  "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(b=2) }}",
+  "{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, x=3) }}",
+  "{% macro fact(k) %}{{ 1 if k <= 1 else k * fact(k - 1) | int }}{% endmacro %}{{ fact(5) }}",
+  "{% macro m(a, b=a * 2) %}{{ a }}{{ b }}{% endmacro %}{{ m(3) }}",
+  "{% macro m() %}{{ n }}{% endmacro %}{{ m() }}",
+  "{% macro m() %}{% set n = 1 %}{{ n }}{% endmacro %}{{ m() }}{{ n }}",
+  "{% set x %}block {{ n }}{% endset %}[{{ x }}]",
+  "{% set x | upper %}block {{ n }}{% endset %}[{{ x }}]",
+  // 6. loop.cycle and friends
+  "{% for x in items %}{{ loop.cycle('odd', 'even') }} {% endfor %}",
+  "{% for x in users %}{{ loop.cycle('a', 'b', 'c') }}{% endfor %}",
+  "{% for x in items %}{% for y in [1, 2] %}{{ loop.depth }}{{ loop.depth0 }}{% endfor %}{{ loop.depth }}{% endfor %}",
+  "{% for x in [1, 1, 2, 2, 1] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}",
+  // 5. filters
+  "{{ text | indent }}",
+  "{{ text | indent(2, true) }}",
+  "{{ text | indent(2, true, true) }}",
+  "{{ text | indent(width='> ', first=true) }}",
+  "{{ 'x\\n' | indent(2) }}",
+  "{{ 0 | filesizeformat }} {{ 1 | filesizeformat }} {{ 1000 | filesizeformat }} {{ 1500000 | filesizeformat }}",
+  "{{ 1024 | filesizeformat(true) }} {{ 3000000000 | filesizeformat(true) }} {{ 10 ** 30 | filesizeformat }}",
+  "{{ '2048' | filesizeformat }}",
+  "{{ long | wordcount }} {{ 'café au lait' | wordcount }}",
+  "{{ long | truncate(20) }}|{{ long | truncate(20, true) }}|{{ long | truncate(20, false, '…', 0) }}",
+  "{{ 'abc' | center(9) }}|{{ 'abcd' | center(9) }}|{{ 'ab' | center(1) }}",
+  "{{ \"they're bill's friends from the UK\" | title }}",
+  "{{ 'hello-world foo_bar x1y' | title }}",
+  "{{ 'hELLO wORLD' | capitalize }}",
+  "{{ '<p>Hello <b>World</b></p>\\n  <br/>  x &amp; y' | striptags }}",
+  "{{ 'a/b c&d' | urlencode }} {{ {'a': 'x y', 'b': 1} | urlencode }} {{ [('k', 'v w')] | urlencode }}",
+  "<p{{ {'class': 'my list', 'missing': none, 'id': 'x<y'} | xmlattr }}>",
+  "<p{{ {'a': 1} | xmlattr(false) }}>",
+  "{{ html | forceescape }}",
+  // more edges
+  "{{ '{:05d}|{:.2f}|{}'.format(3, 2.345, 'x') }}",
+  "{{ '%s' % ('a',) }}{{ '%s%%' | format(5) }}{{ '%(a)s %(a)s' % {'a': 1} }}",
+  "{{ '%(a)s' % 5 }}",
+  "{{ '%(zz)s' % d }}",
+  "{{ '%s' | format('a', x=1) }}",
+  "{{ '%' % () }}",
+  "{{ '%5%|' % () }}",
+  "{{ 'abc' % 5 }}",
+  "{{ 'abc' % d }}",
+  "{{ '%.1f %.2f %.3f %.0f %.0f %.0f' % (0.05, 1.005, 2.0005, 0.5, 1.5, -2.5) }}",
+  "{{ '%f|%.2f|%10.3f|%-10.1f|' % (1e22, -0.001, 3.14159, 2.25) }}",
+  "{{ '%g|%g|%g|%.2g|%G|%#g' % (0.00001234, 1234567, 100000, 0.5, 1e-10, 1.5) }}",
+  "{{ '%5s|%-5d|%05.1f|%+.1e' % (none, -3, -2.5, 12345) }}",
+  "{% set ns = namespace(a=1) %}{{ ns }}|{{ ns['a'] }}|{{ ns.b }}|{{ ns.a is defined }}",
+  "{% set ns = namespace(a=1) %}{{ ns | tojson }}",
+  "{% set ns = namespace() %}{% set ns.body %}x{{ n }}{% endset %}{{ ns.body }}",
+  "{% set ns = namespace(total=0) %}{% for u in users %}{% for k in [1, 2] %}{% set ns.total = ns.total + u.age * k %}{% endfor %}{% endfor %}{{ ns.total }}",
+  "{% set t = (1, 2) %}{{ t.append(3) }}",
+  "{% set l = [] %}{% for i in range(3) %}{% set _ = l.append({'i': i}) %}{% endfor %}{{ l | map(attribute='i') | sum }}",
+  "{% set m = {} %}{% set _ = m.update(d, z=0) %}{{ m | dictsort }}",
+  "{{ d.copy() }}{{ items.copy() }}",
+  "{% set l = [3, 1, 2] %}{% set _ = l.sort() %}{{ l }}{% set _ = l.reverse() %}{{ l }}{% set _ = l.clear() %}{{ l }}",
+  "{% for x in items %}{{ loop.cycle() }}{% endfor %}",
+  "{% raw %}{% endraw %}|{% raw %} {{ }} {% endraw %}|",
+  "{% raw %}never closed",
+  "{% filter upper %}{% set x = 1 %}{{ x }}{% endfilter %}[{{ x }}]",
+  "{% filter upper %}{% for u in users %}{{ u.name }} {% endfor %}{% endfilter %}",
+  "{% filter nope %}x{% endfilter %}",
+  "{% filter indent(2, true) %}a\nb{% endfilter %}",
+  "{% for i in items %}{% macro m() %}{{ i }}{% endmacro %}{{ m() }}{% endfor %}",
+  "{{ m() }}{% macro m() %}x{% endmacro %}",
+  "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, a=2) }}",
+  "{% macro m(a=1, b) %}{% endmacro %}",
+  "{% macro m(a, a) %}{% endmacro %}",
+  "{% macro m(a) %}{{ a is defined }}{% endmacro %}{{ m() }}",
+  "{% macro m(x) %}<{{ x }}>{% endmacro %}{{ items | map('string') | join(m('|')) }}",
+  "{% macro m(x) %}{{ x }}{% endmacro %}{{ m(1) ~ m(2) }} {{ m(3) | length }}",
+  "{{ missing | e }}|{{ missing | indent }}|{{ '' | indent(first=true) }}|{{ 'a\r\nb' | indent(1) }}",
+  "{{ none | default('x', boolean=true) }} {{ '' | default(default_value='y', boolean=true) }}",
+  "{{ 2.567 | round(precision=1) }} {{ 2.567 | round(1, method='floor') }}",
+  "{{ long | truncate(10, end='!') }}|{{ long | truncate(length=15, killwords=true) }}|{{ ' abcdefghijkl' | truncate(8, leeway=0) }}",
+  "{{ long | truncate(2) }}",
+  "{{ -5 | filesizeformat }} {{ 999999 | filesizeformat }} {{ 1023 | filesizeformat(binary=true) }} {{ 'x' | filesizeformat }}",
+  "{{ '<!-- c <b> -->a<b>b</b> &lt;c&gt; &#65;&#x42; &unknown; &nbsp;d' | striptags }}",
+  "<p{{ {'a b': 1} | xmlattr }}>",
+  "{{ 'abc' | center(width=7) }}|",
+  "{{ 'ff' | int(0, 16) }} {{ '0x' | int(base=16) }} {{ '1__0' | int }} {{ '_1' | int }} {{ '1_' | int }} {{ '0_7' | int }}",
+  "{{ '0b12' | int(base=0) }} {{ '0x1g' | int(-1, 0) }} {{ '  -0x1A  ' | int(base=16) }} {{ '1.5e2' | int }} {{ '.5' | int }} {{ '5.' | int }}",
+  "{{ '1e400' | float }} {{ 'infinity' | float }} {{ '-inf' | float }} {{ '1_0.5' | float }} {{ '.' | float(9) }}",
+];
+
+const PY = `
+import json, sys, copy, jinja2
+data = json.load(sys.stdin)
+env = jinja2.Environment()
+out = []
+for t in data["templates"]:
+    try:
+        out.append({"output": env.from_string(t).render(copy.deepcopy(data["context"]))})
+    except Exception as e:
+        out.append({"error": type(e).__name__ + ": " + str(e)})
+json.dump({"version": jinja2.__version__, "results": out}, sys.stdout)
+`;
+
+const run = spawnSync("python3", ["-c", PY], {
+  input: JSON.stringify({ context: CONTEXT, templates: CASES }),
+  encoding: "utf8",
+});
+const oracle =
+  run.status === 0
+    ? (JSON.parse(run.stdout) as { version: string; results: Array<{ output?: string; error?: string }> })
+    : undefined;
+
+test(`renders like the live Jinja2 oracle (${oracle ? `Jinja2 ${oracle.version}` : "no python3 Jinja2: skipped"})`, (t) => {
+  if (!oracle) {
+    t.skip("python3 with jinja2 is not available");
+    return;
+  }
+  const mismatches: string[] = [];
+  CASES.forEach((template, i) => {
+    const want = oracle.results[i] as { output?: string; error?: string };
+    let got: string | undefined;
+    let err: unknown;
+    try {
+      got = compile(template).renderText(structuredClone(CONTEXT));
+    } catch (e) {
+      err = e;
+    }
+    if (want.error !== undefined) {
+      if (err === undefined)
+        mismatches.push(`${template}: Jinja2 raised ${want.error}, we rendered ${JSON.stringify(got)}`);
+    } else if (err !== undefined) {
+      mismatches.push(
+        `${template}: we raised ${(err as Error).message}, Jinja2 rendered ${JSON.stringify(want.output)}`,
+      );
+    } else if (got !== want.output && got !== want.output?.replace(/(\d)\.0\b/g, "$1")) {
+      mismatches.push(`${template}: got ${JSON.stringify(got)}, Jinja2 ${JSON.stringify(want.output)}`);
+    }
+  });
+  assert.deepEqual(mismatches, []);
+});
