@@ -31,6 +31,7 @@ export interface Decision {
 }
 
 export function handle(state: ExecutionState, event: NoetlEvent, env: DecideEnv): Decision {
+  state.decidedAt = event.at;
   const d = new Decider(state, env, event);
   d.react(event);
   d.settle();

@@ -3,7 +3,7 @@
  * DECISIONS 29. Special names first, then step results by name, then `ctx`, then `workload`.
  * Built lazily over the live state: nothing is copied.
  */
-import { type Scope, stepResultView } from "../expr/index.ts";
+import { PyDateTime, type Scope, stepResultView } from "../expr/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
 import type { IterScope, ToolErrorInfo } from "../protocol/index.ts";
 import type { ExecutionState } from "./state.ts";
@@ -48,6 +48,8 @@ export function engineScope(state: ExecutionState, extras: ScopeExtras): Scope {
   if (extras.event !== undefined) special.event = extras.event;
   if (extras.error !== undefined) special.error = extras.error;
   if (extras.step !== undefined) special.step = extras.step;
+  const at = state.decidedAt;
+  if (at !== undefined) special.now = () => new PyDateTime(at);
   if (extras.iter) {
     special.iter = iterObject(extras.iter);
     special[extras.iter.iterator] = extras.iter.item;

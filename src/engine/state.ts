@@ -79,6 +79,11 @@ export interface ExecutionState {
   joins: Map<string, JoinState>;
   /** Entry context of the commands in flight (error/result passed to handlers). */
   finalStepRan: boolean;
+  /**
+   * The time of the event being decided on (set by `handle`): `now()` in the engine's templates,
+   * the same whenever the decision is replayed from the log.
+   */
+  decidedAt?: number;
   lastCompleted?: string;
   result: Json;
   error: ToolErrorInfo | null;

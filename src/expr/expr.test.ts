@@ -5,6 +5,7 @@ import {
   compile,
   evaluateCondition,
   layered,
+  PyDateTime,
   referencedNames,
   renderValue,
   TemplateError,
@@ -135,6 +136,21 @@ describe("namespace, macros and mutation", () => {
       assert.throws(() => compile(t).render(data), /cannot change a value the template did not make/, t);
     }
     assert.deepEqual(data, { rows: [1], m: { a: 1 } });
+  });
+});
+
+describe("now()", () => {
+  test("a datetime as Python prints and formats it (checked with python3's datetime)", () => {
+    const t = new PyDateTime(Date.UTC(2026, 11, 7, 17, 5, 9, 123));
+    const fmt = "%a %A %d %b %B %Y %y %H %I:%M:%S.%f %p %j %w %z %Z %%";
+    assert.equal(
+      compile(
+        `{{ t.strftime('${fmt}') }}|{{ t }}|{{ t.isoformat() }}|{{ t.year }}-{{ t.month }}-{{ t.day }}`,
+      ).render({ t }),
+      "Mon Monday 07 Dec December 2026 26 17 05:05:09.123000 PM 341 1 +0000 UTC %|2026-12-07 17:05:09.123000+00:00|2026-12-07T17:05:09.123000+00:00|2026-12-7",
+    );
+    assert.equal(compile("{{ t }}").render({ t }), "2026-12-07T17:05:09.123000+00:00", "a native value: ISO");
+    assert.throws(() => compile("{{ now() }}").render({}), /now\(\) is not available here/);
   });
 });
 

@@ -4,6 +4,7 @@
  * pure and compiled to closures. Checked against real Jinja2 by a differential suite.
  */
 
+export { PyDateTime } from "./date-time.ts";
 export { checkSyntax, evaluateCondition, referencedNames, renderValue } from "./render.ts";
 export type { Scope } from "./scope.ts";
 export { asScope, layered, scopeOf } from "./scope.ts";

@@ -1,3 +1,4 @@
+import { PyDateTime } from "./date-time.ts";
 import { Namespace } from "./namespace.ts";
 import { TemplateError } from "./template-error.ts";
 import { isMapping, isUndefined } from "./values.ts";
@@ -43,6 +44,7 @@ function dump(v: unknown, indent: number | undefined, pad: string): string {
   if (v === false) return "false";
   if (typeof v === "number") return num(v);
   if (typeof v === "string") return str(v);
+  if (v instanceof PyDateTime) return str(v.isoformat());
   if (v instanceof Namespace)
     throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "Object of type Namespace is not JSON serializable");
   const inner = indent === undefined ? "" : pad + " ".repeat(indent);

@@ -2,6 +2,7 @@
  * Python value semantics over JS values: printing (str/repr), truthiness, equality, ordering,
  * and Jinja2's default Undefined. `null` is Python's None.
  */
+import { PyDateTime } from "./date-time.ts";
 import { Namespace } from "./namespace.ts";
 import { TemplateError } from "./template-error.ts";
 
@@ -40,7 +41,8 @@ export function isMapping(v: unknown): v is Record<string, unknown> {
     !Array.isArray(v) &&
     !(v instanceof Undefined) &&
     !(v instanceof PyFunction) &&
-    !(v instanceof Namespace)
+    !(v instanceof Namespace) &&
+    !(v instanceof PyDateTime)
   );
 }
 
@@ -99,6 +101,7 @@ export function pyRepr(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
   if (v instanceof PyFunction) return `<function ${v.name}>`;
   if (v instanceof Namespace) return `<Namespace ${pyRepr(v.attrs)}>`;
+  if (v instanceof PyDateTime) return v.str();
   if (isMapping(v)) {
     return `{${Object.entries(v)
       .map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`)
@@ -119,6 +122,7 @@ export function pyEquals(a: unknown, b: unknown): boolean {
     return a instanceof Undefined && b instanceof Undefined;
   if (a === b) return true;
   if (a === null || b === null || a === undefined || b === undefined) return false;
+  if (a instanceof PyDateTime && b instanceof PyDateTime) return a.ms === b.ms;
   if (typeof a === "boolean" && typeof b === "number") return (a ? 1 : 0) === b;
   if (typeof b === "boolean" && typeof a === "number") return (b ? 1 : 0) === a;
   if (Array.isArray(a) && Array.isArray(b))
@@ -157,6 +161,7 @@ export function typeName(v: unknown): string {
   if (Array.isArray(v)) return "list";
   if (v instanceof PyFunction) return "function";
   if (v instanceof Namespace) return "Namespace";
+  if (v instanceof PyDateTime) return "datetime";
   return "dict";
 }
 
@@ -188,5 +193,6 @@ export function toNative(v: unknown): unknown {
   if (v instanceof Undefined) return undefined;
   if (v instanceof PyFunction) return undefined;
   if (v instanceof Namespace) return { ...v.attrs };
+  if (v instanceof PyDateTime) return v.isoformat();
   return v;
 }

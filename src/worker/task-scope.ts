@@ -6,7 +6,7 @@
  */
 
 import { iterObject } from "../engine/index.ts";
-import { type Scope, stepResultView } from "../expr/index.ts";
+import { PyDateTime, type Scope, stepResultView } from "../expr/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
 import type { Command } from "../protocol/index.ts";
 
@@ -30,6 +30,8 @@ export function taskScope(
   steps: JsonObject,
   keychain: JsonObject | undefined,
   p: PipelineState,
+  /** The worker's clock, for `now()`. */
+  clock?: () => number,
 ): Scope {
   const iter = command.iter;
   const special = (name: string): unknown => {
@@ -70,6 +72,8 @@ export function taskScope(
         return p.attempt;
       case "loop_index":
         return iter?.index;
+      case "now":
+        return clock ? () => new PyDateTime(clock()) : undefined;
       default:
         return undefined;
     }

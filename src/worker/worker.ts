@@ -248,7 +248,7 @@ export class Worker {
         iterVars: {},
         stepVars: {},
       };
-      const scope = taskScope(command, workload, steps, keychain, state);
+      const scope = taskScope(command, workload, steps, keychain, state, () => clock.now());
       const captured = { bytes: 0 };
       outcome = await runPipeline({
         command,

@@ -63,3 +63,41 @@ workflow:
     assert.deepEqual(r.steps.piped, { data: 16, results: { dbl: 16, again: 16 }, status: "ok" });
   });
 });
+
+describe("now()", () => {
+  it("is a UTC datetime in the engine's templates (the decision's time) and the worker's", async () => {
+    const before = Date.now();
+    const r = await h.run(`apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: now_fn, path: input/now }
+workflow:
+  - step: start
+    input: { at: "{{ now() }}", text: "at {{ now() }}" }
+    tool:
+      kind: noop
+      result:
+        at: "{{ input.at }}"
+        text: "{{ input.text }}"
+        day: "{{ now().strftime('%Y-%m-%d %H:%M') }}"
+        year: "{{ now().year }}"
+        json: "{{ {'t': now()} | tojson }}"
+    set: { ctx.when: "{{ now() }}" }
+    next: { arcs: [{ step: after, when: "{{ now().year >= 2024 }}" }] }
+  - step: after
+    tool: { kind: noop, result: "{{ ctx.when }}" }
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    const s = r.steps.start as Record<string, string | number>;
+    // a native value (one `{{ }}`) is the ISO string; printed in text, Python's str(datetime)
+    assert.match(String(s.at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+    assert.match(String(s.text), /^at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+    assert.match(String(s.day), /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    assert.equal(s.year, new Date().getUTCFullYear());
+    assert.match(String(s.json), /^\{"t": "\d{4}-\d\d-\d\dT[^"]+\+00:00"\}$/);
+    const when = Date.parse(String(r.result));
+    assert.ok(
+      when >= before - 1000 && when <= Date.now() + 1000,
+      `now() ${String(r.result)} is not the run's time`,
+    );
+  });
+});
