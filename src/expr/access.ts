@@ -263,8 +263,11 @@ export function getAttr(obj: unknown, name: string, path = name): unknown {
     return strMethod(obj, name) ?? new Undefined(path, `str has no attribute '${name}'`);
   if (Array.isArray(obj)) return listMethod(obj, name) ?? new Undefined(path);
   if (obj instanceof Namespace) return Object.hasOwn(obj.attrs, name) ? obj.attrs[name] : new Undefined(path);
-  if (obj instanceof PyDateTime)
-    return obj.attr(name) ?? new Undefined(path, `datetime has no attribute '${name}'`);
+  if (obj instanceof PyDateTime) {
+    const a = obj.attr(name);
+    if (typeof a === "function") return bind(name, (args) => a(args));
+    return a ?? new Undefined(path, `datetime has no attribute '${name}'`);
+  }
   if (isMapping(obj)) {
     // Data wins over dict methods: `workload.items` is the `items` key when there is one (as in
     // NoETL's direct path resolution); Jinja2 would return the method. Documented in README.
