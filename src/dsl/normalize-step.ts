@@ -135,6 +135,15 @@ function stepTools(
   path: Path,
   d: Diagnostics,
 ): { tasks: Task[]; pipeline: boolean; extraKeys: Set<string> } {
+  if (typeof raw.tool === "string" && raw.type === undefined) {
+    // scalar `tool: python` with its fields on the step (`code:`, `url:` …), as `type:` below
+    d.warn(
+      "NOETL_W_DSL_LEGACY",
+      `scalar \`tool: ${raw.tool}\` is legacy; write \`tool: {kind: ${raw.tool}, …}\``,
+      [...path, "tool"],
+    );
+    return legacyKindTask(raw, raw.tool, name, path, d);
+  }
   if (raw.tool !== undefined)
     return { ...normalizeTools(raw.tool, name, [...path, "tool"], d), extraKeys: new Set() };
   if (isObj(raw.call)) {
@@ -172,23 +181,7 @@ function stepTools(
       `step \`type: ${raw.type}\` is legacy; write \`tool: {kind: ${raw.type}}\``,
       [...path, "type"],
     );
-    const fields = without(raw, [
-      ...STEP_KEYS,
-      ...LEGACY_STEP_KEYS,
-      "case",
-      "set_ctx",
-      "set_iter",
-      "vars",
-      "result",
-      "outcome",
-    ]);
-    const body: Raw = { ...fields, kind: raw.type };
-    if (raw.type === "workbook") body.task = raw.task ?? raw.name;
-    return {
-      tasks: [task(body, `${name}_task`, path, d)],
-      pipeline: false,
-      extraKeys: new Set(Object.keys(fields)),
-    };
+    return legacyKindTask(raw, raw.type, name, path, d);
   }
   if (Array.isArray(raw.run)) {
     const calls = raw.run.filter((r) => isObj(r) && typeof r.task === "string") as Raw[];
@@ -212,6 +205,33 @@ function stepTools(
     tasks: [{ name: `${name}_task`, kind: "noop", config: {}, policy: { rules: [] }, spec: {} }],
     pipeline: false,
     extraKeys: new Set(),
+  };
+}
+
+/** A step whose tool fields sit on the step itself (`type: python` or `tool: python`, with `code:` …). */
+function legacyKindTask(
+  raw: Raw,
+  kind: string,
+  name: string,
+  path: Path,
+  d: Diagnostics,
+): { tasks: Task[]; pipeline: boolean; extraKeys: Set<string> } {
+  const fields = without(raw, [
+    ...STEP_KEYS,
+    ...LEGACY_STEP_KEYS,
+    "case",
+    "set_ctx",
+    "set_iter",
+    "vars",
+    "result",
+    "outcome",
+  ]);
+  const body: Raw = { ...fields, kind };
+  if (kind === "workbook") body.task = raw.task ?? raw.name;
+  return {
+    tasks: [task(body, `${name}_task`, path, d)],
+    pipeline: false,
+    extraKeys: new Set(Object.keys(fields)),
   };
 }
 

@@ -85,6 +85,24 @@ workflow:
     assert.deepEqual((r.result as { results: unknown[] }).results, ["a0^/3", "b1/3", "c2$/3"]);
   });
 
+  it("a scalar `tool: python` takes its fields from the step, as `type: python` does", async () => {
+    const r = await h.run(`${HEAD}metadata: { name: scalar_tool, path: legacy/scalar_tool }
+workflow:
+  - step: start
+    tool: python
+    input: { x: 20 }
+    code: |
+      result = {"doubled": x * 2}
+    next: { arcs: [{ step: js }] }
+  - step: js
+    tool: javascript
+    input: { d: "{{ start.doubled }}" }
+    code: "return d + 2"
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    assert.equal(r.result, 42);
+  });
+
   it("a loop.filter that cannot render fails the step with where it is", async () => {
     const r = await h.run(`${HEAD}metadata: { name: loop_filter_bad, path: legacy/loop_filter_bad }
 workflow:
