@@ -2,6 +2,7 @@
 import type { JsonObject } from "../kernel/index.ts";
 import type { Task } from "../protocol/index.ts";
 import type { Diagnostics, Path } from "./diagnostics.ts";
+import { legacyRetry } from "./legacy-retry.ts";
 import type { AdmitRule, FailureMode, Loop, Step } from "./model.ts";
 import { normalizeNext } from "./normalize-next.ts";
 import { normalizeTools, task } from "./normalize-task.ts";
@@ -23,6 +24,7 @@ const LEGACY_STEP_KEYS = new Set([
   "mode",
   "iterator",
   "in",
+  "retry",
 ]);
 export const RESERVED_STEP_NAMES = new Set([
   "ctx",
@@ -60,6 +62,7 @@ export function normalizeStep(raw: Raw, path: Path, d: Diagnostics, defaultFailu
   }
 
   const { tasks, pipeline, extraKeys } = stepTools(raw, name, path, d);
+  if (raw.retry !== undefined) legacyRetry(raw.retry, tasks, [...path, "retry"], d);
   for (const key of Object.keys(raw)) {
     if (
       !STEP_KEYS.has(key) &&

@@ -4,6 +4,9 @@
  * of names in `next` (fires every target, as the runtime that accepted it did).
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Harness, harness } from "../support/run-playbook.ts";
 
@@ -101,6 +104,31 @@ workflow:
 `);
     assert.equal(r.status, "completed", JSON.stringify(r.error));
     assert.equal(r.result, 42);
+  });
+
+  it("a step `retry:` block retries the failing task (here until its third attempt)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "noetl-retry-"));
+    try {
+      const r = await h.run(`${HEAD}metadata: { name: step_retry, path: legacy/step_retry }
+workflow:
+  - step: flaky
+    tool:
+      kind: shell
+      cmds: ["n=$(cat ${dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${dir}/n; test $n -ge 3"]
+    retry: { max_attempts: 5, initial_delay: 0, backoff_multiplier: 2 }
+`);
+      assert.equal(r.status, "completed", JSON.stringify(r.error));
+      assert.equal(readFileSync(join(dir, "n"), "utf8").trim(), "3");
+      const tooFew = await h.run(`${HEAD}metadata: { name: step_retry_2, path: legacy/step_retry_2 }
+workflow:
+  - step: flaky
+    tool: { kind: shell, cmds: ["false"] }
+    retry: { max_attempts: 2, initial_delay: 0 }
+`);
+      assert.equal(tooFew.status, "failed");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a loop.filter that cannot render fails the step with where it is", async () => {
