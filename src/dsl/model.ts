@@ -130,4 +130,10 @@ export interface AdmitRule {
   /** undefined = `else`. */
   when?: Json;
   allow: boolean;
+  /**
+   * A denial that skips this step only (the legacy step `when:`, as the Rust runtime runs it):
+   * its arcs are followed as if it had run and produced nothing, instead of skipping what
+   * follows it.
+   */
+  passThrough?: boolean;
 }

@@ -283,11 +283,12 @@ function normalizeLoop(raw: Raw, path: Path, d: Diagnostics): Loop | undefined {
 function normalizeAdmit(admit: unknown, legacyWhen: unknown, path: Path, d: Diagnostics): AdmitRule[] {
   const rules: AdmitRule[] = [];
   if (legacyWhen !== undefined) {
-    d.warn("NOETL_W_DSL_LEGACY", "step `when:` is legacy; write `spec.policy.admit.rules`", [
-      ...path,
-      "when",
-    ]);
-    rules.push({ when: asJson(legacyWhen), allow: true }, { allow: false });
+    d.warn(
+      "NOETL_W_DSL_LEGACY",
+      "step `when:` is legacy (false: this step is skipped and its `next` followed); write `spec.policy.admit.rules` or a condition on the arc into it",
+      [...path, "when"],
+    );
+    rules.push({ when: asJson(legacyWhen), allow: true }, { allow: false, passThrough: true });
   }
   if (admit === undefined) return rules;
   const p = [...path, "spec", "policy", "admit"];

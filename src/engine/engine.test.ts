@@ -239,6 +239,43 @@ describe("engine", () => {
     assert.deepEqual(r.skipped(), ["g"]);
   });
 
+  it("a legacy step `when:` that is false skips that step only: its next is followed", () => {
+    const wf = `  - step: s
+    next: {arcs: [{step: optional}]}
+  - step: optional
+    when: "{{ workload.on }}"
+    next: {arcs: [{step: after}]}
+  - step: after
+`;
+    const off = new Run(doc(wf), { on: false });
+    off.drain((c) => c.step);
+    assert.equal(off.status, "completed");
+    assert.deepEqual(off.skipped(), ["optional"]);
+    assert.deepEqual(summarize(off.state).runs, { s: 1, after: 1 });
+    off.assertReplay();
+    const on = new Run(doc(wf), { on: true });
+    on.drain((c) => c.step);
+    assert.deepEqual(summarize(on.state).runs, { s: 1, optional: 1, after: 1 });
+  });
+
+  it("a join after a step skipped by a legacy `when:` runs once, after the other branch", () => {
+    const wf = `  - step: s
+    next: {spec: {mode: inclusive}, arcs: [{step: a}, {step: b}]}
+  - step: a
+    when: "{{ false }}"
+    next: {arcs: [{step: j}]}
+  - step: b
+    next: {arcs: [{step: j}]}
+  - step: j
+`;
+    const r = new Run(doc(wf));
+    r.drain((c) => c.step);
+    assert.equal(r.status, "completed");
+    assert.deepEqual(summarize(r.state).runs, { s: 1, b: 1, j: 1 });
+    assert.equal(summarize(r.state).result, "j");
+    r.assertReplay();
+  });
+
   it("parallel loop respects max_in_flight, aggregates in index order, then routes on loop.done", () => {
     const wf = `  - step: l
     loop: {in: "{{ range(7) | list }}", iterator: x, spec: {mode: parallel, max_in_flight: 3}}

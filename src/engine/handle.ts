@@ -119,15 +119,24 @@ class Decider implements DecisionContext {
     if (!step) return;
     const scope = engineScope(s, { input: entry.input, ...eventExtras(entry) });
     let allowed = true;
+    let passThrough = false;
     try {
       for (const rule of step.admit) {
         if (rule.when === undefined || evaluateCondition(rule.when, scope)) {
           allowed = rule.allow;
+          passThrough = rule.passThrough === true;
           break;
         }
       }
     } catch (error) {
       return this.failStep(name, schemaError(error, `admission of step '${name}'`, step.pos), null, entry);
+    }
+    if (!allowed && passThrough) {
+      // the legacy step `when:`: this step is skipped, its arcs are followed (nothing ran)
+      this.emit("step.skipped", name, { reason: "admission" });
+      const output: JsonObject = { status: "skipped", data: null, error: null };
+      const event = { name: "call.done", step: name };
+      return this.route(step, "call.done", { input: entry.input, output, result: null, event }, null);
     }
     if (!allowed) return this.skip(name, "admission");
 
