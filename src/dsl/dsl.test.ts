@@ -197,7 +197,7 @@ describe("dsl: legacy shapes become canonical with a warning", () => {
       next?.arcs.map((a) => [a.step, a.when, a.input]),
       [
         ["b", "{{ x }}", { m: 1 }],
-        ["c", undefined, {}],
+        ["c", "{{ true }}", {}],
       ],
     );
   });

@@ -82,6 +82,11 @@ export interface Step {
   tasks: Task[];
   /** True when `tool` was written as a list (labels matter for `jump`, `results`). */
   pipeline: boolean;
+  /**
+   * The design notes' `run: [{task}]`: the step's arcs see each task's outcome by its name,
+   * `{status: success|error, data, error}` (`{{ fetch_weather.status == 'success' }}`).
+   */
+  outcomesByTask?: boolean;
   loop?: Loop;
   /** Step `set`: applied after success, before arcs (for loops: once after `loop.done`). */
   set: SetMap;

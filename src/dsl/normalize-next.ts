@@ -96,9 +96,10 @@ function legacyList(raw: unknown[], path: Path, d: Diagnostics, legacyMode: unkn
     }
     for (const a of arc(item, p, d)) arcs.push({ arc: a, isElse: false });
   });
-  // With one target per branch, first-match (exclusive) routing is exact and `else` needs no
-  // condition. Several targets per branch fire together, so the branches become inclusive arcs
-  // whose conditions exclude each other.
+  // With one target per branch, first-match (exclusive) routing is exact and `else` is `{{ true }}`:
+  // a condition, so that it also takes a failure (an arc without `when` fires on success only),
+  // as the design notes' `else: [{step: error_handler}]` expects. Several targets per branch
+  // fire together, so the branches become inclusive arcs whose conditions exclude each other.
   if (multiTarget) return { mode: "inclusive", on_no_match: "complete", arcs: arcs.map((a) => a.arc) };
   // `next: [a, b]` (names only) fires every target where it was run (reference §1.9, table row
   // 38), unless `spec.next_mode` says otherwise
@@ -107,11 +108,7 @@ function legacyList(raw: unknown[], path: Path, d: Diagnostics, legacyMode: unkn
   return {
     mode: mode(legacyMode),
     on_no_match: "complete",
-    arcs: arcs.map(({ arc: a, isElse }) => {
-      if (!isElse) return a;
-      const { when: _w, ...rest } = a;
-      return rest;
-    }),
+    arcs: arcs.map(({ arc: a, isElse }) => (isElse ? { ...a, when: "{{ true }}" } : a)),
   };
 }
 

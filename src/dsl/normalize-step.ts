@@ -61,7 +61,7 @@ export function normalizeStep(raw: Raw, path: Path, d: Diagnostics, defaultFailu
     }
   }
 
-  const { tasks, pipeline, extraKeys } = stepTools(raw, name, path, d);
+  const { tasks, pipeline, extraKeys, outcomesByTask } = stepTools(raw, name, path, d);
   if (raw.retry !== undefined) legacyRetry(raw.retry, tasks, [...path, "retry"], d);
   for (const key of Object.keys(raw)) {
     if (
@@ -121,6 +121,7 @@ export function normalizeStep(raw: Raw, path: Path, d: Diagnostics, defaultFailu
     input,
     tasks,
     pipeline,
+    ...(outcomesByTask ? { outcomesByTask } : {}),
     ...(loop ? { loop } : {}),
     set,
     ...(next ? { next } : {}),
@@ -137,7 +138,7 @@ function stepTools(
   name: string,
   path: Path,
   d: Diagnostics,
-): { tasks: Task[]; pipeline: boolean; extraKeys: Set<string> } {
+): { tasks: Task[]; pipeline: boolean; extraKeys: Set<string>; outcomesByTask?: boolean } {
   if (typeof raw.tool === "string" && raw.type === undefined) {
     // scalar `tool: python` with its fields on the step (`code:`, `url:` …), as `type:` below
     d.warn(
@@ -201,7 +202,7 @@ function stepTools(
           d,
         ),
       );
-      return { tasks, pipeline: true, extraKeys: new Set() };
+      return { tasks, pipeline: true, extraKeys: new Set(), outcomesByTask: true };
     }
   }
   return {

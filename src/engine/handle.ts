@@ -223,7 +223,8 @@ class Decider implements DecisionContext {
           ? {}
           : {};
     const input: JsonObject = { ...rendered, ...entry.input };
-    if (entry.error) input.error = entry.error as unknown as Json;
+    // the error as `input.error`, unless the arc's message names its own `error`
+    if (entry.error && !Object.hasOwn(entry.input, "error")) input.error = entry.error as unknown as Json;
     return input;
   }
 
@@ -275,6 +276,7 @@ class Decider implements DecisionContext {
       Object.assign(output, result);
     }
     const extras: ScopeExtras = { input, output, result, event: { name: eventName, step: name } };
+    if (step.outcomesByTask) extras.outcomes = taskOutcomes(result);
     if (Object.keys(step.set).length > 0) {
       try {
         const local: JsonObject = {};
@@ -296,7 +298,14 @@ class Decider implements DecisionContext {
     this.route(
       step,
       "call.error",
-      { input: {}, output, result, error, event: { name: "call.error", step: name } },
+      {
+        input: {},
+        output,
+        result,
+        error,
+        event: { name: "call.error", step: name },
+        ...(step.outcomesByTask ? { outcomes: taskOutcomes(result, error) } : {}),
+      },
       error,
     );
   }
@@ -475,4 +484,20 @@ class Decider implements DecisionContext {
 /** Whether a completion of `name` is the run of `executor.spec.final_step` after quiescence. */
 function finalRun(s: ExecutionState, name: string): boolean {
   return s.finalStepRan && s.playbook.executor.final_step === name;
+}
+
+/**
+ * The design notes' `run: [{task}]` outcomes by task name: `{status: "success", data, error: null}`
+ * for each task that ran (the pipeline result's `results`), `{status: "error", data: null, error}`
+ * for the one that failed.
+ */
+function taskOutcomes(result: Json, error?: ToolErrorInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const results =
+    result !== null && typeof result === "object" && !Array.isArray(result) ? result.results : undefined;
+  if (results !== null && typeof results === "object" && !Array.isArray(results))
+    for (const [label, data] of Object.entries(results))
+      out[label] = { status: "success", data, error: null };
+  if (error?.task) out[error.task] = { status: "error", data: null, error };
+  return out;
 }

@@ -17,6 +17,8 @@ export interface ScopeExtras {
   iter?: IterScope;
   /** Step-local values (`step.k` written by the step's `set`), seen as `step` by its arcs. */
   step?: JsonObject;
+  /** Task outcomes by task name (the design notes' `run:`), looked up after everything else. */
+  outcomes?: Record<string, unknown>;
 }
 
 export function iterObject(iter: IterScope): Record<string, unknown> {
@@ -58,12 +60,14 @@ export function engineScope(state: ExecutionState, extras: ScopeExtras): Scope {
   const results = state.results;
   const ctx = state.ctx;
   const workload = state.workload;
+  const outcomes = extras.outcomes ?? {};
   return {
     get(name) {
       if (Object.hasOwn(special, name)) return special[name];
       if (results.has(name)) return stepResultView(results.get(name));
       if (Object.hasOwn(ctx, name)) return ctx[name];
       if (Object.hasOwn(workload, name)) return workload[name];
+      if (Object.hasOwn(outcomes, name)) return outcomes[name];
       return undefined;
     },
     has(name) {
@@ -71,7 +75,8 @@ export function engineScope(state: ExecutionState, extras: ScopeExtras): Scope {
         Object.hasOwn(special, name) ||
         results.has(name) ||
         Object.hasOwn(ctx, name) ||
-        Object.hasOwn(workload, name)
+        Object.hasOwn(workload, name) ||
+        Object.hasOwn(outcomes, name)
       );
     },
   };

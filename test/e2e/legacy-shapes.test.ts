@@ -131,6 +131,34 @@ workflow:
     }
   });
 
+  it("the design notes' run: [{task, with}] step routes on its task's outcome by name", async () => {
+    const playbook = (city: string) => `${HEAD}metadata: { name: run_tasks, path: legacy/run_tasks }
+workload: { city: "${city}" }
+workbook:
+  - name: fetch_weather
+    tool: { kind: javascript, code: "if (city === 'Nowhere') throw new Error('no such city'); return { temp: 12, city }" }
+workflow:
+  - step: fetch_data
+    run:
+      - task: fetch_weather
+        with: { city: "{{ workload.city }}" }
+    next:
+      - when: "{{ fetch_weather.status == 'success' }}"
+        then: [{ step: process_data, with: { weather: "{{ fetch_weather.data }}" } }]
+      - else: [{ step: error_handler, with: { error: "{{ fetch_weather.error.message }}" } }]
+  - step: process_data
+    tool: { kind: noop, result: "{{ input.weather.city }} {{ input.weather.temp }}" }
+  - step: error_handler
+    tool: { kind: noop, result: "handled: {{ input.error }}" }
+`;
+    const ok = await h.run(playbook("London"));
+    assert.equal(ok.status, "completed", JSON.stringify(ok.error));
+    assert.equal(ok.result, "London 12");
+    const failed = await h.run(playbook("Nowhere"));
+    assert.equal(failed.status, "completed", JSON.stringify(failed.error));
+    assert.equal(failed.result, "handled: Error: no such city");
+  });
+
   it("a loop.filter that cannot render fails the step with where it is", async () => {
     const r = await h.run(`${HEAD}metadata: { name: loop_filter_bad, path: legacy/loop_filter_bad }
 workflow:
