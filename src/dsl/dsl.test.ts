@@ -67,6 +67,25 @@ describe("dsl: documents", () => {
     assert.deepEqual(p.workload, { a: true, b: false, c: "n", d: "y" });
   });
 
+  it("YAML 1.1 floats like PyYAML: e2 and 1e3 are strings, 1.0e+3 and 1:30.5 numbers", () => {
+    // each expectation is python3 -c "import yaml; print(yaml.safe_load(...))"
+    const p = loadPlaybook(
+      `${HEAD}workload: {a: e2, b: 1e3, c: 1.0e3, d: 1.0e+3, e: .5, f: -.5, g: 1:30.5, h: 1_000.5, i: .e1, e1: x}\nworkflow: [{step: s}]`,
+    );
+    assert.deepEqual(p.workload, {
+      a: "e2",
+      b: "1e3",
+      c: "1.0e3",
+      d: 1000,
+      e: 0.5,
+      f: "-.5",
+      g: 90.5,
+      h: 1000.5,
+      i: ".e1",
+      e1: "x",
+    });
+  });
+
   it("bad input never throws: not YAML, binary-ish, not a map, deep nesting, huge", () => {
     for (const text of [
       "{{{",

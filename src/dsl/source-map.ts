@@ -31,10 +31,43 @@ const pyBool = (value: boolean, test: RegExp): ScalarTag => ({
 });
 const PY_TRUE = pyBool(true, /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/);
 const PY_FALSE = pyBool(false, /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/);
+
+/**
+ * PyYAML's YAML 1.1 floats: a dot is required and an exponent needs its sign (`1.0e+3` is a
+ * float, `1e3` and `1.0e3` are strings), sexagesimal `1:30.5`, `.inf`, `.nan`. The `yaml`
+ * package's 1.1 float pattern has every part optional, so `e2` or `.e1` became NaN (a key
+ * `NaN`, a value `null`).
+ */
+const PY_FLOAT: ScalarTag = {
+  identify: (v) => typeof v === "number" && !Number.isInteger(v),
+  default: true,
+  tag: "tag:yaml.org,2002:float",
+  test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  resolve: (text) => new Scalar(pyFloat(text)),
+};
+
+function pyFloat(text: string): number {
+  const t = text.replace(/_/g, "");
+  if (/^[-+]?\.(?:inf|Inf|INF)$/.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
+  if (/^\.(?:nan|NaN|NAN)$/.test(t)) return Number.NaN;
+  if (t.includes(":")) {
+    const sign = t.startsWith("-") ? -1 : 1;
+    let n = 0;
+    for (const part of t.replace(/^[-+]/, "").split(":")) n = n * 60 + Number(part);
+    return sign * n;
+  }
+  return Number(t);
+}
+
+const isTag = (t: Tags[number], name: string, tag: string) =>
+  typeof t === "string" ? t === name : t.tag === tag;
 const pyTags = (tags: Tags): Tags => [
   PY_TRUE,
   PY_FALSE,
-  ...tags.filter((t) => (typeof t === "string" ? t !== "bool" : t.tag !== "tag:yaml.org,2002:bool")),
+  PY_FLOAT,
+  ...tags.filter(
+    (t) => !isTag(t, "bool", "tag:yaml.org,2002:bool") && !isTag(t, "float", "tag:yaml.org,2002:float"),
+  ),
 ];
 
 /** Parses YAML 1.1 (like PyYAML: yes/no/on/off are booleans) and keeps node positions. */
