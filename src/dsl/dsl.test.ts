@@ -144,6 +144,21 @@ describe("dsl: validation rules", () => {
     assert.deepEqual(codes(`${HEAD}workflow:\n  - step: a\n    tool: {kind: http, url: "http://x"}\n`), []);
   });
 
+  it("per-kind tool config accepts the aliases the tools read (reference §5)", () => {
+    for (const tool of [
+      "{kind: postgres, auth: pg, queries: ['select 1']}",
+      "{kind: postgres, auth: pg, cmds: 'select 1'}",
+      "{kind: postgres, auth: pg, command_b64: c2VsZWN0IDE=}",
+      "{kind: duckdb, query_b64: c2VsZWN0IDE=}",
+      "{kind: duckdb, commands_b64: [c2VsZWN0IDE=]}",
+      "{kind: python, code_b64: cmVzdWx0ID0gMQ==}",
+      "{kind: python, code_base64: cmVzdWx0ID0gMQ==}",
+      "{kind: http, url: 'http://x', timeout: {connect: 1, read: 5}}",
+    ]) {
+      assert.deepEqual(codes(`${HEAD}workflow:\n  - step: a\n    tool: ${tool}\n`), [], tool);
+    }
+  });
+
   it("policy rules: do must be known; attempts positive", () => {
     const bad = `${HEAD}workflow:\n  - step: a\n    tool:\n      kind: noop\n      spec: {policy: {rules: [{when: "{{ 1 }}", then: {do: explode}}, {else: {then: {do: retry, attempts: 0}}}]}}\n`;
     assert.equal(codes(bad).filter((c) => c === "NOETL_E_DSL_POLICY").length, 2);

@@ -11,6 +11,22 @@ const sql = z.union([z.string(), z.array(z.string())]);
 const templ = z.string().regex(/\{\{|\{%/);
 const mapOrTemplate = z.union([z.record(z.string(), z.unknown()), templ]);
 
+/** Where an SQL tool finds its SQL (`sql-statements.ts` reads them in this order). */
+const SQL_SOURCES = [
+  "command",
+  "commands",
+  "query",
+  "queries",
+  "cmd",
+  "cmds",
+  "sql",
+  "command_b64",
+  "commands_b64",
+  "query_b64",
+  "script",
+] as const;
+const hasAny = (c: Record<string, unknown>, keys: readonly string[]) => keys.some((k) => c[k] !== undefined);
+
 const scriptRef = z
   .object({
     uri: z.string().optional(),
@@ -36,7 +52,10 @@ export const TOOL_CONFIG_SCHEMAS = {
       libs: mapOrTemplate.optional(),
     })
     .loose()
-    .refine((c) => c.code !== undefined || c.script !== undefined, "python needs `code` or `script`"),
+    .refine(
+      (c) => hasAny(c, ["code", "code_b64", "code_base64", "script"]),
+      "python needs `code`, `code_b64` or `script`",
+    ),
   javascript: z.object({ code: text }).loose(),
   http: z
     .object({
@@ -44,7 +63,13 @@ export const TOOL_CONFIG_SCHEMAS = {
       method: z.string().optional(),
       headers: mapOrTemplate.optional(),
       params: mapOrTemplate.optional(),
-      timeout: z.union([z.number(), z.string()]).optional(),
+      timeout: z
+        .union([
+          z.number(),
+          z.string(),
+          z.object({ connect: z.unknown(), read: z.unknown(), total: z.unknown() }).partial().loose(),
+        ])
+        .optional(),
     })
     .loose(),
   postgres: z
@@ -56,9 +81,8 @@ export const TOOL_CONFIG_SCHEMAS = {
     })
     .loose()
     .refine(
-      (c) =>
-        c.command !== undefined || c.commands !== undefined || c.sql !== undefined || c.script !== undefined,
-      "postgres needs SQL in `command`, `commands` or `script`",
+      (c) => hasAny(c, SQL_SOURCES),
+      "postgres needs SQL in `command`, `commands` (or `query`, `queries`, `cmd`, `cmds`, `sql`, `*_b64`) or `script`",
     ),
   duckdb: z
     .object({
@@ -69,9 +93,8 @@ export const TOOL_CONFIG_SCHEMAS = {
     })
     .loose()
     .refine(
-      (c) =>
-        c.command !== undefined || c.commands !== undefined || c.sql !== undefined || c.script !== undefined,
-      "duckdb needs SQL in `command`, `commands` or `script`",
+      (c) => hasAny(c, SQL_SOURCES),
+      "duckdb needs SQL in `command`, `commands` (or `query`, `queries`, `cmd`, `cmds`, `sql`, `*_b64`) or `script`",
     ),
   shell: z
     .object({
