@@ -13,24 +13,58 @@ export function registerCatalogRoutes(
   const { orchestrator, store } = deps;
   app.post("/api/catalog/register", { schema: { tags: ["catalog"] } }, async (req, reply) => {
     const b = parse(RegisterBody, req.body);
-    const content = b.content ?? Buffer.from(b.content_base64 ?? "", "base64").toString("utf8");
+    const content =
+      b.content !== undefined
+        ? plainOrBase64(b.content)
+        : Buffer.from(b.content_base64 ?? "", "base64").toString("utf8");
     const entry = await orchestrator.register(content);
     return reply
       .status(201)
       .send({ catalog_id: entry.catalog_id, path: entry.path, version: entry.version, kind: entry.kind });
   });
   const listCatalog = async (req: FastifyRequest) => {
-    const q = req.query as { path?: string };
-    const entries = await store.catalogList(q.path ? { path: q.path } : {});
+    // the filter from the query, or from NoETL's POST body (`{path, resource_type}`)
+    const body = (req.body !== null && typeof req.body === "object" ? req.body : {}) as Record<
+      string,
+      unknown
+    >;
+    const q = { ...body, ...(req.query as Record<string, unknown>) };
+    const path = typeof q.path === "string" && q.path !== "" ? q.path : undefined;
+    const kind = [q.kind, q.resource_type].find((k): k is string => typeof k === "string" && k !== "");
+    const entries = await store.catalogList({ ...(path ? { path } : {}), ...(kind ? { kind } : {}) });
     return { entries: entries.map(({ content: _c, ...rest }) => rest) };
   };
   app.get("/api/catalog/list", { schema: { tags: ["catalog"] } }, listCatalog);
   app.post("/api/catalog/list", { schema: { tags: ["catalog"] } }, listCatalog);
-  app.get("/api/catalog/resource", { schema: { tags: ["catalog"] } }, async (req) => {
-    const q = req.query as { path?: string; version?: string };
-    if (!q.path) throw new ApiError(422, "NOETL_E_API_VALIDATION", "query parameter `path` is required");
-    const entry = await store.catalogGet(q.path, q.version ? Number(q.version) : undefined);
-    if (!entry) throw new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no playbook at ${q.path}`);
+  const resource = async (req: FastifyRequest) => {
+    // `?path=&version=`, or NoETL's POST body `{path, version}` (version a number or `latest`)
+    const body = (req.body !== null && typeof req.body === "object" ? req.body : {}) as Record<
+      string,
+      unknown
+    >;
+    const q = { ...body, ...(req.query as Record<string, unknown>) };
+    const path = typeof q.path === "string" ? q.path : "";
+    if (!path) throw new ApiError(422, "NOETL_E_API_VALIDATION", "`path` is required");
+    const v = q.version;
+    const version = v === undefined || v === null || v === "" || v === "latest" ? undefined : Number(v);
+    if (version !== undefined && !(Number.isInteger(version) && version > 0))
+      throw new ApiError(422, "NOETL_E_API_VALIDATION", "`version` must be a positive integer or `latest`");
+    const entry = await store.catalogGet(path, version);
+    if (!entry) throw new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no playbook at ${path}`);
     return entry;
-  });
+  };
+  app.get("/api/catalog/resource", { schema: { tags: ["catalog"] } }, resource);
+  app.post("/api/catalog/resource", { schema: { tags: ["catalog"] } }, resource);
+}
+
+/**
+ * NoETL clients send `content` as YAML text or base64 of it (reference §7). Base64 has no spaces,
+ * colons or line breaks inside a line, which any playbook has: only then is it decoded, and kept
+ * if the decoded text is a playbook.
+ */
+function plainOrBase64(content: string): string {
+  const compact = content.trim();
+  if (!/^[A-Za-z0-9+/=\r\n]+$/.test(compact) || compact.length % 4 === 1) return content;
+  const text = Buffer.from(compact, "base64").toString("utf8");
+  return /\bapiVersion\s*:|\bkind\s*:\s*Playbook/.test(text) ? text : content;
 }

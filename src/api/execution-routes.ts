@@ -7,6 +7,7 @@ import type { ExecutionId, JsonObject } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { EventType } from "../protocol/index.ts";
 import type { Store } from "../store/index.ts";
+import { ApiError } from "./api-error.ts";
 import { clampInt, execution, idParam, parse } from "./request-parsing.ts";
 import { CancelBody, ExecuteBody } from "./schemas.ts";
 import { streamEvents } from "./stream-events.ts";
@@ -18,9 +19,17 @@ export function registerExecutionRoutes(
   const { orchestrator, store } = deps;
   app.post("/api/execute", { schema: { tags: ["executions"] } }, async (req, reply) => {
     const b = parse(ExecuteBody, req.body);
+    let path = b.path;
+    let version = b.version === undefined || b.version === "latest" ? undefined : Number(b.version);
+    if (!path && b.catalog_id !== undefined) {
+      const entry = await store.catalogGetById(String(b.catalog_id));
+      if (!entry) throw new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no catalog entry ${b.catalog_id}`);
+      path = entry.path;
+      version = entry.version;
+    }
     const { execution_id } = await orchestrator.execute({
-      ...(b.path ? { path: b.path } : {}),
-      ...(b.version !== undefined ? { version: Number(b.version) } : {}),
+      ...(path ? { path } : {}),
+      ...(version !== undefined ? { version } : {}),
       ...(b.content ? { content: b.content } : {}),
       payload: (b.payload ?? b.workload ?? {}) as JsonObject,
       ...(b.parent_execution_id ? { parent_execution_id: b.parent_execution_id as ExecutionId } : {}),
@@ -62,7 +71,18 @@ export function registerExecutionRoutes(
     const id = idParam(req);
     await execution(store, id);
     const s = await orchestrator.status(id);
-    return { execution_id: id, status: s.status, current: s.current, runs: s.runs, error: s.error };
+    return {
+      execution_id: id,
+      status: s.status,
+      current: s.current,
+      runs: s.runs,
+      error: s.error,
+      // the fields NoETL's clients poll on
+      completed: s.status !== "running",
+      failed: s.status === "failed",
+      is_cancelled: s.status === "cancelled",
+      current_step: s.current[0] ?? null,
+    };
   });
   app.get("/api/executions/:id/result", { schema: { tags: ["executions"] } }, async (req) => {
     const id = idParam(req);
@@ -89,13 +109,27 @@ export function registerExecutionRoutes(
   app.get("/api/executions/:id/events", { schema: { tags: ["events"] } }, async (req) => {
     const id = idParam(req);
     await execution(store, id);
-    const q = req.query as { after_seq?: string; limit?: string; types?: string };
+    const q = req.query as {
+      after_seq?: string;
+      limit?: string;
+      types?: string;
+      event_type?: string;
+      page?: string;
+      page_size?: string;
+    };
+    // NoETL's `page`/`page_size` (1-based) and `event_type` as well as `after_seq`/`limit`/`types`
+    const pageSize = q.page_size !== undefined ? clampInt(q.page_size, 100, 1, 10_000) : undefined;
+    const page = clampInt(q.page, 1, 1, 1_000_000);
+    const types = q.types ?? q.event_type;
     const events = await store.readEvents(id, {
-      afterSeq: clampInt(q.after_seq, 0, 0, Number.MAX_SAFE_INTEGER),
-      limit: clampInt(q.limit, 1000, 1, 10_000),
-      ...(q.types ? { types: q.types.split(",") as EventType[] } : {}),
+      afterSeq:
+        pageSize !== undefined && q.after_seq === undefined
+          ? (page - 1) * pageSize
+          : clampInt(q.after_seq, 0, 0, Number.MAX_SAFE_INTEGER),
+      limit: pageSize ?? clampInt(q.limit, 1000, 1, 10_000),
+      ...(types ? { types: types.split(",") as EventType[] } : {}),
     });
-    return { events };
+    return { events, ...(pageSize !== undefined ? { page, page_size: pageSize } : {}) };
   });
   app.get("/api/executions/:id/wait", { schema: { tags: ["executions"] } }, async (req) => {
     const id = idParam(req);

@@ -18,13 +18,19 @@ export const RegisterBody = z
 export const ExecuteBody = z
   .object({
     path: z.string().min(1).optional(),
-    version: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).optional(),
+    /** A version number, or `latest` (NoETL's default). */
+    version: z.union([z.number().int().positive(), z.string().regex(/^(?:\d+|latest)$/)]).optional(),
+    /** NoETL's catalog entry id, as `/api/catalog/register` answered it. */
+    catalog_id: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]).optional(),
     content: z.string().min(1).optional(),
     payload: jsonObject.optional(),
     workload: jsonObject.optional(),
     parent_execution_id: executionId.optional(),
   })
-  .refine((b) => b.path !== undefined || b.content !== undefined, "path or content is required");
+  .refine(
+    (b) => b.path !== undefined || b.content !== undefined || b.catalog_id !== undefined,
+    "path, catalog_id or content is required",
+  );
 
 const workerEvent = z.object({
   type: z.string().min(1),

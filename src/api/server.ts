@@ -81,6 +81,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   // ---- health and metrics ---------------------------------------------------------------------
   app.get("/api/health", { schema: { tags: ["system"] } }, async () => ({ status: "ok" }));
+  app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
   const metricsRoute = async (_req: FastifyRequest, reply: FastifyReply) => {
     reply.header("content-type", metrics.contentType);
     return metrics.text();
