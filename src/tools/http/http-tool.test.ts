@@ -168,6 +168,23 @@ describe("http tool", () => {
     assert.equal((form.headers as JsonObject)["content-type"], "application/x-www-form-urlencoded");
   });
 
+  it("NoETL's data: {query, body} splits; a GET's plain data is its query string", async () => {
+    const split = await run({
+      url: `${base}/echo`,
+      method: "POST",
+      params: { p: 1 },
+      data: { query: { q: "a b" }, body: { b: 2 } },
+    });
+    assert.equal(split.url, `${base}/echo?p=1&q=a+b`);
+    assert.equal((split.data as JsonObject).body, '{"b":2}');
+    const get = await run({ url: `${base}/echo`, data: { page: 2, tag: ["x", "y"] } });
+    assert.equal(get.url, `${base}/echo?page=2&tag=x&tag=y`);
+    assert.equal((get.data as JsonObject).body, "");
+    const post = (await run({ url: `${base}/echo`, method: "POST", data: { query: 1, other: 2 } }))
+      .data as JsonObject;
+    assert.equal(post.body, '{"query":1,"other":2}', "a map with other keys is the body as it is");
+  });
+
   for (const [status, kind, retryable] of [
     [400, "client_error", false],
     [401, "auth", false],

@@ -42,6 +42,7 @@ class RequestTimeout extends Error {
 /**
  * `kind: http` (DECISIONS 23, 33): one request with `url`, `method` (GET), `params`, `headers`,
  * a body from `json`/`body`/`data`/`payload` (objects JSON-encoded, strings raw) or `form`
+ * (`data: {query, body}` splits into query string and body; a GET's plain `data` is its query),
  * (urlencoded), `auth` (credential name), `timeout` (seconds, default 30), `follow_redirects`
  * (default true, at most 5) and `verify` (TLS, default true). Result `{status_code, headers, url,
  * elapsed, data, body}` with `data` = `body` = parsed JSON or text. A non-2xx answer throws a
@@ -157,15 +158,29 @@ function requestOf(config: JsonObject): HttpRequest {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw configError(`kind: http: url must be http or https (got ${url.protocol})`);
   }
-  if (isJsonObject(config.params)) {
-    for (const [key, value] of Object.entries(config.params)) {
+  const method = String(config.method ?? "GET").toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw configError(`kind: http: invalid method ${JSON.stringify(method)}`);
+  // NoETL's `data` (reference §5): `{query, body}` splits into the query string and the body;
+  // on a GET, HEAD or DELETE a plain `data` map is the query string; otherwise it is the body
+  let data = config.data;
+  const query: JsonObject[] = isJsonObject(config.params) ? [config.params] : [];
+  if (isJsonObject(data)) {
+    const keys = Object.keys(data);
+    if (keys.length > 0 && keys.every((k) => k === "query" || k === "body")) {
+      if (isJsonObject(data.query)) query.push(data.query);
+      data = data.body;
+    } else if (method === "GET" || method === "HEAD" || method === "DELETE") {
+      query.push(data);
+      data = undefined;
+    }
+  }
+  for (const params of query) {
+    for (const [key, value] of Object.entries(params)) {
       for (const v of Array.isArray(value) ? value : [value]) {
         if (v !== null) url.searchParams.append(key, typeof v === "object" ? JSON.stringify(v) : String(v));
       }
     }
   }
-  const method = String(config.method ?? "GET").toUpperCase();
-  if (!/^[A-Z]+$/.test(method)) throw configError(`kind: http: invalid method ${JSON.stringify(method)}`);
 
   const headers: Record<string, string> = {};
   if (isJsonObject(config.headers)) {
@@ -175,7 +190,7 @@ function requestOf(config: JsonObject): HttpRequest {
     }
   }
   let body: string | undefined;
-  const payload = config.json ?? config.body ?? config.data ?? config.payload;
+  const payload = config.json ?? config.body ?? data ?? config.payload;
   if (config.json !== undefined && config.json !== null) {
     body = JSON.stringify(config.json);
     headers["content-type"] ??= "application/json";
