@@ -19,6 +19,7 @@ import { engineScope, type ScopeExtras } from "./render-scope.ts";
 import { applySet } from "./set-writes.ts";
 import type { EntryContext, ExecutionState } from "./state.ts";
 import { stepsFor } from "./steps-for.ts";
+import { taskOutcomes } from "./task-outcomes.ts";
 
 export interface DecideEnv {
   ids: IdSource;
@@ -484,20 +485,4 @@ class Decider implements DecisionContext {
 /** Whether a completion of `name` is the run of `executor.spec.final_step` after quiescence. */
 function finalRun(s: ExecutionState, name: string): boolean {
   return s.finalStepRan && s.playbook.executor.final_step === name;
-}
-
-/**
- * The design notes' `run: [{task}]` outcomes by task name: `{status: "success", data, error: null}`
- * for each task that ran (the pipeline result's `results`), `{status: "error", data: null, error}`
- * for the one that failed.
- */
-function taskOutcomes(result: Json, error?: ToolErrorInfo): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const results =
-    result !== null && typeof result === "object" && !Array.isArray(result) ? result.results : undefined;
-  if (results !== null && typeof results === "object" && !Array.isArray(results))
-    for (const [label, data] of Object.entries(results))
-      out[label] = { status: "success", data, error: null };
-  if (error?.task) out[error.task] = { status: "error", data: null, error };
-  return out;
 }
