@@ -11,6 +11,8 @@ import { isJsonObject, NoetlError } from "../kernel/index.ts";
 export type TokenRequester = (name: string, entry: JsonObject) => Promise<JsonObject>;
 
 const TIMEOUT_MS = 30_000;
+/** A token response is a few hundred bytes; anything this large is not one. */
+const MAX_RESPONSE_CHARS = 1_000_000;
 
 export const requestToken: TokenRequester = async (name, entry) => {
   const endpoint = typeof entry.endpoint === "string" ? entry.endpoint : "";
@@ -50,6 +52,8 @@ export const requestToken: TokenRequester = async (name, entry) => {
     throw failure(name, `could not reach ${url.origin}: ${(error as Error).message}`);
   }
   const text = await response.text();
+  if (text.length > MAX_RESPONSE_CHARS)
+    throw failure(name, `token response from ${url.origin} is larger than ${MAX_RESPONSE_CHARS} characters`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
