@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { Store } from "../store/index.ts";
 import { ApiError } from "./api-error.ts";
-import { parse } from "./request-parsing.ts";
+import { bodyAndQuery, parse } from "./request-parsing.ts";
 import { RegisterBody } from "./schemas.ts";
 
 export function registerCatalogRoutes(
@@ -24,11 +24,7 @@ export function registerCatalogRoutes(
   });
   const listCatalog = async (req: FastifyRequest) => {
     // the filter from the query, or from NoETL's POST body (`{path, resource_type}`)
-    const body = (req.body !== null && typeof req.body === "object" ? req.body : {}) as Record<
-      string,
-      unknown
-    >;
-    const q = { ...body, ...(req.query as Record<string, unknown>) };
+    const q = bodyAndQuery(req);
     const path = typeof q.path === "string" && q.path !== "" ? q.path : undefined;
     const kind = [q.kind, q.resource_type].find((k): k is string => typeof k === "string" && k !== "");
     const entries = await store.catalogList({ ...(path ? { path } : {}), ...(kind ? { kind } : {}) });
@@ -38,11 +34,7 @@ export function registerCatalogRoutes(
   app.post("/api/catalog/list", { schema: { tags: ["catalog"] } }, listCatalog);
   const resource = async (req: FastifyRequest) => {
     // `?path=&version=`, or NoETL's POST body `{path, version}` (version a number or `latest`)
-    const body = (req.body !== null && typeof req.body === "object" ? req.body : {}) as Record<
-      string,
-      unknown
-    >;
-    const q = { ...body, ...(req.query as Record<string, unknown>) };
+    const q = bodyAndQuery(req);
     const path = typeof q.path === "string" ? q.path : "";
     if (!path) throw new ApiError(422, "NOETL_E_API_VALIDATION", "`path` is required");
     const v = q.version;

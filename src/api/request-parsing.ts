@@ -1,6 +1,7 @@
 /**
  * Reading a request: a body checked against a zod schema, an execution id from the path, an
- * integer query parameter within bounds, and the execution a route names (404 when unknown).
+ * integer query parameter within bounds, the fields of a route that takes them from the query or
+ * a POST body, and the execution a route names (404 when unknown).
  */
 import type { FastifyRequest } from "fastify";
 import type { ZodType } from "zod";
@@ -32,6 +33,12 @@ export async function execution(store: Store, id: ExecutionId) {
   const row = await store.getExecution(id);
   if (!row) throw new ApiError(404, "NOETL_E_EXECUTION_NOT_FOUND", `execution ${id} not found`);
   return row;
+}
+
+/** A route's fields from a JSON body (NoETL's POST shape) and the query string, the query winning. */
+export function bodyAndQuery(req: FastifyRequest): Record<string, unknown> {
+  const body = req.body !== null && typeof req.body === "object" ? (req.body as Record<string, unknown>) : {};
+  return { ...body, ...(req.query as Record<string, unknown>) };
 }
 
 export function clampInt(raw: string | undefined, fallback: number, min: number, max: number): number {
