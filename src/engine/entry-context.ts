@@ -1,6 +1,6 @@
 /** Messages a step is entered with, and their conversions (join merges, scope extras, errors). */
 import { TemplateError } from "../expr/index.ts";
-import type { Json, JsonObject, SourcePosition } from "../kernel/index.ts";
+import { type Json, type JsonObject, playbookLine, type SourcePosition } from "../kernel/index.ts";
 import type { ToolErrorInfo } from "../protocol/index.ts";
 import type { ScopeExtras } from "./render-scope.ts";
 import type { EntryContext, ExecutionState } from "./state.ts";
@@ -38,8 +38,7 @@ export function entryJson(entry: EntryContext): JsonObject {
 
 /** `pos`: where the step is written; the message names that line (DECISIONS 31). */
 export function schemaError(error: unknown, where: string, pos?: SourcePosition): ToolErrorInfo {
-  const line = pos ? ` (playbook line ${pos.line}, column ${pos.column})` : "";
-  const at = pos ? { line: pos.line, column: pos.column } : {};
+  const { text: line, fields: at } = playbookLine(pos);
   if (error instanceof TemplateError) {
     return {
       kind: "schema",

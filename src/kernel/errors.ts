@@ -27,6 +27,21 @@ export class NoetlError extends Error {
   }
 }
 
+/**
+ * A run-time error's playbook line (DECISIONS 31): the suffix of its message and the
+ * `line`/`column` fields of the error; nothing without a position.
+ */
+export function playbookLine(pos: SourcePosition | undefined): {
+  text: string;
+  fields: { line?: number; column?: number };
+} {
+  if (!pos) return { text: "", fields: {} };
+  return {
+    text: ` (playbook line ${pos.line}, column ${pos.column})`,
+    fields: { line: pos.line, column: pos.column },
+  };
+}
+
 export function formatPosition(pos: SourcePosition | undefined): string {
   if (!pos) return "";
   return `${pos.file ?? "<input>"}:${pos.line}:${pos.column}`;

@@ -5,7 +5,7 @@
  */
 
 export type { ErrorCodeDoc, SourcePosition } from "./errors.ts";
-export { formatPosition, NoetlError } from "./errors.ts";
+export { formatPosition, NoetlError, playbookLine } from "./errors.ts";
 export type { Brand, Clock, CommandId, EventId, ExecutionId, IdSource } from "./ids.ts";
 export { SNOWFLAKE_EPOCH_MS, SnowflakeIds } from "./ids.ts";
 export type { Json, JsonObject } from "./json.ts";

@@ -1,6 +1,6 @@
 /** Any thrown value → the classified error of DECISIONS 22–23. */
 import { TemplateError } from "../expr/index.ts";
-import { NoetlError, type SourcePosition } from "../kernel/index.ts";
+import { NoetlError, playbookLine, type SourcePosition } from "../kernel/index.ts";
 import type { ToolErrorInfo } from "../protocol/index.ts";
 import { ToolError } from "../tools/index.ts";
 
@@ -9,15 +9,14 @@ export function toErrorInfo(error: unknown, task?: string, pos?: SourcePosition)
   const at = task ? { task } : {};
   if (error instanceof ToolError) return { ...error.info, ...at };
   if (error instanceof TemplateError) {
+    const line = playbookLine(pos);
     return {
       kind: "schema",
       retryable: false,
       code: error.code,
-      message: pos
-        ? `${error.describe()} (playbook line ${pos.line}, column ${pos.column})`
-        : error.describe(),
+      message: `${error.describe()}${line.text}`,
       ...(error.missing ? { missing: error.missing } : {}),
-      ...(pos ? { line: pos.line, column: pos.column } : {}),
+      ...line.fields,
       ...at,
     };
   }
