@@ -34,6 +34,8 @@ export async function resolveKeychain(
     const name = String(raw.name);
     const entry = rendered(raw, name, workload, out);
     let value: Json;
+    // what is redacted: the value whole, unless the kind says which of its fields are secrets
+    let secrets: unknown;
     switch (entry.kind) {
       case "static":
         value = entry.value ?? entry.data ?? entry.map ?? entry.token ?? null;
@@ -48,18 +50,18 @@ export async function resolveKeychain(
       }
       case "credential": {
         const ref = String(entry.ref ?? entry.credential ?? name);
-        value = await credentials.get(ref);
+        const credential = await credentials.get(ref);
+        value = credential;
         // a stored credential's host, user, database… are not secrets (`credential-secrets.ts`)
-        redactor.add(credentialSecrets(value));
-        out[name] = value;
-        continue;
+        secrets = credentialSecrets(credential);
+        break;
       }
       case "oauth2": {
-        value = await (deps.token ?? ((n, e) => requestToken(n, e)))(name, entry);
+        const token = await (deps.token ?? requestToken)(name, entry);
+        value = token;
         // the token fields only: `token_type: Bearer` must not turn every "Bearer" into [REDACTED]
-        redactor.add(tokenSecrets(value));
-        out[name] = value;
-        continue;
+        secrets = tokenSecrets(token);
+        break;
       }
       default:
         throw new NoetlError(
@@ -67,7 +69,7 @@ export async function resolveKeychain(
           `keychain entry '${name}' has unsupported kind '${String(entry.kind)}'`,
         );
     }
-    redactor.add(value);
+    redactor.add(secrets ?? value);
     out[name] = value;
   }
   return out;
