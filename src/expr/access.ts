@@ -98,11 +98,18 @@ function dictMethod(d: Record<string, unknown>, name: string): PyFunction | unde
       );
     case "copy":
       return bind(name, () => own({ ...d }));
-    // The mutating methods change the dict in place (only one the template made: `owned.ts`)
-    // and return what Python returns.
+    default: {
+      const method = mutatingDictMethodOf(d, name);
+      return method && guarded(d, method);
+    }
+  }
+}
+
+/** dict.update/pop/setdefault/clear: change the dict in place and return what Python returns. */
+function mutatingDictMethodOf(d: Record<string, unknown>, name: string): PyFunction | undefined {
+  switch (name) {
     case "update":
       return bind(name, (args, kwargs) => {
-        requireOwned(d, name);
         const other = args[0];
         if (isMapping(other)) for (const [k, v] of Object.entries(other)) setKey(d, k, v);
         else if (other !== undefined && other !== null)
@@ -116,7 +123,6 @@ function dictMethod(d: Record<string, unknown>, name: string): PyFunction | unde
       });
     case "pop":
       return bind(name, (args) => {
-        requireOwned(d, name);
         const k = pyStr(args[0]);
         if (Object.hasOwn(d, k)) {
           const v = d[k];
@@ -128,14 +134,12 @@ function dictMethod(d: Record<string, unknown>, name: string): PyFunction | unde
       });
     case "setdefault":
       return bind(name, (args) => {
-        requireOwned(d, name);
         const k = pyStr(args[0]);
         if (!Object.hasOwn(d, k)) setKey(d, k, args[1] ?? null);
         return d[k];
       });
     case "clear":
       return bind(name, () => {
-        requireOwned(d, name);
         for (const k of Object.keys(d)) delete d[k];
         return null;
       });
@@ -168,7 +172,7 @@ function mutatingListMethod(l: unknown[], name: string): PyFunction | undefined 
   return method && guarded(l, method);
 }
 
-/** A mutating method that first checks the value is the template's own (`owned.ts`). */
+/** A mutating method that first checks the value is the template's own (`owned.ts`): lists and dicts. */
 function guarded(target: object, method: PyFunction): PyFunction {
   return bind(method.name, (args, kwargs) => {
     requireOwned(target, method.name);
