@@ -127,7 +127,7 @@ function conditionText(when: unknown): string {
  * `'step.failed'` string literals in a `when` become `'call.done'` and `'call.error'`, the names
  * `event.name` has.
  */
-export function aliasEventNames<T>(when: T): T {
+function aliasEventNames<T>(when: T): T {
   if (typeof when !== "string" || !when.includes("step.")) return when;
   return when.replace(/(['"])step\.(done|failed)\1/g, (_m, q: string, name: string) =>
     name === "done" ? `${q}call.done${q}` : `${q}call.error${q}`,
