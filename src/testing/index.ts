@@ -7,5 +7,5 @@
 export { CounterIds, FakeClock } from "./fakes.ts";
 export { type Latch, latch } from "./latch.ts";
 export { RecordingBus } from "./recording-bus.ts";
-export { NATS_URL, natsSkipReason, PG_URL, postgresSkipReason } from "./services.ts";
+export { NATS_URL, natsSkipReason, PG_URL, pgCredentialData, postgresSkipReason } from "./services.ts";
 export { until } from "./until.ts";

@@ -45,3 +45,15 @@ function check(name: string, url: string, port: number): Promise<string | undefi
 
 export const postgresSkipReason = (): Promise<string | undefined> => check("PostgreSQL", PG_URL, 5432);
 export const natsSkipReason = (): Promise<string | undefined> => check("NATS", NATS_URL, 4222);
+
+/** The test database as the data of a stored `postgres` credential (`db_host`, `db_user`, …). */
+export function pgCredentialData(url = PG_URL): Record<string, string | number> {
+  const u = new URL(url);
+  return {
+    db_host: u.hostname,
+    db_port: Number(u.port || 5432),
+    db_user: decodeURIComponent(u.username || "postgres"),
+    db_password: decodeURIComponent(u.password),
+    db_name: u.pathname.slice(1) || "postgres",
+  };
+}

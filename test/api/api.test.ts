@@ -342,3 +342,55 @@ describe("HTTP API bearer token", () => {
     );
   });
 });
+
+/**
+ * The request and response shapes NoETL's own clients use (reference §7), beside ours: base64
+ * playbook content, the catalog list filter in a POST body, `POST /api/catalog/resource`,
+ * execute by `catalog_id` and `version: latest`, the status fields clients poll on, events by
+ * `page`/`page_size`/`event_type`, and `/health`.
+ */
+describe("NoETL client shapes", () => {
+  it("register base64 content, find it by a POST body, run it by catalog_id and latest", async () => {
+    const reg = await http.post<{ catalog_id: string; path: string; version: number }>(
+      "/api/catalog/register",
+      {
+        content: Buffer.from(pb("linear")).toString("base64"),
+      },
+    );
+    assert.equal(reg.path, "e2e/linear");
+    const listed = await http.post<{ entries: Array<{ path: string }> }>("/api/catalog/list", {
+      path: reg.path,
+    });
+    assert.ok(listed.entries.length >= 1 && listed.entries.every((e) => e.path === reg.path));
+    const resource = await http.post<{ content: string; version: number }>("/api/catalog/resource", {
+      path: reg.path,
+      version: "latest",
+    });
+    assert.equal(resource.content, pb("linear"));
+    for (const body of [{ catalog_id: reg.catalog_id }, { path: reg.path, version: "latest" }]) {
+      const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", body);
+      await http.get(`/api/executions/${execution_id}/wait?timeout_ms=20000`, { timeoutMs: 25_000 });
+      const status = await http.get<Record<string, unknown>>(`/api/executions/${execution_id}/status`);
+      assert.deepEqual(
+        [status.status, status.completed, status.failed, status.is_cancelled],
+        ["completed", true, false, false],
+        JSON.stringify(body),
+      );
+      const page = await http.get<{ events: Array<{ seq: number; type: string }>; page: number }>(
+        `/api/executions/${execution_id}/events?page=2&page_size=3`,
+      );
+      assert.deepEqual(
+        page.events.map((e) => e.seq),
+        [4, 5, 6],
+      );
+      const done = await http.get<{ events: Array<{ type: string }> }>(
+        `/api/executions/${execution_id}/events?event_type=call.done`,
+      );
+      assert.ok(done.events.length === 3 && done.events.every((e) => e.type === "call.done"));
+    }
+  });
+
+  it("/health answers as /api/health does", async () => {
+    assert.deepEqual(await http.get("/health"), { status: "ok" });
+  });
+});

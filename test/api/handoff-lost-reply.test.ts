@@ -192,33 +192,41 @@ async function lossyProxy(target: URL, lost: (answer: string) => boolean) {
   return state;
 }
 
-describe("a worker channel whose answer is lost", () => {
+/**
+ * A server (long leases) and a worker that reaches it through a proxy dropping the first answer
+ * `drop` matches, set up and torn down around the suite that calls it; `ready` waits after start.
+ */
+function behindLossyProxy(drop: (text: string) => boolean, ready?: (server: RunningServer) => Promise<void>) {
   const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
-  let server: RunningServer;
-  let worker: RunningWorker;
-  let proxy: Awaited<ReturnType<typeof lossyProxy>>;
-
+  const setup = {} as {
+    server: RunningServer;
+    worker: RunningWorker;
+    proxy: Awaited<ReturnType<typeof lossyProxy>>;
+  };
   before(async () => {
     const bus = new LocalBus();
-    server = await longLeaseServer(config, bus);
-    // the first answer on a channel that hands a command over with a report is lost
-    proxy = await lossyProxy(
-      new URL(server.url),
-      (text) => text.includes('"status":202') && text.includes('"commands":[{'),
-    );
-    worker = await startRemoteWorker({ config, bus, serverUrl: proxy.url, concurrency: 4 });
+    setup.server = await longLeaseServer(config, bus);
+    setup.proxy = await lossyProxy(new URL(setup.server.url), drop);
+    setup.worker = await startRemoteWorker({ config, bus, serverUrl: setup.proxy.url, concurrency: 4 });
+    await ready?.(setup.server);
   });
   after(async () => {
-    await worker.stop(false);
-    await proxy.close();
-    await server.close();
+    await setup.worker.stop(false);
+    await setup.proxy.close();
+    await setup.server.close();
   });
+  return setup;
+}
+
+describe("a worker channel whose answer is lost", () => {
+  // the first answer on a channel that hands a command over with a report is lost
+  const setup = behindLossyProxy((text) => text.includes('"status":202') && text.includes('"commands":[{'));
 
   it("the report is sent again on a new channel and answered with the held command: the chain does not wait for the lease", async () => {
-    const run = await runChain(new HttpClient({ baseUrl: server.url }));
+    const run = await runChain(new HttpClient({ baseUrl: setup.server.url }));
     assert.equal(run.status, "completed");
-    assert.equal(proxy.dropped, 1, "an answer was lost");
-    assert.ok(proxy.channels >= 2, "the worker opened a new channel");
+    assert.equal(setup.proxy.dropped, 1, "an answer was lost");
+    assert.ok(setup.proxy.channels >= 2, "the worker opened a new channel");
     assert.ok(run.elapsedMs < 10_000, "well within the 30 s lease");
     assert.deepEqual(run.result, { v: 3 });
     assert.deepEqual(run.runs, { a: 1, b: 1, c: 1 });
@@ -226,32 +234,16 @@ describe("a worker channel whose answer is lost", () => {
 });
 
 describe("a request for work whose answer is lost", () => {
-  const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "test-key" });
-  let server: RunningServer;
-  let worker: RunningWorker;
-  let proxy: Awaited<ReturnType<typeof lossyProxy>>;
-
-  before(async () => {
-    const bus = new LocalBus();
-    server = await longLeaseServer(config, bus);
-    // the first answer to a request for work that gives a command is lost with its channel
-    proxy = await lossyProxy(
-      new URL(server.url),
-      (text) => text.includes('"status":200') && text.includes('"commands":[{'),
-    );
-    worker = await startRemoteWorker({ config, bus, serverUrl: proxy.url, concurrency: 4 });
-    await until(() => server.orchestrator.waitingForWork > 0);
-  });
-  after(async () => {
-    await worker.stop(false);
-    await proxy.close();
-    await server.close();
-  });
+  // the first answer to a request for work that gives a command is lost with its channel
+  const setup = behindLossyProxy(
+    (text) => text.includes('"status":200') && text.includes('"commands":[{'),
+    (server) => until(() => server.orchestrator.waitingForWork > 0),
+  );
 
   it("is sent again with its id and answered with the command it was given: the execution does not wait for the lease", async () => {
-    const run = await runChain(new HttpClient({ baseUrl: server.url }));
+    const run = await runChain(new HttpClient({ baseUrl: setup.server.url }));
     assert.equal(run.status, "completed");
-    assert.equal(proxy.dropped, 1, "an answer was lost");
+    assert.equal(setup.proxy.dropped, 1, "an answer was lost");
     assert.ok(run.elapsedMs < 10_000, "well within the 30 s lease");
     assert.deepEqual(run.result, { v: 3 });
     assert.deepEqual(run.runs, { a: 1, b: 1, c: 1 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { PG_URL, postgresSkipReason } from "../../src/testing/index.ts";
+import { pgCredentialData, postgresSkipReason } from "../../src/testing/index.ts";
 import { type Harness, harness } from "../support/run-playbook.ts";
 
 const skip = await postgresSkipReason();
@@ -34,14 +34,7 @@ describe("data flow: HTTP → PostgreSQL → DuckDB", { skip }, () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     h = await harness();
-    const u = new URL(PG_URL);
-    await h.app.credentials.put("pg_test", "postgres", {
-      db_host: u.hostname,
-      db_port: Number(u.port || 5432),
-      db_user: decodeURIComponent(u.username || "postgres"),
-      db_password: decodeURIComponent(u.password),
-      db_name: u.pathname.slice(1) || "postgres",
-    });
+    await h.app.credentials.put("pg_test", "postgres", pgCredentialData());
   });
   after(async () => {
     await h?.run(`apiVersion: noetl.io/v2

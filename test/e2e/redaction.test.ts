@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { PG_URL, postgresSkipReason } from "../../src/testing/index.ts";
+import { pgCredentialData, postgresSkipReason } from "../../src/testing/index.ts";
 import { type Harness, harness } from "../support/run-playbook.ts";
 
 const PASSWORD = "pw-Secret-4242";
@@ -97,14 +97,7 @@ describe("redaction of a postgres task's credential", { skip }, () => {
   let pg: Harness;
   before(async () => {
     pg = await harness({ memory: true });
-    const u = new URL(PG_URL);
-    await pg.app.credentials.put("pg_test", "postgres", {
-      db_host: u.hostname,
-      db_port: Number(u.port || 5432),
-      db_user: decodeURIComponent(u.username || "postgres"),
-      db_password: decodeURIComponent(u.password),
-      db_name: u.pathname.slice(1) || "postgres",
-    });
+    await pg.app.credentials.put("pg_test", "postgres", pgCredentialData());
   });
   after(() => pg?.close());
 
@@ -117,12 +110,8 @@ workflow:
     tool: { kind: postgres, auth: pg_test, command: "SELECT 'latest contest' AS t, current_user AS u, current_database() AS d" }
 `);
     assert.equal(r.status, "completed");
-    const u = new URL(PG_URL);
+    const pgData = pgCredentialData();
     const row = (r.result as { rows?: Array<Record<string, unknown>> }).rows?.[0];
-    assert.deepEqual(row, {
-      t: "latest contest",
-      u: decodeURIComponent(u.username || "postgres"),
-      d: u.pathname.slice(1) || "postgres",
-    });
+    assert.deepEqual(row, { t: "latest contest", u: pgData.db_user, d: pgData.db_name });
   });
 });
