@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Compiles the native SQLite WAL shim (scripts/build-native.mjs), then src/ to dist/ (plain ESM
-// JavaScript, what `noetl` runs) and copies the non-TypeScript files the code loads at run time.
+// JavaScript) and copies the non-TypeScript files the code loads at run time, then bundles the CLI
+// into dist/bundle/ (scripts/bundle-cli.mjs), which is what `noetl` runs.
 // Without TypeScript installed (a production install without dev dependencies) it builds only the
 // shim: `noetl` then runs the sources through tsx.
 import { spawnSync } from "node:child_process";
@@ -27,4 +28,7 @@ for (const asset of ["tools/python/runner.py"]) {
   mkdirSync(dirname(join(root, "dist", asset)), { recursive: true });
   cpSync(join(root, "src", asset), join(root, "dist", asset));
 }
+// The CLI bundled into a few files (faster start-up; see the script)
+const bundle = spawnSync(process.execPath, [join(root, "scripts/bundle-cli.mjs")], { stdio: "inherit" });
+if (bundle.status !== 0) process.exit(bundle.status ?? 1);
 writeFileSync(join(root, "dist", "BUILT"), `${new Date().toISOString()}\n`);
