@@ -211,6 +211,24 @@ describe("engine", () => {
     assert.deepEqual(summarize(r.state).runs, { a: 1, end: 1 });
   });
 
+  it("no_next_is_error fails a step without next, and a step none of whose arcs matched", () => {
+    const flag = "executor: {spec: {no_next_is_error: true}}";
+    const bare = new Run(doc("  - step: a\n    next: {arcs: [{step: b}]}\n  - step: b\n", flag));
+    bare.drain();
+    assert.equal(bare.status, "failed");
+    assert.equal(summarize(bare.state).error?.code, "NOETL_E_NO_NEXT");
+    const wf =
+      "  - step: a\n    next: {arcs: [{step: b, when: '{{ a == 1 }}'}]}\n  - step: b\n    next: {arcs: [{step: b}]}\n";
+    const dead = new Run(doc(wf, flag));
+    dead.done(dead.take("a"), 2);
+    assert.equal(dead.status, "failed");
+    assert.match(summarize(dead.state).error?.message ?? "", /no arc of step 'a' matched/);
+    dead.assertReplay();
+    const quiet = new Run(doc(wf));
+    quiet.done(quiet.take("a"), 2);
+    assert.equal(quiet.status, "completed", "without the flag a dead end ends the branch");
+  });
+
   it("cycles re-enter their target", () => {
     const wf = `  - step: s
     set: {ctx.i: 0}

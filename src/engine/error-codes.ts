@@ -12,7 +12,8 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   },
   {
     code: "NOETL_E_NO_NEXT",
-    summary: "A step without `next` finished while `executor.spec.no_next_is_error` is set.",
+    summary:
+      "A step without `next`, or none of whose arcs matched, finished while `executor.spec.no_next_is_error` is set.",
   },
   {
     code: "NOETL_E_TEMPLATE",

@@ -354,6 +354,14 @@ class Decider implements DecisionContext {
       });
     }
 
+    if (!error && fired.length === 0 && step.next && s.playbook.executor.no_next_is_error) {
+      return this.unhandled(name, eventName, {
+        kind: "schema",
+        retryable: false,
+        code: "NOETL_E_NO_NEXT",
+        message: `no arc of step '${name}' matched and executor.spec.no_next_is_error is set`,
+      });
+    }
     if (error && fired.length === 0) {
       const handler = s.playbook.executor.on_error;
       if (handler && handler !== name && s.graph.steps.has(handler)) {
