@@ -1,4 +1,7 @@
-/** What the loop logic needs of the decider (kept apart so the two files do not import each other). */
+/**
+ * What the loop, skip and quiescence logic needs of the decider (kept apart so those files and the
+ * decider do not import each other).
+ */
 import type { Step } from "../dsl/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";
 import type { Command, EventPayloads, EventType, ToolErrorInfo } from "../protocol/index.ts";
@@ -17,6 +20,8 @@ export interface DecisionContext {
     final: boolean,
     loop?: Command["loop"],
   ): void;
+  /** Enters a step (admission, input, dispatch); `final` for `executor.spec.final_step`. */
+  enter(name: string, entry: EntryContext, final?: boolean): void;
   completeStep(name: string, eventName: string, result: Json, input: JsonObject): void;
   failStep(name: string, error: ToolErrorInfo, result: Json, entry: Partial<EntryContext>): void;
 }

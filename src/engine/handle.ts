@@ -12,11 +12,13 @@ import type { Command, EventPayloads, EventType, NoetlEvent, ToolErrorInfo } fro
 import { apply } from "./apply.ts";
 import type { DecisionContext } from "./decision-context.ts";
 import type { EngineOptions } from "./engine-options.ts";
-import { entryJson, eventExtras, mergeArrivals, schemaError } from "./entry-context.ts";
+import { entryJson, eventExtras, schemaError } from "./entry-context.ts";
 import { isJoin } from "./graph.ts";
 import { continueLoop } from "./loop-step.ts";
 import { engineScope, type ScopeExtras } from "./render-scope.ts";
 import { applySet } from "./set-writes.ts";
+import { settle } from "./settle.ts";
+import { checkJoin, skip, skipUntaken } from "./skips.ts";
 import type { EntryContext, ExecutionState } from "./state.ts";
 import { stepsFor } from "./steps-for.ts";
 import { taskOutcomes } from "./task-outcomes.ts";
@@ -35,7 +37,7 @@ export function handle(state: ExecutionState, event: NoetlEvent, env: DecideEnv)
   state.decidedAt = event.at;
   const d = new Decider(state, env, event);
   d.react(event);
-  d.settle();
+  settle(d);
   return { events: d.events, commands: d.commands };
 }
 
@@ -113,7 +115,7 @@ class Decider implements DecisionContext {
 
   // ---- entering steps -------------------------------------------------------------------------
 
-  private enter(name: string, entry: EntryContext, final = false): void {
+  enter(name: string, entry: EntryContext, final = false): void {
     const s = this.state;
     if (s.failing || s.status !== "running") return;
     const step = s.graph.steps.get(name);
@@ -139,7 +141,7 @@ class Decider implements DecisionContext {
       const event = { name: "call.done", step: name };
       return this.route(step, "call.done", { input: entry.input, output, result: null, event }, null);
     }
-    if (!allowed) return this.skip(name, "admission");
+    if (!allowed) return skip(this, name, "admission");
 
     let input: JsonObject;
     try {
@@ -366,7 +368,7 @@ class Decider implements DecisionContext {
       const handler = s.playbook.executor.on_error;
       if (handler && handler !== name && s.graph.steps.has(handler)) {
         this.emit("next.evaluated", name, { event: eventName, fired: [], mode, error });
-        this.skipUntaken(name, new Set());
+        skipUntaken(this, name, new Set());
         return this.enter(handler, { input: {}, from: name, event: "call.error", error });
       }
       return this.unhandled(name, eventName, error);
@@ -388,10 +390,10 @@ class Decider implements DecisionContext {
         ...(error ? { error } : {}),
         ...(result !== undefined ? { result } : {}),
       };
-      if (isJoin(s.graph, target) && !s.graph.backEdges.has(`${name}→${target}`)) this.checkJoin(target);
+      if (isJoin(s.graph, target) && !s.graph.backEdges.has(`${name}→${target}`)) checkJoin(this, target);
       else this.enter(target, entry);
     }
-    this.skipUntaken(name, new Set(fired));
+    skipUntaken(this, name, new Set(fired));
   }
 
   private unhandled(name: string, eventName: string, error: ToolErrorInfo): void {
@@ -402,91 +404,6 @@ class Decider implements DecisionContext {
       error,
       unhandled: true,
     });
-  }
-
-  /** Successors of `from` that were not fired: joins count the branch as resolved, others are skipped. */
-  private skipUntaken(from: string, fired: ReadonlySet<string>): void {
-    const s = this.state;
-    for (const target of s.graph.successors.get(from) ?? []) {
-      if (fired.has(target) || s.graph.backEdges.has(`${from}→${target}`)) continue;
-      if (isJoin(s.graph, target)) this.checkJoin(target);
-      else if (this.untouched(target)) this.skip(target, "untaken", from);
-    }
-  }
-
-  private untouched(step: string): boolean {
-    const s = this.state;
-    return (s.runs.get(step) ?? 0) === 0 && !s.skipped.has(step) && !s.loops.has(step);
-  }
-
-  private skip(step: string, reason: "untaken" | "admission" | "upstream", from?: string): void {
-    const s = this.state;
-    const work: Array<[string, "untaken" | "admission" | "upstream", string | undefined]> = [
-      [step, reason, from],
-    ];
-    while (work.length > 0) {
-      const [name, why, origin] = work.shift() as [
-        string,
-        "untaken" | "admission" | "upstream",
-        string | undefined,
-      ];
-      if (s.skipped.has(name)) continue;
-      this.emit("step.skipped", name, { reason: why, ...(origin ? { from: origin } : {}) });
-      for (const target of s.graph.successors.get(name) ?? []) {
-        if (s.graph.backEdges.has(`${name}→${target}`)) continue;
-        if (isJoin(s.graph, target)) this.checkJoin(target);
-        else if (this.untouched(target)) work.push([target, "upstream", name]);
-      }
-    }
-  }
-
-  private checkJoin(name: string): void {
-    const s = this.state;
-    const js = s.joins.get(name);
-    if (!js) return;
-    const ups = s.graph.upstreams.get(name) ?? new Set<string>();
-    for (const u of ups) if (!js.arrived.has(u) && !js.resolved.has(u)) return;
-    if (js.arrived.size === 0) return this.skip(name, "upstream");
-    this.enter(name, mergeArrivals(s, name));
-  }
-
-  // ---- quiescence ------------------------------------------------------------------------------
-
-  settle(): void {
-    const s = this.state;
-    for (let guard = 0; guard < 10_000 && s.status === "running" && s.initialized; guard++) {
-      if (s.inFlight.size > 0) return;
-      if (s.failing) {
-        this.emit("workflow.failed", undefined, { error: s.failing });
-        this.emit("playbook.failed", undefined, { error: s.failing });
-        return;
-      }
-      if (s.loops.size > 0) {
-        // a loop with nothing in flight (e.g. every iteration failed to render) finishes now
-        const [name] = s.loops.keys();
-        continueLoop(this, name as string);
-        continue;
-      }
-      const pending = [...s.joins.entries()]
-        .filter(([, js]) => js.arrived.size > 0)
-        .sort(([a], [b]) => (s.graph.order.get(a) ?? 0) - (s.graph.order.get(b) ?? 0));
-      if (pending.length > 0) {
-        const [name] = pending[0] as [string, unknown];
-        this.enter(name, mergeArrivals(s, name));
-        if (s.inFlight.size === 0 && s.joins.has(name)) s.joins.delete(name); // entered nothing (skipped/failed)
-        continue;
-      }
-      const final = s.playbook.executor.final_step;
-      if (final && !s.finalStepRan) {
-        this.enter(final, { input: {} }, true);
-        if (!s.finalStepRan) s.finalStepRan = true; // could not enter (admission/failure)
-        continue;
-      }
-      const result = s.lastCompleted !== undefined ? (s.results.get(s.lastCompleted) ?? null) : null;
-      this.emit("workflow.completed", undefined, { result });
-      this.emit("playbook.completed", undefined, { result });
-      return;
-    }
   }
 }
 
