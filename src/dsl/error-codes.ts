@@ -55,7 +55,7 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   {
     code: "NOETL_E_DSL_KEYCHAIN",
     summary:
-      "A keychain entry is malformed or of a kind this engine does not resolve (static, env, credential, oauth2 are supported).",
+      "A keychain entry is malformed or of a kind this engine does not resolve (static, bearer, env, credential, oauth2 are supported).",
   },
   {
     code: "NOETL_E_DSL_WORKBOOK",

@@ -203,7 +203,7 @@ function normalizeMetadata(doc: Raw, d: Diagnostics): PlaybookMetadata {
   return { ...(raw as JsonObject), name: typeof raw.name === "string" ? raw.name : "" } as PlaybookMetadata;
 }
 
-const KEYCHAIN_KINDS = new Set(["static", "env", "credential", "credential_ref", "oauth2"]);
+const KEYCHAIN_KINDS = new Set(["static", "bearer", "env", "credential", "credential_ref", "oauth2"]);
 
 function normalizeKeychain(raw: unknown, d: Diagnostics): KeychainEntry[] {
   if (raw === undefined || raw === null) return [];
@@ -221,7 +221,7 @@ function normalizeKeychain(raw: unknown, d: Diagnostics): KeychainEntry[] {
     if (!KEYCHAIN_KINDS.has(kind)) {
       d.error(
         "NOETL_E_DSL_KEYCHAIN",
-        `keychain kind '${kind}' is not supported here (static, env, credential, oauth2); store the secret with \`noetl credential add\``,
+        `keychain kind '${kind}' is not supported here (static, bearer, env, credential, oauth2); store the secret with \`noetl credential add\``,
         ["keychain", i, entry.kind === undefined ? "type" : "kind"],
       );
     }

@@ -1,7 +1,7 @@
 /**
  * Resolves the playbook's `keychain` on the worker, only when a task's templates name it
  * (reference §1.4). Kinds: `static` (values written in the playbook: `value`, `data` or `map`),
- * `env` (`env`/`var`: an environment variable, or `map` of key → variable), `credential`
+ * `bearer` (`token`: `{token}`), `env` (`env`/`var`: an environment variable, or `map` of key → variable), `credential`
  * (`ref`/`credential`: a stored credential), `oauth2` (a token request: `oauth2-token.ts`). Templated fields are rendered against `workload` and
  * the entries before (`keychain.<earlier>`). Every value is registered for redaction (of a stored
  * credential, its secret fields: `credential-secrets.ts`).
@@ -39,6 +39,10 @@ export async function resolveKeychain(
     switch (entry.kind) {
       case "static":
         value = entry.value ?? entry.data ?? entry.map ?? entry.token ?? null;
+        break;
+      case "bearer":
+        // a bearer token written (or templated) in the playbook: `keychain.<name>.token`
+        value = { token: entry.token ?? entry.value ?? null };
         break;
       case "env": {
         if (entry.map && typeof entry.map === "object" && !Array.isArray(entry.map)) {

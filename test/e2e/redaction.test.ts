@@ -59,15 +59,16 @@ workload: { tok: "abcd1234efgh", user: "svc" }
 keychain:
   - { name: t, kind: static, value: "{{ workload.tok }}" }
   - { name: pair, kind: static, map: { user: "{{ workload.user }}", header: "Bearer {{ keychain.t }}" } }
+  - { name: b, kind: bearer, token: "{{ workload.tok }}-b" }
 workflow:
   - step: a
     tool:
       kind: javascript
-      input: { t: "{{ keychain.t }}", p: "{{ keychain.pair }}" }
-      code: "return { length: t.length, header: p.header, same: p.header === 'Bearer ' + t }"
+      input: { t: "{{ keychain.t }}", p: "{{ keychain.pair }}", b: "{{ keychain.b.token }}" }
+      code: "return { length: t.length, header: p.header, same: p.header === 'Bearer ' + t, bearer: b === t + '-b' }"
 `);
     assert.equal(r.status, "completed", JSON.stringify(r.error));
-    assert.deepEqual(r.result, { length: 12, header: "Bearer [REDACTED]", same: true });
+    assert.deepEqual(r.result, { length: 12, header: "Bearer [REDACTED]", same: true, bearer: true });
     // (the workload, where this test keeps the token, is in the log as given)
     const reported = r.events.filter((e) => e.type === "call.done" || e.type === "step.enter");
     assert.ok(!JSON.stringify(reported).includes("abcd1234efgh"), "a keychain value leaked into the events");
