@@ -1,5 +1,5 @@
 /**
  * @module tools/noop
- * `kind: noop`: returns `config.result`, else the task input.
+ * `kind: noop`: returns `config.result`, else `{status: "noop", step}`.
  */
 export { noopTool } from "./noop-tool.ts";

@@ -16,11 +16,14 @@ describe("noop tool", () => {
     assert.equal(await noopTool.run({ result: null }, toolContext({ input: { b: 2 } })), null);
   });
 
-  it("returns the task input otherwise", async () => {
-    assert.deepEqual(await noopTool.run({}, toolContext({ input: { b: 2 } })), { b: 2 });
-  });
-
-  it("returns {} when there is no input", async () => {
-    assert.deepEqual(await noopTool.run({}, toolContext()), {});
+  it("returns {status: noop, step} without a result, whatever the input", async () => {
+    assert.deepEqual(await noopTool.run({}, toolContext({ step: "route", input: { b: 2 } })), {
+      status: "noop",
+      step: "route",
+    });
+    assert.deepEqual(await noopTool.run({}, toolContext({ step: "start" })), {
+      status: "noop",
+      step: "start",
+    });
   });
 });
