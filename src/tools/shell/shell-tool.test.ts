@@ -19,6 +19,16 @@ async function failure(config: JsonObject, ctx: Partial<ToolContext> = {}): Prom
   return error;
 }
 
+/** The result without its `duration_ms` (checked to be a non-negative integer), for deepEqual. */
+function timed(value: Json | undefined): JsonObject {
+  const { duration_ms, ...rest } = value as JsonObject;
+  assert.ok(
+    Number.isInteger(duration_ms) && (duration_ms as number) >= 0,
+    `duration_ms ${String(duration_ms)}`,
+  );
+  return rest;
+}
+
 /** True when the process exists and is not a zombie (an orphan may wait for a non-reaping init). */
 function isRunning(pid: number): boolean {
   if (!existsSync("/proc/self")) {
@@ -49,12 +59,19 @@ describe("shell tool", () => {
     assert.ok(ERROR_CODES.some((c) => c.code === "NOETL_E_SHELL_EXIT"));
   });
 
-  it("runs a command and returns returncode, stdout, stderr", async () => {
-    assert.deepEqual(await run({ command: "echo hi; echo err >&2" }), {
+  it("runs a command and returns returncode, stdout, stderr, commands and duration_ms", async () => {
+    assert.deepEqual(timed(await run({ command: "echo hi; echo err >&2" })), {
       returncode: 0,
       stdout: "hi\n",
       stderr: "err\n",
+      commands: [{ command: "echo hi; echo err >&2", returncode: 0, stdout: "hi\n", stderr: "err\n" }],
     });
+  });
+
+  it("measures duration_ms over the whole task", async () => {
+    const out = (await run({ cmds: ["sleep 0.15", "sleep 0.15"] })) as JsonObject;
+    assert.ok((out.duration_ms as number) >= 280, `duration_ms ${String(out.duration_ms)}`);
+    assert.ok((out.duration_ms as number) < 5000);
   });
 
   it("fails on a non-zero exit, carrying the result as data", async () => {
@@ -63,18 +80,25 @@ describe("shell tool", () => {
     assert.equal(error.info.retryable, false);
     assert.equal(error.info.code, "NOETL_E_SHELL_EXIT");
     assert.match(error.info.message, /code 3: bad/);
-    assert.deepEqual(error.data, { returncode: 3, stdout: "out\n", stderr: "bad\n" });
+    assert.deepEqual(timed(error.data), {
+      returncode: 3,
+      stdout: "out\n",
+      stderr: "bad\n",
+      commands: [
+        { command: "echo out; echo bad >&2; exit 3", returncode: 3, stdout: "out\n", stderr: "bad\n" },
+      ],
+    });
   });
 
-  it("runs a list in order and returns the last result plus results", async () => {
-    const out = await run({ cmds: ["echo one", "echo two"] });
-    assert.deepEqual(out, {
+  it("runs a list in order: the last command's returncode/stdout/stderr plus every command", async () => {
+    const out = await run({ cmds: ["echo one", "echo two >&2; echo 2"] });
+    assert.deepEqual(timed(out), {
       returncode: 0,
-      stdout: "two\n",
-      stderr: "",
-      results: [
-        { returncode: 0, stdout: "one\n", stderr: "" },
-        { returncode: 0, stdout: "two\n", stderr: "" },
+      stdout: "2\n",
+      stderr: "two\n",
+      commands: [
+        { command: "echo one", returncode: 0, stdout: "one\n", stderr: "" },
+        { command: "echo two >&2; echo 2", returncode: 0, stdout: "2\n", stderr: "two\n" },
       ],
     });
     assert.equal(((await run({ commands: ["true", "echo x"] })) as JsonObject).stdout, "x\n");
@@ -83,9 +107,12 @@ describe("shell tool", () => {
   it("stops a list at the first non-zero exit", async () => {
     const marker = join(dir, "never");
     const error = await failure({ cmds: ["echo a", "exit 4", `touch ${marker}`] });
-    const data = error.data as { returncode: number; results: unknown[] };
+    const data = error.data as { returncode: number; commands: { command: string }[] };
     assert.equal(data.returncode, 4);
-    assert.equal(data.results.length, 2);
+    assert.deepEqual(
+      data.commands.map((c) => c.command),
+      ["echo a", "exit 4"],
+    );
     assert.equal(
       ((await run({ command: `test -e ${marker} && echo yes || echo no` })) as JsonObject).stdout,
       "no\n",
@@ -125,6 +152,10 @@ describe("shell tool", () => {
     assert.equal(error.info.kind, "timeout");
     assert.equal(error.info.retryable, true);
     assert.equal(error.info.code, "NOETL_E_SHELL_TIMEOUT");
+    assert.deepEqual(
+      (error.data as { commands: { returncode: number }[] }).commands.map((c) => c.returncode),
+      [137],
+    );
     assert.ok(Date.now() - started < 5000);
     const pid = Number(((await run({ command: `cat ${pidFile}` })) as JsonObject).stdout);
     await new Promise((r) => setTimeout(r, 50));

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import { performance } from "node:perf_hooks";
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import { isJsonObject } from "../../kernel/index.ts";
 import { isTimeoutReason } from "../abort-error.ts";
@@ -10,8 +11,9 @@ import { BoundedOutput } from "./bounded-output.ts";
 /** Bound on captured stdout and on stderr per command, bytes. */
 const MAX_OUTPUT = 1024 * 1024;
 
-/** The result of one command. */
+/** What one command printed and how it exited (an entry of the result's `commands`). */
 interface CommandResult extends JsonObject {
+  command: string;
   returncode: number;
   stdout: string;
   stderr: string;
@@ -31,14 +33,18 @@ interface ShellRun {
  * `kind: shell` (DECISIONS 35): `command` (a string) or `cmds`/`commands` (a list run in order,
  * stopping at the first non-zero exit); `env` (merged over the worker's environment; null unsets),
  * `cwd`, `timeout` (seconds, for the whole task), `shell` (default /bin/sh). Result
- * `{returncode, stdout, stderr}` of the last command (plus `results` for a list). A non-zero exit
- * is a `tool_error` carrying that result as data; a timeout or cancellation kills the process group.
+ * `{returncode, stdout, stderr, commands, duration_ms}` (reference §5): the top-level
+ * `returncode`/`stdout`/`stderr` are the last command run's (the failing one on error),
+ * `commands` has `{command, returncode, stdout, stderr}` per command run and `duration_ms` is the
+ * wall time of the whole task. A non-zero exit is a `tool_error` carrying that result as data; a
+ * timeout or cancellation kills the process group.
  */
 export function createShellTool(): Tool {
   return {
     kind: "shell",
     async run(config: JsonObject, ctx: ToolContext): Promise<Json> {
-      const { commands, list } = commandsOf(config);
+      const started = performance.now();
+      const commands = commandsOf(config);
       if (commands.length === 0) {
         throw new ToolError({
           kind: "schema",
@@ -58,8 +64,9 @@ export function createShellTool(): Tool {
       };
       const results: CommandResult[] = [];
       const resultOf = (): JsonObject => {
-        const last = results[results.length - 1] as CommandResult;
-        return list ? { ...last, results } : last;
+        const { returncode, stdout, stderr } = results[results.length - 1] as CommandResult;
+        const duration_ms = Math.round(performance.now() - started);
+        return { returncode, stdout, stderr, commands: results, duration_ms };
       };
       for (const command of commands) {
         const outcome = await runCommand(command, run);
@@ -85,16 +92,13 @@ export function createShellTool(): Tool {
 }
 
 /** Commands from `command`/`cmds`/`commands`/`cmd` (a string or a list). */
-function commandsOf(config: JsonObject): { commands: string[]; list: boolean } {
+function commandsOf(config: JsonObject): string[] {
   const raw = config.cmds ?? config.commands ?? config.command ?? config.cmd;
-  if (typeof raw === "string") return { commands: raw.trim() === "" ? [] : [raw], list: false };
+  if (typeof raw === "string") return raw.trim() === "" ? [] : [raw];
   if (Array.isArray(raw)) {
-    const commands = raw
-      .filter((c) => c !== null)
-      .map((c) => (typeof c === "string" ? c : JSON.stringify(c)));
-    return { commands, list: true };
+    return raw.filter((c) => c !== null).map((c) => (typeof c === "string" ? c : JSON.stringify(c)));
   }
-  return { commands: [], list: false };
+  return [];
 }
 
 function envOf(value: Json | undefined): NodeJS.ProcessEnv {
@@ -120,7 +124,10 @@ function runCommand(command: string, run: ShellRun): Promise<{ result: CommandRe
   return new Promise((resolve, reject) => {
     const { ctx } = run;
     if (ctx.signal.aborted) {
-      resolve({ result: { returncode: -1, stdout: "", stderr: "" }, killed: abortReason(ctx.signal) });
+      resolve({
+        result: { command, returncode: -1, stdout: "", stderr: "" },
+        killed: abortReason(ctx.signal),
+      });
       return;
     }
     const child = spawn(run.shell, ["-c", command], {
@@ -170,7 +177,7 @@ function runCommand(command: string, run: ShellRun): Promise<{ result: CommandRe
     child.on("close", (code, signal) => {
       cleanup();
       const returncode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1);
-      const result = { returncode, stdout: stdout.text(), stderr: stderr.text() };
+      const result = { command, returncode, stdout: stdout.text(), stderr: stderr.text() };
       resolve(killed ? { result, killed } : { result });
     });
   });
