@@ -20,7 +20,7 @@ function resultsPlane(): { plane: ControlPlane; stored: Map<string, Json> } {
         kind: "result_ref",
         ref,
         store: "test",
-        bytes: JSON.stringify(data).length,
+        bytes: Buffer.byteLength(JSON.stringify(data)),
       } as unknown as ResultRef;
     },
     async resolveResult(ref: string) {
@@ -45,20 +45,36 @@ describe("artifact tool", () => {
     const { plane, stored } = resultsPlane();
     const ctx = { controlPlane: plane, step: "fetch", task: "save" };
     const put = (await run({ action: "put", data: { rows: [1, 2] } }, ctx)) as JsonObject;
-    assert.equal(put.kind, "result_ref");
-    assert.match(String(put.ref), /\/result\/fetch\.save\//);
-    assert.deepEqual(stored.get(String(put.ref)), { rows: [1, 2] });
+    const text = JSON.stringify({ rows: [1, 2] });
+    assert.deepEqual(Object.keys(put).sort(), ["compressed", "size_bytes", "uri"]);
+    assert.match(String(put.uri), /\/result\/fetch\.save\//);
+    assert.equal(put.size_bytes, text.length);
+    assert.equal(put.compressed, false);
+    assert.deepEqual(stored.get(String(put.uri)), { rows: [1, 2] });
     const named = (await run({ data: "x", name: "report" }, ctx)) as JsonObject;
-    assert.match(String(named.ref), /\/result\/report\//);
-    // by reference string, by the ResultRef map, and under upstream's `result_ref` and `uri`
-    assert.deepEqual(await run({ action: "get", ref: put.ref as string }, ctx), { rows: [1, 2] });
-    assert.deepEqual(await run({ ref: put }, ctx), { rows: [1, 2] });
-    assert.deepEqual(await run({ result_ref: put }, ctx), { rows: [1, 2] });
-    assert.deepEqual(await run({ action: "get", uri: named.ref as string }, ctx), "x");
-    // the data of a put may come from the task's input
+    assert.match(String(named.uri), /\/result\/report\//);
+    // get returns {data, uri, size_bytes, compressed}
+    const got = { data: { rows: [1, 2] }, uri: put.uri, size_bytes: text.length, compressed: false };
+    // by reference string, by a put's result, by a ResultRef map, under `ref`, `result_ref` and `uri`
+    assert.deepEqual(await run({ action: "get", ref: put.uri as string }, ctx), got);
+    assert.deepEqual(await run({ ref: put }, ctx), got);
+    assert.deepEqual(await run({ result_ref: { kind: "result_ref", ref: put.uri as string } }, ctx), got);
+    assert.deepEqual(await run({ action: "get", uri: named.uri as string }, ctx), {
+      data: "x",
+      uri: named.uri,
+      size_bytes: 3,
+      compressed: false,
+    });
+    // size_bytes counts UTF-8 bytes of the stored JSON
+    const accented = (await run({ data: "é", name: "utf8" }, ctx)) as JsonObject;
+    assert.equal(((await run({ uri: accented.uri as string }, ctx)) as JsonObject).size_bytes, 4);
+    // the data of a put may come from the task's input, the reference of a get too
     const fromInput = (await run({}, { ...ctx, input: { data: [3] } })) as JsonObject;
-    assert.deepEqual(stored.get(String(fromInput.ref)), [3]);
-    assert.deepEqual(await run({ action: "get" }, { ...ctx, input: { result_ref: fromInput } }), [3]);
+    assert.deepEqual(stored.get(String(fromInput.uri)), [3]);
+    assert.deepEqual(
+      ((await run({ action: "get" }, { ...ctx, input: { result_ref: fromInput } })) as JsonObject).data,
+      [3],
+    );
   });
 
   it("reports a reference it cannot resolve as missing_reference, and bad configs as schema", async () => {

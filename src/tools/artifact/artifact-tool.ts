@@ -1,7 +1,8 @@
 /**
  * `kind: artifact`: store a value as a result reference (`action: put`, `data`, optional
  * `name`) or read one back (`action: get`, `ref` — also `result_ref`, upstream's name, or `uri` —
- * a reference string or ResultRef map).
+ * a reference string, a ResultRef map or a put's result). Both return the reference's shape
+ * `{data?, uri, size_bytes, compressed}` (reference §5): put without `data`, get with it.
  */
 import type { Json, JsonObject } from "../../kernel/index.ts";
 import type { Tool, ToolContext } from "../tool.ts";
@@ -15,37 +16,44 @@ export const artifactTool: Tool = {
     if (action === "put") {
       const data = config.data !== undefined ? config.data : (ctx.input.data ?? null);
       const name = typeof config.name === "string" ? config.name : `${ctx.step}.${ctx.task}`;
-      return (await ctx.controlPlane.putResult(ctx.executionId, name, data)) as unknown as Json;
+      const stored = await ctx.controlPlane.putResult(ctx.executionId, name, data);
+      return { uri: stored.ref, size_bytes: stored.bytes, compressed: false };
     }
     if (action === "get") {
-      const raw = given ?? ctx.input.ref ?? ctx.input.result_ref;
-      const ref =
-        typeof raw === "string"
-          ? raw
-          : raw && typeof raw === "object" && !Array.isArray(raw)
-            ? raw.ref
-            : undefined;
-      if (typeof ref !== "string")
+      const uri = uriOf(given ?? ctx.input.ref ?? ctx.input.result_ref ?? ctx.input.uri);
+      if (uri === undefined)
         throw configError(
-          "artifact get needs `ref` or `result_ref` (a reference string or a result_ref map)",
+          "artifact get needs `ref`, `result_ref` or `uri` (a reference string, a result_ref map or a put's result)",
         );
+      let data: Json;
       try {
-        return await ctx.controlPlane.resolveResult(ref);
+        data = await ctx.controlPlane.resolveResult(uri);
       } catch (error) {
         throw new ToolError(
           {
             kind: "missing_reference",
             retryable: false,
             code: "NOETL_E_ARTIFACT_MISSING",
-            message: `artifact ${ref} not found`,
+            message: `artifact ${uri} not found`,
           },
           { cause: error },
         );
       }
+      return { data, uri, size_bytes: Buffer.byteLength(JSON.stringify(data)), compressed: false };
     }
     throw configError(`artifact action must be get or put (got ${JSON.stringify(action)})`);
   },
 };
+
+/** The reference string of a string, a ResultRef map (`ref`) or a put's result (`uri`). */
+function uriOf(raw: Json | undefined): string | undefined {
+  if (typeof raw === "string") return raw;
+  if (raw && typeof raw === "object" && !Array.isArray(raw)) {
+    const ref = raw.ref ?? raw.uri;
+    return typeof ref === "string" ? ref : undefined;
+  }
+  return undefined;
+}
 
 function configError(message: string): ToolError {
   return new ToolError({ kind: "schema", retryable: false, code: "NOETL_E_ARTIFACT_CONFIG", message });
