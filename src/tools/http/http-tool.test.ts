@@ -266,18 +266,23 @@ describe("http tool", () => {
     assert.equal(streamed.info.code, "NOETL_E_HTTP_TOO_LARGE");
   });
 
-  it("follows up to 5 redirects and reports the final url", async () => {
-    const out = await run({ url: `${base}/redirect/3` });
+  it("with follow_redirects: true follows up to 5 redirects and reports the final url", async () => {
+    const out = await run({ url: `${base}/redirect/3`, follow_redirects: true });
     assert.equal(out.status_code, 200);
     assert.equal(out.url, `${base}/echo?done=1`);
-    const tooMany = await failure({ url: `${base}/redirect/7` });
+    assert.equal((await run({ url: `${base}/redirect/1`, allow_redirects: true })).status_code, 200);
+    const tooMany = await failure({ url: `${base}/redirect/7`, follow_redirects: true });
     assert.equal(tooMany.info.code, "NOETL_E_HTTP_REDIRECTS");
   });
 
-  it("returns the redirect itself when follow_redirects is false", async () => {
-    const out = await run({ url: `${base}/redirect/1`, follow_redirects: false });
-    assert.equal(out.status_code, 302);
-    assert.equal((out.headers as JsonObject).location, "/echo?done=1");
+  it("returns the redirect itself by default (the reference's default) and with follow_redirects: false", async () => {
+    const configs: JsonObject[] = [{}, { follow_redirects: false }];
+    for (const config of configs) {
+      const out = await run({ url: `${base}/redirect/1`, ...config });
+      assert.equal(out.status_code, 302);
+      assert.equal(out.url, `${base}/redirect/1`);
+      assert.equal((out.headers as JsonObject).location, "/echo?done=1");
+    }
   });
 
   it("authenticates with a bearer credential and registers the token as a secret", async () => {

@@ -44,7 +44,7 @@ class RequestTimeout extends Error {
  * a body from `json`/`body`/`data`/`payload` (objects JSON-encoded, strings raw) or `form`
  * (`data: {query, body}` splits into query string and body; a GET's plain `data` is its query),
  * (urlencoded), `auth` (credential name), `timeout` (seconds, default 30), `follow_redirects`
- * (default true, at most 5) and `verify` (TLS, default true). Result `{status_code, headers, url,
+ * (default false as in the reference; when true at most 5) and `verify` (TLS, default true). Result `{status_code, headers, url,
  * elapsed, data, body}` with `data` = `body` = parsed JSON or text. A non-2xx answer throws a
  * classified ToolError that carries the result as data and `{http: {status, headers}}`.
  */
@@ -73,7 +73,7 @@ export function createHttpTool(): Tool {
       const req = requestOf(config);
       Object.assign(req.headers, await authHeaders(config.auth, ctx));
       const timeoutMs = timeoutOf(config) * 1000;
-      const follow = (config.follow_redirects ?? config.allow_redirects) !== false;
+      const follow = (config.follow_redirects ?? config.allow_redirects) === true;
       const verify = (config.verify ?? config.verify_ssl) !== false;
       if (ctx.signal.aborted) throw aborted(ctx.signal, req);
 
