@@ -7,7 +7,8 @@ import type { ErrorCodeDoc } from "../../kernel/index.ts";
 export const ERROR_CODES: ErrorCodeDoc[] = [
   {
     code: "NOETL_E_PG_CONFIG",
-    summary: "kind: postgres has no SQL, no connection (`auth`), or `params` with several statements.",
+    summary:
+      "kind: postgres has no SQL, no connection (`auth`), or `params` that do not fit the placeholders (`$n` with several statements, a missing name, a wrong count, mixed styles).",
   },
   { code: "NOETL_E_PG_SCRIPT", summary: "The postgres `script` file or URL could not be read." },
   {

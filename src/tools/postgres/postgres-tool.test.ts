@@ -31,7 +31,7 @@ describe("postgres tool", { skip }, () => {
   });
   after(async () => {
     await run({
-      command: ["items", "tx", "uniq", "script"].map((t) => `drop table if exists ${table(t)}`),
+      command: ["items", "tx", "uniq", "script", "pyformat"].map((t) => `drop table if exists ${table(t)}`),
     }).catch(() => {});
     await tool.close?.();
     await rm(dir, { recursive: true, force: true });
@@ -52,6 +52,81 @@ describe("postgres tool", { skip }, () => {
       row_count: 1,
       columns: ["n", "s"],
     });
+  });
+
+  it("binds psycopg %(name)s parameters from a map, never inside literals, identifiers, comments or dollar bodies", async () => {
+    const out = (await run({
+      command: `select %(a)s::int + %(a)s::int as n, %(b)s::text as s, '%(zz)s' as lit, E'%(zz)s\\'' as esc,
+        1 as "%(zz)s", $$%(zz)s$$ as body, $q$%s$q$ as tagged, 10 %% 3 as m, 10 % 4 as lone -- %(zz)s
+        /* %(zz)s /* %s */ */`,
+      params: { a: 20, b: "x'; drop table nothing; --", unused: true },
+    })) as JsonObject;
+    assert.deepEqual(out.rows, [
+      {
+        n: 40,
+        s: "x'; drop table nothing; --",
+        lit: "%(zz)s",
+        esc: "%(zz)s'",
+        "%(zz)s": 1,
+        body: "%(zz)s",
+        tagged: "%s",
+        m: 1,
+        lone: 2,
+      },
+    ]);
+  });
+
+  it("binds psycopg %s parameters from a list, in order across statements (alias `parameters`)", async () => {
+    const t = table("pyformat");
+    const out = (await run({
+      command: `create table ${t} (id int, v text);
+        insert into ${t} values (%s, %s), (%s, '%s');
+        select id, v, %s::text as tag from ${t} order by id`,
+      parameters: [1, "one", 2, "t"],
+    })) as JsonObject;
+    assert.deepEqual(out.rows, [
+      { id: 1, v: "one", tag: "t" },
+      { id: 2, v: "%s", tag: "t" },
+    ]);
+    assert.deepEqual((out.command_1 as JsonObject).row_count, 2);
+  });
+
+  it("binds a map's names per statement: each statement gets its own $1…; %% is %", async () => {
+    const out = (await run({
+      commands: ["select %(x)s::int as x", "select %(y)s::text as y, %(x)s::int as x2, 'a%%' as pct"],
+      params: { x: 7, y: "why" },
+    })) as JsonObject;
+    assert.deepEqual((out.command_0 as JsonObject).rows, [{ x: 7 }]);
+    // %% is % in literals too, as psycopg has it (`like 'a%%'` written for the reference)
+    assert.deepEqual(out.rows, [{ y: "why", x2: 7, pct: "a%" }]);
+  });
+
+  it("sends the $n form untouched: %% stays %% there", async () => {
+    assert.deepEqual(await rowsOf("select 'a%%' as pct"), [{ pct: "a%%" }]);
+    const out = (await run({ command: "select $1::text || '%%' as v", params: ["x"] })) as JsonObject;
+    assert.deepEqual(out.rows, [{ v: "x%%" }]);
+  });
+
+  it("rejects parameters that do not fit their placeholders before running anything", async () => {
+    const cases: JsonObject[] = [
+      { command: "select %(a)s, %(b)s", params: { a: 1 } },
+      { command: "select %s, %s", params: [1] },
+      { command: "select %s", params: [1, 2] },
+      { command: "select %(a)s", params: [1] },
+      { command: "select %s", params: { a: 1 } },
+      { command: "select $1", params: { a: 1 } },
+      { command: "select $1, %s", params: [1, 2] },
+      { command: "select 1", params: "1" },
+    ];
+    for (const config of cases) {
+      const error = await failure(config);
+      assert.deepEqual(
+        [error.info.kind, error.info.code],
+        ["schema", "NOETL_E_PG_CONFIG"],
+        JSON.stringify(config),
+      );
+    }
+    assert.match((await failure(cases[0] as JsonObject)).info.message, /parameter "b" is not in `params`/);
   });
 
   it("splits a multi-statement string and reports each statement", async () => {

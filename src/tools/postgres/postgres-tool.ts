@@ -5,6 +5,7 @@ import { abortError } from "../abort-error.ts";
 import { sqlStatements } from "../sql-statements.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { ToolError } from "../tool.ts";
+import { bindParams } from "./bind-params.ts";
 import { connectionOf } from "./connection-config.ts";
 
 import { toJson } from "./to-json.ts";
@@ -52,7 +53,8 @@ function parseInt8(v: string): number | string {
 /**
  * `kind: postgres` (DECISIONS 34, 36): runs the statements of `command`/`commands`/`script`
  * in order on one pooled connection (`transaction: true` wraps them in BEGIN/COMMIT, ROLLBACK
- * on error). `params` (a list) binds `$1…` of a single statement. Result: `command_<i>` blocks
+ * on error). `params`/`parameters`: a list binding `$1…` of a single statement or psycopg `%s`
+ * placeholders, or a map binding `%(name)s` ones (`bindParams`). Result: `command_<i>` blocks
  * `{rows, row_count, columns}` plus the last statement's `rows`, `row_count`, `columns`.
  * Errors are classified by SQLSTATE with `output.pg` details.
  */
@@ -81,7 +83,7 @@ export function createPostgresTool(): Tool {
     kind: "postgres",
     async run(config: JsonObject, ctx: ToolContext): Promise<Json> {
       const statements = await loadStatements(config, ctx);
-      const params = paramsOf(config, statements.length);
+      const bound = bindParams(statements, config.params ?? config.parameters, configError);
       const connection = await connectionOf(config, ctx);
       const transaction = config.transaction === true;
       if (ctx.signal.aborted) throw aborted(ctx.signal);
@@ -104,10 +106,10 @@ export function createPostgresTool(): Tool {
       let destroy = false;
       try {
         if (transaction) await client.query("BEGIN");
-        for (const [i, text] of statements.entries()) {
+        for (const [i, statement] of bound.entries()) {
           index = i;
           if (ctx.signal.aborted) throw aborted(ctx.signal);
-          const result = await client.query({ text, ...(params ? { values: params } : {}) });
+          const result = await client.query(statement);
           blocks.push(blockOf(result));
         }
         index = undefined;
@@ -139,16 +141,6 @@ export function createPostgresTool(): Tool {
       await Promise.allSettled(all.map((p) => p.end()));
     },
   };
-}
-
-function paramsOf(config: JsonObject, statementCount: number): Json[] | undefined {
-  const params = config.params ?? config.parameters;
-  if (params === undefined || params === null) return undefined;
-  if (!Array.isArray(params)) throw configError("kind: postgres: `params` must be a list");
-  if (statementCount > 1) {
-    throw configError(`kind: postgres: \`params\` needs a single statement (got ${statementCount})`);
-  }
-  return params;
 }
 
 function blockOf(raw: pg.QueryResult | pg.QueryResult[]): StatementResult {
