@@ -144,6 +144,22 @@ describe("dsl: validation rules", () => {
     assert.deepEqual(codes(`${HEAD}workflow:\n  - step: a\n    tool: {kind: http, url: "http://x"}\n`), []);
   });
 
+  it("secrets needs the secret's name and only knows the env provider", () => {
+    const at = (tool: string) => codes(`${HEAD}workflow:\n  - step: a\n    tool: ${tool}\n`);
+    assert.ok(at("{kind: secrets}").includes("NOETL_E_DSL_TOOL_CONFIG"));
+    assert.ok(at("[{kind: secrets, provider: env}]").includes("NOETL_E_DSL_TOOL_CONFIG"));
+    assert.ok(at("{kind: secrets, name: X, provider: vault}").includes("NOETL_E_DSL_TOOL_CONFIG"));
+    for (const tool of [
+      "{kind: secrets, name: API_TOKEN}",
+      "{kind: secrets, name: API_TOKEN, provider: env}",
+      "[{name: t, kind: secrets, secret: API_TOKEN, provider: '{{ workload.p }}'}]",
+    ]) {
+      assert.deepEqual(at(tool), [], tool);
+    }
+    const p = loadPlaybook(`${HEAD}workflow:\n  - step: a\n    tool: {kind: secrets, name: API_TOKEN}\n`);
+    assert.equal(p.workflow[0]?.tasks[0]?.config.name, "API_TOKEN");
+  });
+
   it("per-kind tool config accepts the aliases the tools read (reference §5)", () => {
     for (const tool of [
       "{kind: postgres, auth: pg, queries: ['select 1']}",

@@ -94,6 +94,14 @@ export function task(raw: Raw, name: string, path: Path, d: Diagnostics): Task {
   // a workbook call names its entry with `task:` or `name:` (reference §10 #26)
   if (kind === "workbook" && config.task === undefined && typeof raw.name === "string")
     config.task = raw.name;
+  // a secrets task names its secret with `name:` (reference §5), or `secret:` when `name` is its label
+  if (
+    kind === "secrets" &&
+    config.name === undefined &&
+    config.secret === undefined &&
+    typeof raw.name === "string"
+  )
+    config.name = raw.name;
   for (const bad of ["set_ctx", "set_iter", "set_vars", "eval", "expr"]) {
     if (raw[bad] !== undefined) {
       d.error("NOETL_E_DSL_LEGACY_REJECTED", `\`${bad}\` is not supported; use a policy rule with \`set:\``, [

@@ -120,6 +120,17 @@ export const TOOL_CONFIG_SCHEMAS = {
     .refine((c) => c.task !== undefined || c.name !== undefined, "workbook needs `task: <workbook entry>`"),
   artifact: z.object({ action: z.enum(["get", "put"]).optional() }).loose(),
   nats: z.object({ operation: text.optional(), action: text.optional() }).loose(),
+  secrets: z
+    .object({
+      name: text.optional(),
+      secret: text.optional(),
+      provider: z.union([z.literal("env"), templ]).optional(),
+    })
+    .loose()
+    .refine(
+      (c) => c.name !== undefined || c.secret !== undefined,
+      "secrets needs `name` (the environment variable the worker reads)",
+    ),
 } as const;
 
 export type CoreToolKind = keyof typeof TOOL_CONFIG_SCHEMAS;
