@@ -21,6 +21,7 @@ const MODULES: Array<[string, string]> = [
   ["Tool: duckdb", "../src/tools/duckdb/index.ts"],
   ["Tool: playbook", "../src/tools/playbook/index.ts"],
   ["Tool: artifact", "../src/tools/artifact/index.ts"],
+  ["Tool: secrets", "../src/tools/secrets/index.ts"],
   ["Tool: nats", "../src/tools/nats/index.ts"],
   ["HTTP API", "../src/api/index.ts"],
 ];

@@ -5,6 +5,7 @@ import { createJavascriptTool } from "../tools/javascript/index.ts";
 import { noopTool } from "../tools/noop/index.ts";
 import { playbookTool } from "../tools/playbook/index.ts";
 import { createPythonTool } from "../tools/python/index.ts";
+import { createSecretsTool } from "../tools/secrets/index.ts";
 import { createShellTool } from "../tools/shell/index.ts";
 
 export interface BuiltinToolOptions {
@@ -46,5 +47,6 @@ export function builtinTools(options: BuiltinToolOptions = {}): ToolRegistry {
     artifactTool,
     lazyTool("nats", async () => (await import("../tools/nats/index.ts")).createNatsTool()),
     playbookTool,
+    createSecretsTool(),
   ]);
 }

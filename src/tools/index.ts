@@ -7,4 +7,4 @@
 export { ToolRegistry } from "./registry.ts";
 export { taskInput, taskTimeoutMs } from "./task-options.ts";
 export type { CredentialAccessor, Tool, ToolContext, ToolLogger } from "./tool.ts";
-export { ToolError } from "./tool.ts";
+export { MIN_SECRET_LENGTH, ToolError } from "./tool.ts";

@@ -18,6 +18,12 @@ export interface CredentialAccessor {
   get(name: string): Promise<JsonObject>;
 }
 
+/**
+ * Registered secrets shorter than this are not redacted (replacing every "ab" would mangle
+ * ordinary text): a tool whose result is a secret refuses a shorter one.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
 export interface ToolContext {
   executionId: ExecutionId;
   commandId: CommandId;
@@ -36,7 +42,10 @@ export interface ToolContext {
   credentials: CredentialAccessor;
   /** For tools that start executions or read/write result references (playbook, artifact). */
   controlPlane: ControlPlane;
-  /** Registers a secret value so it is redacted from events, logs and errors. */
+  /**
+   * Registers a secret value so it is redacted from events, results and errors the worker reports
+   * (strings of `MIN_SECRET_LENGTH` characters or more).
+   */
   addSecret(value: string): void;
   /** Captured stdout/stderr (python, shell…), bounded by the worker. */
   emitOutput?(stream: "stdout" | "stderr", text: string): void;

@@ -2,6 +2,8 @@
  * Removes secret values (credentials, keychain entries) from everything a worker reports:
  * events, results, error messages (DECISIONS 36).
  */
+import { MIN_SECRET_LENGTH } from "../tools/index.ts";
+
 export const REDACTED = "[REDACTED]";
 
 export class Redactor {
@@ -9,7 +11,7 @@ export class Redactor {
 
   add(value: unknown): void {
     if (typeof value === "string") {
-      if (value.length >= 4) this.secrets.add(value);
+      if (value.length >= MIN_SECRET_LENGTH) this.secrets.add(value);
     } else if (Array.isArray(value)) for (const v of value) this.add(v);
     else if (typeof value === "object" && value !== null) for (const v of Object.values(value)) this.add(v);
     else if (typeof value === "number" && String(value).length >= 6) this.secrets.add(String(value));

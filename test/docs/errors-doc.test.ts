@@ -24,6 +24,7 @@ const MODULES = [
   "../../src/tools/duckdb/index.ts",
   "../../src/tools/javascript/index.ts",
   "../../src/tools/artifact/index.ts",
+  "../../src/tools/secrets/index.ts",
   "../../src/tools/nats/index.ts",
   "../../src/api/index.ts",
 ];
