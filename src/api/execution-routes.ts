@@ -5,9 +5,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ExecutionId, JsonObject } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
-import type { EventType } from "../protocol/index.ts";
 import type { Store } from "../store/index.ts";
 import { ApiError } from "./api-error.ts";
+import { type EventPageQuery, readEventPage } from "./event-page.ts";
 import { clampInt, execution, idParam, parse } from "./request-parsing.ts";
 import { CancelBody, ExecuteBody } from "./schemas.ts";
 import { streamEvents } from "./stream-events.ts";
@@ -57,6 +57,12 @@ export function registerExecutionRoutes(
     const id = idParam(req);
     const row = await execution(store, id);
     const s = await orchestrator.status(id);
+    // NoETL's detail carries a page of the events (`include_events=false` leaves them out)
+    const q = req.query as EventPageQuery & { include_events?: string };
+    const events =
+      q.include_events === "false"
+        ? undefined
+        : await readEventPage(store, id, row.path, q, { pageSize: 100, limit: 100, maxLimit: 500 });
     return {
       ...row,
       status: s.status,
@@ -65,6 +71,12 @@ export function registerExecutionRoutes(
       steps: s.steps,
       runs: s.runs,
       current: s.current,
+      ...(events
+        ? {
+            events: events.events,
+            pagination: { page: events.page, page_size: events.page_size, has_more: events.has_more },
+          }
+        : {}),
     };
   });
   app.get("/api/executions/:id/status", { schema: { tags: ["executions"] } }, async (req) => {
@@ -108,28 +120,18 @@ export function registerExecutionRoutes(
   );
   app.get("/api/executions/:id/events", { schema: { tags: ["events"] } }, async (req) => {
     const id = idParam(req);
-    await execution(store, id);
-    const q = req.query as {
-      after_seq?: string;
-      limit?: string;
-      types?: string;
-      event_type?: string;
-      page?: string;
-      page_size?: string;
-    };
-    // NoETL's `page`/`page_size` (1-based) and `event_type` as well as `after_seq`/`limit`/`types`
-    const pageSize = q.page_size !== undefined ? clampInt(q.page_size, 100, 1, 10_000) : undefined;
-    const page = clampInt(q.page, 1, 1, 1_000_000);
-    const types = q.types ?? q.event_type;
-    const events = await store.readEvents(id, {
-      afterSeq:
-        pageSize !== undefined && q.after_seq === undefined
-          ? (page - 1) * pageSize
-          : clampInt(q.after_seq, 0, 0, Number.MAX_SAFE_INTEGER),
-      limit: pageSize ?? clampInt(q.limit, 1000, 1, 10_000),
-      ...(types ? { types: types.split(",") as EventType[] } : {}),
-    });
-    return { events, ...(pageSize !== undefined ? { page, page_size: pageSize } : {}) };
+    const row = await execution(store, id);
+    const { has_more: _more, ...page } = await readEventPage(
+      store,
+      id,
+      row.path,
+      req.query as EventPageQuery,
+      {
+        limit: 1000,
+        maxLimit: 10_000,
+      },
+    );
+    return page;
   });
   app.get("/api/executions/:id/wait", { schema: { tags: ["executions"] } }, async (req) => {
     const id = idParam(req);

@@ -394,3 +394,53 @@ describe("NoETL client shapes", () => {
     assert.deepEqual(await http.get("/health"), { status: "ok" });
   });
 });
+
+/** The NoETL routes and fields beside ours (reference §7): each backed by the store and the engine. */
+describe("NoETL API additions", () => {
+  type View = {
+    type: string;
+    at: number;
+    step?: string;
+    event_type: string;
+    node_name: string;
+    created_at: string;
+    status: string;
+  };
+
+  it("events carry event_type, node_name, created_at and status beside our fields", async () => {
+    const { execution_id } = await runToEnd(pb("linear"));
+    const { events } = await http.get<{ events: View[] }>(`/api/executions/${execution_id}/events`);
+    for (const e of events) {
+      assert.equal(e.event_type, e.type);
+      assert.equal(e.created_at, new Date(e.at).toISOString());
+      assert.equal(e.node_name, e.step ?? (e.type.startsWith("workflow.") ? "workflow" : "e2e/linear"));
+    }
+    const statusOf = (type: string) => events.find((e) => e.type === type)?.status;
+    assert.deepEqual(
+      [
+        "playbook.initialized",
+        "command.issued",
+        "step.enter",
+        "call.done",
+        "workflow.completed",
+        "playbook.completed",
+      ].map(statusOf),
+      ["RUNNING", "PENDING", "RUNNING", "COMPLETED", "COMPLETED", "COMPLETED"],
+    );
+    assert.equal(events.find((e) => e.type === "call.done")?.node_name, "a");
+    const detail = await http.get<{ status: string; events: View[]; pagination: Record<string, unknown> }>(
+      `/api/executions/${execution_id}?page_size=10&page=2`,
+    );
+    assert.equal(detail.status, "completed");
+    assert.deepEqual(
+      detail.events.map((e) => e.event_type),
+      events.slice(10, 20).map((e) => e.type),
+    );
+    assert.deepEqual(detail.pagination, { page: 2, page_size: 10, has_more: events.length > 20 });
+    const bare = await http.get<Record<string, unknown>>(
+      `/api/executions/${execution_id}?include_events=false`,
+    );
+    assert.equal(bare.events, undefined);
+    assert.equal(bare.status, "completed");
+  });
+});
