@@ -96,6 +96,20 @@ export function registerExecutionRoutes(
       current_step: s.current[0] ?? null,
     };
   });
+  app.get("/api/executions/:id/cancellation-check", { schema: { tags: ["executions"] } }, async (req) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const { status } = await orchestrator.status(id);
+    const cancelled = status === "cancelled";
+    return {
+      execution_id: id,
+      cancelled,
+      is_cancelled: cancelled,
+      status,
+      completed: status !== "running",
+      failed: status === "failed",
+    };
+  });
   app.get("/api/executions/:id/result", { schema: { tags: ["executions"] } }, async (req) => {
     const id = idParam(req);
     const row = await execution(store, id);

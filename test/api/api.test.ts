@@ -443,4 +443,34 @@ describe("NoETL API additions", () => {
     assert.equal(bare.events, undefined);
     assert.equal(bare.status, "completed");
   });
+
+  it("cancellation-check reports whether an execution was cancelled", async () => {
+    const reg = await http.post<{ path: string }>("/api/catalog/register", { content: pb("slow-middle") });
+    const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", { path: reg.path });
+    const check = () =>
+      http.get<Record<string, unknown>>(`/api/executions/${execution_id}/cancellation-check`);
+    assert.deepEqual(await check(), {
+      execution_id,
+      cancelled: false,
+      is_cancelled: false,
+      status: "running",
+      completed: false,
+      failed: false,
+    });
+    await http.post(`/api/executions/${execution_id}/cancel`, { reason: "test" });
+    await http.get(`/api/executions/${execution_id}/wait?timeout_ms=5000`);
+    assert.deepEqual(await check(), {
+      execution_id,
+      cancelled: true,
+      is_cancelled: true,
+      status: "cancelled",
+      completed: true,
+      failed: false,
+    });
+    await assert.rejects(
+      http.get("/api/executions/999999/cancellation-check"),
+      (e: unknown) =>
+        e instanceof RemoteError && e.status === 404 && e.code === "NOETL_E_EXECUTION_NOT_FOUND",
+    );
+  });
 });
