@@ -47,6 +47,57 @@ export function dataCases(test: StoreTest): void {
     );
   });
 
+  test("catalog: archived entries are not listed nor the latest, still found by version and id, restorable", async (store) => {
+    const path = uid("conf/arch");
+    const e1 = await store.catalogRegister({ path, kind: "Playbook", content: "a", now: 1 });
+    const e2 = await store.catalogRegister({ path, kind: "Playbook", content: "b", now: 2 });
+    const e3 = await store.catalogRegister({ path, kind: "Playbook", content: "c", now: 3 });
+    // one version: the latest is then the one before
+    assert.deepEqual(await store.catalogArchive(path, 3, 10), [{ ...e3, archived_at: 10 }]);
+    assert.deepEqual(await store.catalogArchive(path, 3, 11), [], "already archived");
+    assert.deepEqual(await store.catalogGet(path), e2);
+    assert.deepEqual(await store.catalogGet(path, 3), { ...e3, archived_at: 10 });
+    assert.deepEqual(await store.catalogGetById(e3.catalog_id), { ...e3, archived_at: 10 });
+    assert.deepEqual(
+      (await store.catalogList({ path })).map((e) => e.version),
+      [2, 1],
+    );
+    assert.deepEqual(
+      (await store.catalogList({ path, include_archived: true })).map((e) => [e.version, e.archived_at]),
+      [
+        [3, 10],
+        [2, undefined],
+        [1, undefined],
+      ],
+    );
+    assert.ok(!(await store.catalogList()).some((e) => e.path === path && e.version === 3));
+    // every version: nothing is the latest, a new registration takes the next version
+    assert.deepEqual(
+      (await store.catalogArchive(path, undefined, 20)).map((e) => [e.version, e.archived_at]),
+      [
+        [1, 20],
+        [2, 20],
+      ],
+    );
+    assert.equal(await store.catalogGet(path), undefined);
+    assert.deepEqual(await store.catalogList({ path }), []);
+    assert.deepEqual(await store.catalogArchive(uid("conf/none"), undefined, 1), []);
+    // restore one version, then the rest
+    assert.deepEqual(await store.catalogRestore(path, 1), [e1]);
+    assert.deepEqual(await store.catalogGet(path), e1);
+    assert.deepEqual(
+      (await store.catalogRestore(path)).map((e) => e.version),
+      [2, 3],
+    );
+    assert.deepEqual(await store.catalogRestore(path), []);
+    assert.deepEqual(await store.catalogGet(path), e3);
+    assert.deepEqual(await store.catalogGet(path, 3), e3);
+    await store.catalogArchive(path, undefined, 30);
+    const e4 = await store.catalogRegister({ path, kind: "Playbook", content: "d", now: 4 });
+    assert.equal(e4.version, 4);
+    assert.deepEqual(await store.catalogGet(path), e4);
+  });
+
   test("resultPut returns a reference envelope; resultGet returns the data", async (store) => {
     const x = newExecutionId();
     const data: Json = { rows: [1, 2, 3], text: "é✓", nested: { a: null } };

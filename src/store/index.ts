@@ -6,6 +6,7 @@
 export { ExecutionMutex } from "./execution-mutex.ts";
 export type {
   CatalogEntry,
+  CatalogListFilter,
   ClaimOutcome,
   CommandClaim,
   CommandRow,

@@ -50,6 +50,7 @@ export interface CatalogRecord {
   kind: string;
   content: string;
   created_at: number;
+  archived_at?: number | null;
 }
 
 export interface CredentialRecord {
@@ -107,7 +108,7 @@ export function toCommand(r: CommandRecord): CommandRow {
 }
 
 export function toCatalog(r: CatalogRecord): CatalogEntry {
-  return {
+  const entry: CatalogEntry = {
     catalog_id: String(r.catalog_id),
     path: r.path,
     version: r.version,
@@ -115,6 +116,8 @@ export function toCatalog(r: CatalogRecord): CatalogEntry {
     content: r.content,
     created_at: r.created_at,
   };
+  if (r.archived_at !== null && r.archived_at !== undefined) entry.archived_at = r.archived_at;
+  return entry;
 }
 
 export function toCredential(r: CredentialRecord): CredentialRow {

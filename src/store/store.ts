@@ -132,6 +132,15 @@ export interface CatalogEntry {
   kind: string;
   content: string;
   created_at: number;
+  /** Set while the entry is archived (deleted from the catalog: not listed, not started). */
+  archived_at?: number;
+}
+
+export interface CatalogListFilter {
+  path?: string;
+  kind?: string;
+  /** Archived entries too (default: only the others). */
+  include_archived?: boolean;
 }
 
 export interface CredentialRow {
@@ -181,9 +190,22 @@ export interface Store {
   listCommands(filter: ListCommandsFilter): Promise<CommandRow[]>;
 
   catalogRegister(entry: { path: string; kind: string; content: string; now: number }): Promise<CatalogEntry>;
+  /**
+   * The entry of `path` at `version`, archived or not (executions started from an entry read it
+   * again on replay); without a version, the latest entry that is not archived.
+   */
   catalogGet(path: string, version?: number): Promise<CatalogEntry | undefined>;
+  /** The entry with this id, archived or not. */
   catalogGetById(catalogId: string): Promise<CatalogEntry | undefined>;
-  catalogList(filter?: { path?: string; kind?: string }): Promise<CatalogEntry[]>;
+  /** By path, then version from the newest; archived entries only with `include_archived`. */
+  catalogList(filter?: CatalogListFilter): Promise<CatalogEntry[]>;
+  /**
+   * Archives the entries of `path` that are not archived — the one `version`, or all of them —
+   * at `now`; returns them as archived, by version. Versions are never reused.
+   */
+  catalogArchive(path: string, version: number | undefined, now: number): Promise<CatalogEntry[]>;
+  /** Restores the archived entries of `path` (the one `version`, or all); returns them, by version. */
+  catalogRestore(path: string, version?: number): Promise<CatalogEntry[]>;
 
   /** Large results (DECISIONS 38). `ref` is `noetl://execution/<eid>/result/<name>/<id>`. */
   resultPut(executionId: ExecutionId, name: string, data: Json, now: number): Promise<ResultRef>;

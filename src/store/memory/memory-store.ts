@@ -13,6 +13,7 @@ import { LOOP_REF_EVENT_TYPES, loopResults, parseLoopRef } from "../loop-ref.ts"
 import { prepareResult } from "../result-ref.ts";
 import type {
   CatalogEntry,
+  CatalogListFilter,
   ClaimOutcome,
   CommandRow,
   CommitBatch,
@@ -210,7 +211,10 @@ export class MemoryStore implements Store {
 
   async catalogGet(path: string, version?: number): Promise<CatalogEntry | undefined> {
     const versions = this.catalogByPath.get(path);
-    const row = version === undefined ? versions?.at(-1) : versions?.[version - 1];
+    const row =
+      version === undefined
+        ? versions?.findLast((r) => r.archived_at === undefined)
+        : versions?.[version - 1];
     return row ? { ...row } : undefined;
   }
 
@@ -219,7 +223,7 @@ export class MemoryStore implements Store {
     return row ? { ...row } : undefined;
   }
 
-  async catalogList(filter: { path?: string; kind?: string } = {}): Promise<CatalogEntry[]> {
+  async catalogList(filter: CatalogListFilter = {}): Promise<CatalogEntry[]> {
     const out: CatalogEntry[] = [];
     const paths = [...this.catalogByPath.keys()].sort();
     for (const path of paths) {
@@ -227,8 +231,30 @@ export class MemoryStore implements Store {
       const versions = this.catalogByPath.get(path) ?? [];
       for (let i = versions.length - 1; i >= 0; i--) {
         const row = versions[i] as CatalogEntry;
-        if (!filter.kind || row.kind === filter.kind) out.push({ ...row });
+        if (filter.kind && row.kind !== filter.kind) continue;
+        if (row.archived_at !== undefined && !filter.include_archived) continue;
+        out.push({ ...row });
       }
+    }
+    return out;
+  }
+
+  async catalogArchive(path: string, version: number | undefined, now: number): Promise<CatalogEntry[]> {
+    const out: CatalogEntry[] = [];
+    for (const row of this.catalogByPath.get(path) ?? []) {
+      if (row.archived_at !== undefined || (version !== undefined && row.version !== version)) continue;
+      row.archived_at = now;
+      out.push({ ...row });
+    }
+    return out;
+  }
+
+  async catalogRestore(path: string, version?: number): Promise<CatalogEntry[]> {
+    const out: CatalogEntry[] = [];
+    for (const row of this.catalogByPath.get(path) ?? []) {
+      if (row.archived_at === undefined || (version !== undefined && row.version !== version)) continue;
+      delete row.archived_at;
+      out.push({ ...row });
     }
     return out;
   }

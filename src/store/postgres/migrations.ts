@@ -672,6 +672,13 @@ END
 $fn$;
 `,
   },
+  {
+    version: 6,
+    name: "catalog entries can be archived (deleted from the catalog, kept for the executions started from them)",
+    sql: `
+ALTER TABLE {schema}.catalog ADD COLUMN archived_at BIGINT;
+`,
+  },
 ];
 
 /** Quote a schema name (validated: letters, digits, `_`; not starting with a digit). */

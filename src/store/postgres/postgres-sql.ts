@@ -53,11 +53,19 @@ export const SQL = {
     SELECT $1::text, COALESCE(MAX(version), 0) + 1, $2::text, $3::text, $4::bigint
     FROM {s}.catalog WHERE path = $1::text
     RETURNING catalog_id, version`,
-  catalogLatest: "SELECT * FROM {s}.catalog WHERE path = $1 ORDER BY version DESC LIMIT 1",
+  catalogLatest:
+    "SELECT * FROM {s}.catalog WHERE path = $1 AND archived_at IS NULL ORDER BY version DESC LIMIT 1",
   catalogVersion: "SELECT * FROM {s}.catalog WHERE path = $1 AND version = $2",
   catalogById: "SELECT * FROM {s}.catalog WHERE catalog_id = $1",
   catalogList: `SELECT * FROM {s}.catalog WHERE ($1::text IS NULL OR path = $1::text)
-    AND ($2::text IS NULL OR kind = $2::text) ORDER BY path, version DESC`,
+    AND ($2::text IS NULL OR kind = $2::text) AND ($3::boolean OR archived_at IS NULL)
+    ORDER BY path, version DESC`,
+  catalogArchive: `UPDATE {s}.catalog SET archived_at = $3::bigint
+    WHERE path = $1::text AND ($2::integer IS NULL OR version = $2::integer) AND archived_at IS NULL
+    RETURNING *`,
+  catalogRestore: `UPDATE {s}.catalog SET archived_at = NULL
+    WHERE path = $1::text AND ($2::integer IS NULL OR version = $2::integer) AND archived_at IS NOT NULL
+    RETURNING *`,
   insertResult: `INSERT INTO {s}.result(ref, execution_id, name, data, bytes, created_at)
     VALUES ($1, $2, $3, $4::json, $5, $6) ON CONFLICT (ref) DO NOTHING`,
   getResult: "SELECT data FROM {s}.result WHERE ref = $1",

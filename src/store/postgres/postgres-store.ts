@@ -35,6 +35,7 @@ import { LOOP_REF_EVENT_TYPES, loopResults, parseLoopRef } from "../loop-ref.ts"
 import { prepareResult } from "../result-ref.ts";
 import type {
   CatalogEntry,
+  CatalogListFilter,
   ClaimOutcome,
   CommandRow,
   CommitBatch,
@@ -335,12 +336,23 @@ export class PostgresStore implements Store {
     return r ? toCatalog(r) : undefined;
   }
 
-  async catalogList(filter: { path?: string; kind?: string } = {}): Promise<CatalogEntry[]> {
+  async catalogList(filter: CatalogListFilter = {}): Promise<CatalogEntry[]> {
     const rows = await this.rows<CatalogRecord>(this.sql.catalogList, [
       filter.path ?? null,
       filter.kind ?? null,
+      filter.include_archived === true,
     ]);
     return rows.map(toCatalog);
+  }
+
+  async catalogArchive(path: string, version: number | undefined, now: number): Promise<CatalogEntry[]> {
+    const rows = await this.rows<CatalogRecord>(this.sql.catalogArchive, [path, version ?? null, now]);
+    return rows.map(toCatalog).sort((a, b) => a.version - b.version);
+  }
+
+  async catalogRestore(path: string, version?: number): Promise<CatalogEntry[]> {
+    const rows = await this.rows<CatalogRecord>(this.sql.catalogRestore, [path, version ?? null]);
+    return rows.map(toCatalog).sort((a, b) => a.version - b.version);
   }
 
   async resultPut(executionId: ExecutionId, name: string, data: Json, now: number): Promise<ResultRef> {

@@ -195,6 +195,13 @@ DROP INDEX event_id;
 CREATE UNIQUE INDEX event_id ON event(execution_id, event_id) WHERE keyed IS NULL;
 `,
   },
+  {
+    version: 4,
+    name: "catalog entries can be archived (deleted from the catalog, kept for the executions started from them)",
+    sql: `
+ALTER TABLE catalog ADD COLUMN archived_at INTEGER;
+`,
+  },
 ];
 
 /** Apply the migrations not yet recorded in `schema_migrations`, in version order. */

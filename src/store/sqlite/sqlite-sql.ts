@@ -69,11 +69,15 @@ export const SQL = {
     AND status IN ('CLAIMED','RUNNING')`,
   maxVersion: "SELECT COALESCE(MAX(version), 0) FROM catalog WHERE path = ?",
   insertCatalog: "INSERT INTO catalog(path, version, kind, content, created_at) VALUES (?, ?, ?, ?, ?)",
-  catalogLatest: "SELECT * FROM catalog WHERE path = ? ORDER BY version DESC LIMIT 1",
+  catalogLatest: "SELECT * FROM catalog WHERE path = ? AND archived_at IS NULL ORDER BY version DESC LIMIT 1",
   catalogVersion: "SELECT * FROM catalog WHERE path = ? AND version = ?",
   catalogById: "SELECT * FROM catalog WHERE catalog_id = ?",
   catalogList: `SELECT * FROM catalog WHERE (@path IS NULL OR path = @path) AND (@kind IS NULL OR kind = @kind)
-    ORDER BY path, version DESC`,
+    AND (@archived = 1 OR archived_at IS NULL) ORDER BY path, version DESC`,
+  catalogArchive: `UPDATE catalog SET archived_at = @now
+    WHERE path = @path AND (@version IS NULL OR version = @version) AND archived_at IS NULL RETURNING *`,
+  catalogRestore: `UPDATE catalog SET archived_at = NULL
+    WHERE path = @path AND (@version IS NULL OR version = @version) AND archived_at IS NOT NULL RETURNING *`,
   insertResult: `INSERT INTO result(ref, execution_id, name, data, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT(ref) DO NOTHING`,
   getResult: "SELECT data FROM result WHERE ref = ?",

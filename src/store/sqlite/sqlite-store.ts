@@ -29,6 +29,7 @@ import type {
 import { toCatalog, toCommand, toCredential, toEvent, toExecution } from "../rows.ts";
 import type {
   CatalogEntry,
+  CatalogListFilter,
   ClaimOutcome,
   CommandRow,
   CommandUpdate,
@@ -292,12 +293,27 @@ export class SqliteStore implements Store {
     return r ? toCatalog(r) : undefined;
   }
 
-  async catalogList(filter: { path?: string; kind?: string } = {}): Promise<CatalogEntry[]> {
+  async catalogList(filter: CatalogListFilter = {}): Promise<CatalogEntry[]> {
     const rows = this.stmt(SQL.catalogList).all({
       path: filter.path ?? null,
       kind: filter.kind ?? null,
+      archived: filter.include_archived ? 1 : 0,
     }) as CatalogRecord[];
     return rows.map(toCatalog);
+  }
+
+  async catalogArchive(path: string, version: number | undefined, now: number): Promise<CatalogEntry[]> {
+    const rows = this.stmt(SQL.catalogArchive).all({
+      path,
+      version: version ?? null,
+      now,
+    }) as CatalogRecord[];
+    return rows.map(toCatalog).sort((a, b) => a.version - b.version);
+  }
+
+  async catalogRestore(path: string, version?: number): Promise<CatalogEntry[]> {
+    const rows = this.stmt(SQL.catalogRestore).all({ path, version: version ?? null }) as CatalogRecord[];
+    return rows.map(toCatalog).sort((a, b) => a.version - b.version);
   }
 
   async resultPut(executionId: ExecutionId, name: string, data: Json, now: number): Promise<ResultRef> {
