@@ -126,6 +126,19 @@ export class Orchestrator implements ControlPlane {
     return this.store.catalogRegister({ path, kind: "Playbook", content, now: this.clock.now() });
   }
 
+  /**
+   * Delete catalog entries of `path` (one version, or all): they are archived — no longer listed
+   * nor started — and kept for the executions already started from them. Returns them.
+   */
+  archive(path: string, version?: number): Promise<CatalogEntry[]> {
+    return this.store.catalogArchive(path, version, this.clock.now());
+  }
+
+  /** Undo `archive` of `path` (one version, or all). Returns the entries restored. */
+  restore(path: string, version?: number): Promise<CatalogEntry[]> {
+    return this.store.catalogRestore(path, version);
+  }
+
   // ---- executions ---------------------------------------------------------------------------
 
   async execute(request: ExecuteRequest): Promise<{ execution_id: ExecutionId }> {
@@ -442,9 +455,21 @@ export class Orchestrator implements ControlPlane {
     };
   }
 
+  /**
+   * The entry an execution starts from, read from the store (not the loader's cache, which also
+   * holds entries deleted since): an archived entry is not started.
+   */
   private async resolveEntry(path?: string, version?: number): Promise<CatalogEntry> {
     if (!path) throw new NoetlError("NOETL_E_EXECUTE_REQUEST", "execute needs a playbook path or content");
-    return (await this.loader.byPath(path, version)).entry;
+    const entry = await this.store.catalogGet(path, version);
+    if (!entry || entry.archived_at !== undefined) {
+      const v = version === undefined ? "" : ` version ${version}`;
+      const message = entry
+        ? `the playbook at path '${path}'${v} was deleted from the catalog`
+        : `no playbook registered at path '${path}'${v}`;
+      throw new NoetlError("NOETL_E_CATALOG_NOT_FOUND", message);
+    }
+    return entry;
   }
 
   /** The execution's state caught up with the log, never while a drain of it is in flight. */
