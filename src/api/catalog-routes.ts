@@ -1,10 +1,13 @@
-/** The catalog routes: register a playbook, list the catalog, fetch one entry. */
+/**
+ * The catalog routes: register a playbook, list the catalog, fetch one entry, delete entries
+ * (archived: kept for the executions started from them) and restore them.
+ */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Orchestrator } from "../orchestrator/index.ts";
-import type { Store } from "../store/index.ts";
+import type { CatalogEntry, Store } from "../store/index.ts";
 import { ApiError } from "./api-error.ts";
 import { bodyAndQuery, parse } from "./request-parsing.ts";
-import { RegisterBody } from "./schemas.ts";
+import { CatalogPathBody, RegisterBody } from "./schemas.ts";
 
 export function registerCatalogRoutes(
   app: FastifyInstance,
@@ -27,7 +30,12 @@ export function registerCatalogRoutes(
     const q = bodyAndQuery(req);
     const path = typeof q.path === "string" && q.path !== "" ? q.path : undefined;
     const kind = [q.kind, q.resource_type].find((k): k is string => typeof k === "string" && k !== "");
-    const entries = await store.catalogList({ ...(path ? { path } : {}), ...(kind ? { kind } : {}) });
+    const archived = q.include_archived === true || q.include_archived === "true";
+    const entries = await store.catalogList({
+      ...(path ? { path } : {}),
+      ...(kind ? { kind } : {}),
+      ...(archived ? { include_archived: true } : {}),
+    });
     return { entries: entries.map(({ content: _c, ...rest }) => rest) };
   };
   app.get("/api/catalog/list", { schema: { tags: ["catalog"] } }, listCatalog);
@@ -47,6 +55,43 @@ export function registerCatalogRoutes(
   };
   app.get("/api/catalog/resource", { schema: { tags: ["catalog"] } }, resource);
   app.post("/api/catalog/resource", { schema: { tags: ["catalog"] } }, resource);
+  app.post("/api/catalog/delete", { schema: { tags: ["catalog"] } }, async (req) => {
+    const b = parse(CatalogPathBody, req.body);
+    const version = b.version === undefined ? undefined : Number(b.version);
+    const deleted = await orchestrator.archive(b.path, version);
+    if (deleted.length === 0) throw notFound(b.path, version, "to delete");
+    return {
+      status: "deleted",
+      message: `deleted ${versions(deleted)} of ${b.path}`,
+      path: b.path,
+      deleted: deleted.map(({ catalog_id, version }) => ({ catalog_id, version })),
+      count: deleted.length,
+    };
+  });
+  app.post("/api/catalog/restore", { schema: { tags: ["catalog"] } }, async (req) => {
+    const b = parse(CatalogPathBody, req.body);
+    const version = b.version === undefined ? undefined : Number(b.version);
+    const restored = await orchestrator.restore(b.path, version);
+    if (restored.length === 0) throw notFound(b.path, version, "deleted");
+    return {
+      status: "restored",
+      message: `restored ${versions(restored)} of ${b.path}`,
+      path: b.path,
+      restored: restored.map(({ catalog_id, version }) => ({ catalog_id, version })),
+      count: restored.length,
+    };
+  });
+}
+
+function notFound(path: string, version: number | undefined, what: string): ApiError {
+  const v = version === undefined ? "" : ` version ${version}`;
+  return new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no playbook ${what} at ${path}${v}`);
+}
+
+function versions(entries: readonly CatalogEntry[]): string {
+  return entries.length === 1
+    ? `version ${entries[0]?.version}`
+    : `versions ${entries.map((e) => e.version).join(", ")}`;
 }
 
 /**

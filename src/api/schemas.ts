@@ -15,6 +15,12 @@ export const RegisterBody = z
     "content (YAML text) is required",
   );
 
+/** `POST /api/catalog/delete` and `/restore`: one version of a path, or all of them. */
+export const CatalogPathBody = z.object({
+  path: z.string().min(1),
+  version: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).optional(),
+});
+
 export const ExecuteBody = z
   .object({
     path: z.string().min(1).optional(),

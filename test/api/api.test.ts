@@ -473,4 +473,73 @@ describe("NoETL API additions", () => {
         e instanceof RemoteError && e.status === 404 && e.code === "NOETL_E_EXECUTION_NOT_FOUND",
     );
   });
+
+  it("catalog delete archives entries: not listed nor started, running executions go on; restore", async () => {
+    const content = pb("slow-middle").replace("e2e/slow-middle", "api/deletable");
+    const v1 = await http.post<{ catalog_id: string }>("/api/catalog/register", { content });
+    const v2 = await http.post<{ catalog_id: string }>("/api/catalog/register", { content });
+    const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", {
+      path: "api/deletable",
+    });
+    const one = await http.post("/api/catalog/delete", { path: "api/deletable", version: 2 });
+    assert.deepEqual(one, {
+      status: "deleted",
+      message: "deleted version 2 of api/deletable",
+      path: "api/deletable",
+      deleted: [{ catalog_id: v2.catalog_id, version: 2 }],
+      count: 1,
+    });
+    const latest = await http.post<{ version: number }>("/api/catalog/resource", { path: "api/deletable" });
+    assert.equal(latest.version, 1);
+    const all = await http.post<{ count: number; deleted: unknown[] }>("/api/catalog/delete", {
+      path: "api/deletable",
+    });
+    assert.deepEqual(all.deleted, [{ catalog_id: v1.catalog_id, version: 1 }]);
+    const listed = await http.post<{ entries: unknown[] }>("/api/catalog/list", { path: "api/deletable" });
+    assert.deepEqual(listed.entries, []);
+    const archived = await http.post<{ entries: Array<{ version: number; archived_at?: number }> }>(
+      "/api/catalog/list",
+      { path: "api/deletable", include_archived: true },
+    );
+    assert.deepEqual(
+      archived.entries.map((e) => [e.version, typeof e.archived_at]),
+      [
+        [2, "number"],
+        [1, "number"],
+      ],
+    );
+    const gone = (e: unknown) =>
+      e instanceof RemoteError && e.status === 404 && e.code === "NOETL_E_CATALOG_NOT_FOUND";
+    for (const body of [
+      { path: "api/deletable" },
+      { path: "api/deletable", version: 1 },
+      { catalog_id: v1.catalog_id },
+    ])
+      await assert.rejects(http.post("/api/execute", body), gone, JSON.stringify(body));
+    await assert.rejects(http.post("/api/catalog/delete", { path: "api/deletable" }), gone);
+    await assert.rejects(http.post("/api/catalog/delete", { path: "api/never-registered" }), gone);
+    await assert.rejects(
+      http.post("/api/catalog/delete", { version: 1 }),
+      (e: unknown) => e instanceof RemoteError && e.status === 422,
+    );
+    // the execution started before goes on to the end
+    const w = await http.get<{ status: string }>(`/api/executions/${execution_id}/wait?timeout_ms=20000`, {
+      timeoutMs: 25_000,
+    });
+    assert.equal(w.status, "completed");
+    const restored = await http.post<Record<string, unknown>>("/api/catalog/restore", {
+      path: "api/deletable",
+      version: "1",
+    });
+    assert.deepEqual(restored, {
+      status: "restored",
+      message: "restored version 1 of api/deletable",
+      path: "api/deletable",
+      restored: [{ catalog_id: v1.catalog_id, version: 1 }],
+      count: 1,
+    });
+    await assert.rejects(http.post("/api/catalog/restore", { path: "api/deletable", version: 1 }), gone);
+    const again = await http.post<{ execution_id: string }>("/api/execute", { path: "api/deletable" });
+    await http.post(`/api/executions/${again.execution_id}/cancel`, {});
+  });
 });
