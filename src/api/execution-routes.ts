@@ -6,10 +6,10 @@ import type { FastifyInstance } from "fastify";
 import type { ExecutionId, JsonObject } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { Store } from "../store/index.ts";
-import { ApiError } from "./api-error.ts";
+import { ApiError, errorReply } from "./api-error.ts";
 import { type EventPageQuery, readEventPage } from "./event-page.ts";
 import { clampInt, execution, idParam, parse } from "./request-parsing.ts";
-import { CancelBody, ExecuteBody } from "./schemas.ts";
+import { CancelBody, ExecuteBatchBody, ExecuteBody } from "./schemas.ts";
 import { streamEvents } from "./stream-events.ts";
 
 export function registerExecutionRoutes(
@@ -17,8 +17,9 @@ export function registerExecutionRoutes(
   deps: { orchestrator: Orchestrator; store: Store },
 ): void {
   const { orchestrator, store } = deps;
-  app.post("/api/execute", { schema: { tags: ["executions"] } }, async (req, reply) => {
-    const b = parse(ExecuteBody, req.body);
+  /** Starts the execution an execute request asks for. */
+  const start = async (body: unknown) => {
+    const b = parse(ExecuteBody, body);
     let path = b.path;
     let version = b.version === undefined || b.version === "latest" ? undefined : Number(b.version);
     if (!path && b.catalog_id !== undefined) {
@@ -34,7 +35,27 @@ export function registerExecutionRoutes(
       payload: (b.payload ?? b.workload ?? {}) as JsonObject,
       ...(b.parent_execution_id ? { parent_execution_id: b.parent_execution_id as ExecutionId } : {}),
     });
-    return reply.status(201).send({ execution_id, status: "running" });
+    return { execution_id, status: "running" as const };
+  };
+  app.post("/api/execute", { schema: { tags: ["executions"] } }, async (req, reply) =>
+    reply.status(201).send(await start(req.body)),
+  );
+  // NoETL's batch: each request starts on its own (one that fails, an unknown path say, fails alone)
+  app.post("/api/execute/batch", { schema: { tags: ["executions"] } }, async (req) => {
+    const requests = parse(ExecuteBatchBody, req.body);
+    const list = Array.isArray(requests) ? requests : requests.requests;
+    const results = [];
+    for (const request of list) {
+      try {
+        results.push(await start(request));
+      } catch (error) {
+        const { status, body, internal } = errorReply(error);
+        if (internal) req.log.error(error);
+        results.push({ error: { status, ...body.error } });
+      }
+    }
+    const started = results.filter((r) => "execution_id" in r).length;
+    return { results, started, failed: results.length - started };
   });
   app.get("/api/executions", { schema: { tags: ["executions"] } }, async (req) => {
     const q = req.query as {

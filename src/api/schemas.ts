@@ -38,6 +38,13 @@ export const ExecuteBody = z
     "path, catalog_id or content is required",
   );
 
+/**
+ * `POST /api/execute/batch`: execute requests (1–100), as a list or `{requests: [...]}`. Each is
+ * checked on its own when it starts (a bad one fails alone).
+ */
+const executeRequests = z.array(z.unknown()).min(1).max(100);
+export const ExecuteBatchBody = z.union([executeRequests, z.object({ requests: executeRequests })]);
+
 const workerEvent = z.object({
   type: z.string().min(1),
   step: z.string().optional(),

@@ -542,4 +542,43 @@ describe("NoETL API additions", () => {
     const again = await http.post<{ execution_id: string }>("/api/execute", { path: "api/deletable" });
     await http.post(`/api/executions/${again.execution_id}/cancel`, {});
   });
+
+  it("execute/batch starts each request on its own; a bad one gives an error item", async () => {
+    const reg = await http.post<{ path: string }>("/api/catalog/register", { content: pb("linear") });
+    type Item = { execution_id?: string; status?: string; error?: { status: number; code: string } };
+    const batch = await http.post<{ results: Item[]; started: number; failed: number }>(
+      "/api/execute/batch",
+      [
+        { path: reg.path, payload: { start: 2 } },
+        { path: "api/never-registered" },
+        { payload: {} },
+        { path: reg.path, workload: { start: 5 } },
+      ],
+    );
+    assert.deepEqual(
+      batch.results.map((r) => r.status ?? r.error?.status),
+      ["running", 404, 422, "running"],
+    );
+    assert.equal(batch.results[1]?.error?.code, "NOETL_E_CATALOG_NOT_FOUND");
+    assert.equal(batch.results[2]?.error?.code, "NOETL_E_API_VALIDATION");
+    assert.deepEqual([batch.started, batch.failed], [2, 2]);
+    const values = [];
+    for (const r of [batch.results[0], batch.results[3]]) {
+      await http.get(`/api/executions/${r?.execution_id}/wait?timeout_ms=20000`, { timeoutMs: 25_000 });
+      values.push(
+        (await http.get<{ result: { value: number } }>(`/api/executions/${r?.execution_id}/result`)).result
+          .value,
+      );
+    }
+    assert.deepEqual(values, [31, 61]);
+    const wrapped = await http.post<{ results: Item[] }>("/api/execute/batch", {
+      requests: [{ path: reg.path }],
+    });
+    assert.equal(wrapped.results[0]?.status, "running");
+    for (const body of [[], {}, { requests: "x" }])
+      await assert.rejects(
+        http.post("/api/execute/batch", body),
+        (e: unknown) => e instanceof RemoteError && e.status === 422,
+      );
+  });
 });
