@@ -31,6 +31,8 @@ export interface Frame {
   /** Remaining loop iterations for this render (runaway protection). */
   budget: { steps: number };
   src: string;
+  /** Printing an undefined value is an error (Jinja2's StrictUndefined, as printed). */
+  strict?: boolean;
 }
 
 export type Eval = (f: Frame) => unknown;

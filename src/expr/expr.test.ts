@@ -32,6 +32,32 @@ describe("native values (DECISIONS 28)", () => {
   });
 });
 
+describe("strict rendering", () => {
+  const undefinedError = (name: string) => (e: unknown) =>
+    e instanceof TemplateError && e.code === "NOETL_E_TEMPLATE_UNDEFINED" && e.missing === name;
+  test("an undefined value printed or yielded is an error; defined values render as usual", () => {
+    const strict = { strict: true };
+    assert.throws(() => compile("{{ missing }}").render(ctx, strict), undefinedError("missing"));
+    assert.throws(() => compile("n={{ missing }}").render(ctx, strict), undefinedError("missing"));
+    assert.throws(
+      () => compile("{% if true %}{{ nope }}{% endif %}").renderText(ctx, strict),
+      undefinedError("nope"),
+    );
+    assert.throws(() => compile("{{ workload.nope }}").render(ctx, strict), TemplateError);
+    assert.equal(compile("n={{ workload.n }}").render(ctx, strict), "n=3");
+    assert.equal(compile("{{ missing | default('d') }}").render(ctx, strict), "d");
+    assert.equal(compile("{{ missing is defined }}").render(ctx, strict), false);
+    assert.equal(compile("{% if missing %}x{% endif %}-").render(ctx, strict), "-");
+    assert.throws(
+      () => renderValue({ a: ["{{ ctx.x }}", "{{ gone }}"] }, ctx, strict),
+      undefinedError("gone"),
+    );
+    assert.deepEqual(renderValue({ a: ["{{ ctx.x }}"] }, ctx, strict), { a: [1] });
+    // not strict: empty, as Jinja2's default Undefined
+    assert.equal(compile("n={{ missing }}").render(ctx), "n=");
+  });
+});
+
 describe("conditions", () => {
   test("booleans, text results and bare expressions", () => {
     assert.equal(evaluateCondition(true, ctx), true);

@@ -9,7 +9,7 @@ export { checkSyntax, evaluateCondition, referencedNames, renderValue } from "./
 export type { Scope } from "./scope.ts";
 export { asScope, layered, scopeOf } from "./scope.ts";
 export { stepResultView } from "./step-result-view.ts";
-export type { Template } from "./template.ts";
+export type { RenderOptions, Template } from "./template.ts";
 export { compile, isTemplate } from "./template.ts";
 export { ERROR_CODES, TemplateError } from "./template-error.ts";
 export { toJson } from "./to-json.ts";

@@ -2,7 +2,7 @@
 import { parseTemplate } from "./parser.ts";
 import type { Scope } from "./scope.ts";
 import { asScope } from "./scope.ts";
-import { compile, isTemplate } from "./template.ts";
+import { compile, isTemplate, type RenderOptions } from "./template.ts";
 import { TemplateError } from "./template-error.ts";
 import { truthy } from "./values.ts";
 
@@ -11,24 +11,28 @@ import { truthy } from "./values.ts";
  * non-string scalars, come back unchanged; a string that is exactly one `{{ expr }}` yields the
  * expression's native value.
  */
-export function renderValue(value: unknown, scope: Scope | Record<string, unknown>): unknown {
+export function renderValue(
+  value: unknown,
+  scope: Scope | Record<string, unknown>,
+  options?: RenderOptions,
+): unknown {
   const s = asScope(scope);
-  return renderIn(value, s);
+  return renderIn(value, s, options);
 }
 
-function renderIn(value: unknown, scope: Scope): unknown {
+function renderIn(value: unknown, scope: Scope, options: RenderOptions | undefined): unknown {
   if (typeof value === "string") {
     if (!isTemplate(value)) return value;
-    const v = compile(value).render(scope);
+    const v = compile(value).render(scope, options);
     // an undefined value renders empty, as in Jinja2 (and JSON has no `undefined`)
     return v === undefined ? "" : v;
   }
-  if (Array.isArray(value)) return value.map((v) => renderIn(v, scope));
+  if (Array.isArray(value)) return value.map((v) => renderIn(v, scope, options));
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const key = isTemplate(k) ? String(compile(k).renderText(scope)) : k;
-      out[key] = renderIn(v, scope);
+      const key = isTemplate(k) ? String(compile(k).renderText(scope, options)) : k;
+      out[key] = renderIn(v, scope, options);
     }
     return out;
   }

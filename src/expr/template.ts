@@ -18,8 +18,16 @@ export interface Template {
   /** No `{{` / `{%`: renders to itself. */
   readonly isStatic: boolean;
   /** Native value when the source is exactly one `{{ expr }}`, else the rendered text. */
-  render(scope: Scope | Record<string, unknown>): unknown;
-  renderText(scope: Scope | Record<string, unknown>): string;
+  render(scope: Scope | Record<string, unknown>, options?: RenderOptions): unknown;
+  renderText(scope: Scope | Record<string, unknown>, options?: RenderOptions): string;
+}
+
+export interface RenderOptions {
+  /**
+   * An undefined value printed (or yielded by a single `{{ expr }}`) is an error,
+   * NOETL_E_TEMPLATE_UNDEFINED, instead of rendering empty. `is defined` and `default` still work.
+   */
+  strict?: boolean;
 }
 
 const cache = new Map<string, Template>();
@@ -60,24 +68,39 @@ function build(source: string): Template {
   const single = singleExpression(source, nodes);
   const run = compileNodes(nodes);
   const native = single ? compileExpr(single) : undefined;
-  const frame = (scope: Scope | Record<string, unknown>): Frame => ({
+  const frame = (scope: Scope | Record<string, unknown>, options?: RenderOptions): Frame => ({
     scope: asScope(scope),
     locals: new Map(),
     budget: { steps: LIMITS.maxLoopSteps },
     src: source,
+    ...(options?.strict ? { strict: true } : {}),
   });
-  const renderText = (scope: Scope | Record<string, unknown>) => {
+  const renderText = (scope: Scope | Record<string, unknown>, options?: RenderOptions) => {
     const out: string[] = [];
-    guard(source, () => run(frame(scope), out));
+    guard(source, () => run(frame(scope, options), out));
     return out.join("");
   };
   return {
     source,
     names: freeNames(nodes),
     isStatic: false,
-    render: native ? (scope) => guard(source, () => toNative(native(frame(scope)))) : renderText,
+    render: native
+      ? (scope, options) =>
+          guard(source, () => {
+            const f = frame(scope, options);
+            return toNative(printable(f, native(f)));
+          })
+      : renderText,
     renderText,
   };
+}
+
+/** A value to print: an undefined one is an error in a strict render. */
+function printable(f: Frame, v: unknown): unknown {
+  if (f.strict && v instanceof Undefined) {
+    throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${v.name}' is undefined`, { missing: v.name });
+  }
+  return v;
 }
 
 function guard<T>(source: string, fn: () => T): T {
@@ -124,7 +147,7 @@ function compileNode(node: Node): Run {
     case "out": {
       const e = compileExpr(node.expr);
       return (f, out) => {
-        out.push(pyStr(e(f)));
+        out.push(pyStr(printable(f, e(f))));
       };
     }
     case "if": {
