@@ -5,10 +5,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadPlaybook } from "../dsl/index.ts";
+import { compile } from "../expr/index.ts";
 import type { ExecutionId, Json } from "../kernel/index.ts";
 import type { Command, NoetlEvent, ToolErrorInfo } from "../protocol/index.ts";
 import { CounterIds } from "../testing/index.ts";
-import { fold, handle, summarize } from "./index.ts";
+import { executionScope, fold, handle, summarize } from "./index.ts";
 import { createState, type ExecutionState } from "./state.ts";
 
 const EID = "1000" as ExecutionId;
@@ -183,6 +184,23 @@ describe("engine", () => {
     const t = r.take("t");
     assert.deepEqual(t.input, { msg: 7 });
     assert.deepEqual(t.ctx, { n: 7, m: 8 });
+  });
+
+  it("executionScope: the execution's names as its templates see them outside a step", () => {
+    const wf = `  - step: s
+    set: {ctx.n: "{{ output.data.v }}"}
+    next: {arcs: [{step: t}]}
+  - step: t
+`;
+    const r = new Run(doc(wf, "workload: {w: 1, n: 0}"));
+    r.done(r.take("s"), { v: 7 });
+    const { scope, names } = executionScope(r.state);
+    assert.deepEqual(names, ["ctx", "execution_id", "input", "n", "now", "s", "w", "workload"]);
+    assert.equal(
+      compile("{{ s.v }} {{ n }} {{ ctx.n }} {{ w }} {{ execution_id }}").render(scope),
+      "7 7 7 1 1000",
+    );
+    assert.equal(compile("{{ now().year }}").render(scope), 1970);
   });
 
   it("step.k written by a step's set is local: its arcs see it, ctx does not", () => {

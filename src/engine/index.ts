@@ -13,7 +13,7 @@ export type { DecideEnv, Decision } from "./handle.ts";
 export { handle } from "./handle.ts";
 export { loopRef } from "./loop-aggregate.ts";
 export { pipelineNames } from "./pipeline-names.ts";
-export { iterObject } from "./render-scope.ts";
+export { executionScope, iterObject } from "./render-scope.ts";
 export { ctxPath, writePath } from "./set-writes.ts";
 export type { ExecutionState } from "./state.ts";
 export { createState, ENGINE_VERSION, isTerminal } from "./state.ts";

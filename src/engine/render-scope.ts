@@ -39,6 +39,25 @@ export function iterObject(iter: IterScope): Record<string, unknown> {
 }
 
 export function engineScope(state: ExecutionState, extras: ScopeExtras): Scope {
+  return scopeOver(state, specialNames(state, extras), extras.outcomes ?? {});
+}
+
+/**
+ * The scope of the execution as it stands, outside any step (no `input`, `result`, `event`…),
+ * and the names it has: what a template rendered against the execution now sees.
+ */
+export function executionScope(state: ExecutionState): { scope: Scope; names: string[] } {
+  const special = specialNames(state, {});
+  const names = new Set([
+    ...Object.keys(special),
+    ...state.results.keys(),
+    ...Object.keys(state.ctx),
+    ...Object.keys(state.workload),
+  ]);
+  return { scope: scopeOver(state, special, {}), names: [...names].sort() };
+}
+
+function specialNames(state: ExecutionState, extras: ScopeExtras): Record<string, unknown> {
   const special: Record<string, unknown> = {
     workload: state.workload,
     ctx: state.ctx,
@@ -57,10 +76,17 @@ export function engineScope(state: ExecutionState, extras: ScopeExtras): Scope {
     special[extras.iter.iterator] = extras.iter.item;
     special.loop_index = extras.iter.index;
   }
+  return special;
+}
+
+function scopeOver(
+  state: ExecutionState,
+  special: Record<string, unknown>,
+  outcomes: Record<string, unknown>,
+): Scope {
   const results = state.results;
   const ctx = state.ctx;
   const workload = state.workload;
-  const outcomes = extras.outcomes ?? {};
   return {
     get(name) {
       if (Object.hasOwn(special, name)) return special[name];
