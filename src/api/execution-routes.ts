@@ -9,7 +9,7 @@ import type { Store } from "../store/index.ts";
 import { ApiError, errorReply } from "./api-error.ts";
 import { type EventPageQuery, readEventPage } from "./event-page.ts";
 import { clampInt, execution, idParam, parse } from "./request-parsing.ts";
-import { CancelBody, ExecuteBatchBody, ExecuteBody } from "./schemas.ts";
+import { CancelBody, ExecuteBatchBody, ExecuteBody, RenderBody } from "./schemas.ts";
 import { streamEvents } from "./stream-events.ts";
 
 export function registerExecutionRoutes(
@@ -196,6 +196,16 @@ export function registerExecutionRoutes(
     const b = parse(CancelBody, req.body);
     const cancelled = await orchestrator.cancel(id, b?.reason, b?.cascade ?? true);
     return { execution_id: id, cancelled };
+  });
+  app.post("/api/context/render", { schema: { tags: ["executions"] } }, async (req) => {
+    const b = parse(RenderBody, req.body);
+    const id = b.execution_id as ExecutionId;
+    await execution(store, id);
+    const { rendered, names } = await orchestrator.render(id, b.template, {
+      ...(b.extra_context ? { extra: b.extra_context as JsonObject } : {}),
+      strict: b.strict ?? true,
+    });
+    return { status: "ok", rendered, context_keys: names };
   });
   app.get("/api/executions/:id/stream", { schema: { tags: ["events"] } }, async (req, reply) => {
     const id = idParam(req);

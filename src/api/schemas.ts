@@ -106,6 +106,14 @@ export const NextBody = handoff.extend({
   known_executions: z.array(z.string().min(1).max(200)).max(256).optional(),
 });
 
+/** `POST /api/context/render`: a template (a string, or JSON holding templates). */
+export const RenderBody = z.object({
+  execution_id: executionId,
+  template: z.unknown().refine((t) => t !== undefined, "template is required"),
+  extra_context: jsonObject.optional(),
+  strict: z.boolean().optional(),
+});
+
 export const CancelBody = z
   .object({ reason: z.string().max(1000).optional(), cascade: z.boolean().optional() })
   .optional();

@@ -8,7 +8,15 @@
 import type { Bus } from "../bus/index.ts";
 import type { Playbook } from "../dsl/index.ts";
 import { PlaybookInvalidError, parsePlaybook } from "../dsl/index.ts";
-import { createState, ENGINE_VERSION, handle, isTerminal, summarize } from "../engine/index.ts";
+import {
+  createState,
+  ENGINE_VERSION,
+  executionScope,
+  handle,
+  isTerminal,
+  summarize,
+} from "../engine/index.ts";
+import { layered, renderValue } from "../expr/index.ts";
 import type { Clock, CommandId, ExecutionId, IdSource, Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type {
@@ -237,6 +245,24 @@ export class Orchestrator implements ControlPlane {
   async status(executionId: ExecutionId) {
     const live = await this.current(executionId);
     return summarize(live.state);
+  }
+
+  /**
+   * Renders `template` (a string, or JSON holding templates) against the execution as it stands:
+   * the scope its templates see outside a step (workload, ctx, step results), `extra` over it.
+   * `strict`: printing an undefined value is an error. Credentials and keychain values are never
+   * in the engine's state, so never in this scope. Returns the names the scope had.
+   */
+  async render(
+    executionId: ExecutionId,
+    template: unknown,
+    options: { extra?: JsonObject; strict?: boolean } = {},
+  ): Promise<{ rendered: unknown; names: string[] }> {
+    const live = await this.current(executionId);
+    const { scope, names } = executionScope(live.state);
+    const extra = options.extra ?? {};
+    const rendered = renderValue(template, layered(extra, scope), { strict: options.strict === true });
+    return { rendered, names: [...new Set([...names, ...Object.keys(extra)])].sort() };
   }
 
   /**

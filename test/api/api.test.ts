@@ -581,4 +581,57 @@ describe("NoETL API additions", () => {
         (e: unknown) => e instanceof RemoteError && e.status === 422,
       );
   });
+
+  it("context/render renders against the execution's state; strict by default; no secrets", async () => {
+    const { execution_id } = await runToEnd(pb("linear"));
+    type Rendered = { status: string; rendered: unknown; context_keys: string[] };
+    const render = (body: object) => http.post<Rendered>("/api/context/render", { execution_id, ...body });
+    const text = await render({
+      template: "{{ a.value }}-{{ ctx.after_a }}-{{ workload.start }}-{{ start }}",
+    });
+    assert.deepEqual([text.status, text.rendered], ["ok", "2-2-1-1"]);
+    for (const name of ["a", "b", "c", "ctx", "workload", "execution_id", "start", "after_a"])
+      assert.ok(text.context_keys.includes(name), name);
+    assert.deepEqual((await render({ template: "{{ c }}" })).rendered, { value: 21, seen: 2 });
+    const extra = await render({
+      template: { sum: "{{ k + b.value }}", a: "{{ a }}" },
+      extra_context: { k: 5, a: 0 },
+    });
+    assert.deepEqual(extra.rendered, { sum: 25, a: 0 });
+    assert.ok(extra.context_keys.includes("k"));
+    const undefinedName = (e: unknown) =>
+      e instanceof RemoteError && e.status === 400 && e.code === "NOETL_E_TEMPLATE_UNDEFINED";
+    await assert.rejects(render({ template: "x{{ nope }}" }), undefinedName);
+    assert.equal((await render({ template: "x{{ nope }}", strict: false })).rendered, "x");
+    await assert.rejects(
+      http.post("/api/context/render", { execution_id: "999999", template: "x" }),
+      (e: unknown) =>
+        e instanceof RemoteError && e.status === 404 && e.code === "NOETL_E_EXECUTION_NOT_FOUND",
+    );
+    await assert.rejects(render({}), (e: unknown) => e instanceof RemoteError && e.status === 422);
+    // credentials and keychain values are not in the engine's state
+    await http.post("/api/credentials", {
+      name: "render_svc",
+      type: "generic",
+      data: { token: "r3nder-s3cret" },
+    });
+    const leaky = await runToEnd(`apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: render_leak, path: api/render-leak }
+keychain: [{ name: render_svc, kind: credential }]
+workflow:
+  - step: a
+    tool: { kind: javascript, input: { t: "{{ keychain.render_svc.token }}" }, code: "return { echoed: t }" }
+    set: { ctx.tok: "{{ output.data.echoed }}" }
+`);
+    assert.equal(leaky.result.status, "completed");
+    const seen = await http.post<Rendered>("/api/context/render", {
+      execution_id: leaky.execution_id,
+      template: "{{ a }} {{ ctx }} {{ keychain | default('none') }}",
+    });
+    assert.ok(!JSON.stringify(seen).includes("r3nder-s3cret"), JSON.stringify(seen));
+    assert.match(String(seen.rendered), /REDACTED/);
+    assert.match(String(seen.rendered), / none$/);
+    assert.ok(!seen.context_keys.includes("keychain"));
+  });
 });
