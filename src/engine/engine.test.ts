@@ -9,7 +9,7 @@ import { compile } from "../expr/index.ts";
 import type { ExecutionId, Json } from "../kernel/index.ts";
 import type { Command, NoetlEvent, ToolErrorInfo } from "../protocol/index.ts";
 import { CounterIds } from "../testing/index.ts";
-import { executionScope, fold, handle, summarize } from "./index.ts";
+import { executionScope, fold, handle, stateView, summarize } from "./index.ts";
 import { createState, type ExecutionState } from "./state.ts";
 
 const EID = "1000" as ExecutionId;
@@ -184,6 +184,28 @@ describe("engine", () => {
     const t = r.take("t");
     assert.deepEqual(t.input, { msg: 7 });
     assert.deepEqual(t.ctx, { n: 7, m: 8 });
+  });
+
+  it("stateView: the state as JSON, the same from the live run and from its log folded", () => {
+    const wf = `  - step: s
+    set: {ctx.n: "{{ output.data.v }}"}
+    next: {arcs: [{step: t}]}
+  - step: t
+`;
+    const r = new Run(doc(wf, "workload: {w: 1}"));
+    r.done(r.take("s"), { v: 7 });
+    const view = stateView(r.state);
+    assert.equal(view.status, "running");
+    assert.deepEqual(
+      [view.workload, view.ctx, view.steps, view.runs],
+      [{ w: 1 }, { n: 7 }, { s: { v: 7 } }, { s: 1, t: 1 }],
+    );
+    assert.deepEqual(
+      view.in_flight.map((f) => [f.step, f.claimed]),
+      [["t", false]],
+    );
+    assert.deepEqual(stateView(fold(r.playbook, EID, r.log)), view);
+    assert.deepEqual(JSON.parse(JSON.stringify(view)), view, "plain JSON");
   });
 
   it("executionScope: the execution's names as its templates see them outside a step", () => {

@@ -17,5 +17,7 @@ export { executionScope, iterObject } from "./render-scope.ts";
 export { ctxPath, writePath } from "./set-writes.ts";
 export type { ExecutionState } from "./state.ts";
 export { createState, ENGINE_VERSION, isTerminal } from "./state.ts";
+export type { ExecutionStateView } from "./state-view.ts";
+export { stateView } from "./state-view.ts";
 export type { ExecutionSummaryView } from "./summarize.ts";
 export { summarize } from "./summarize.ts";
