@@ -1,5 +1,5 @@
 import type { ExecutionState } from "../engine/index.ts";
-import { apply, createState } from "../engine/index.ts";
+import { apply, fold } from "../engine/index.ts";
 import type { ExecutionId } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type { NoetlEvent } from "../protocol/index.ts";
@@ -75,6 +75,16 @@ export class ExecutionCache {
   }
 
   async rebuild(id: ExecutionId): Promise<LiveExecution> {
+    const live = await this.replay(id);
+    this.set(live);
+    return live;
+  }
+
+  /**
+   * The execution's state folded (the engine's `fold`) from its whole log, results stored by
+   * reference resolved first; not cached.
+   */
+  async replay(id: ExecutionId): Promise<LiveExecution> {
     const events = await this.store.readEvents(id);
     const first = events[0];
     if (first?.type !== "playbook.initialized") {
@@ -82,10 +92,14 @@ export class ExecutionCache {
     }
     const init = first as NoetlEvent & { type: "playbook.initialized" };
     const loaded = await this.loader.byPath(init.payload.path, init.payload.catalog_version);
-    const live: LiveExecution = { id, loaded, state: createState(loaded.playbook, id), seq: 0 };
-    await this.foldInto(live, events);
-    this.set(live);
-    return live;
+    const resolve = (ref: string) => this.store.resultGet(ref);
+    const hydrated: NoetlEvent[] = [];
+    let seq = 0;
+    for (const e of events) {
+      hydrated.push(await hydrate(e, resolve));
+      seq = Math.max(seq, e.seq ?? seq);
+    }
+    return { id, loaded, state: fold(loaded.playbook, id, hydrated), seq };
   }
 
   private async foldInto(live: LiveExecution, events: readonly NoetlEvent[]): Promise<void> {

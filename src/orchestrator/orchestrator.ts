@@ -11,9 +11,11 @@ import { PlaybookInvalidError, parsePlaybook } from "../dsl/index.ts";
 import {
   createState,
   ENGINE_VERSION,
+  type ExecutionStateView,
   executionScope,
   handle,
   isTerminal,
+  stateView,
   summarize,
 } from "../engine/index.ts";
 import { layered, renderValue } from "../expr/index.ts";
@@ -245,6 +247,15 @@ export class Orchestrator implements ControlPlane {
   async status(executionId: ExecutionId) {
     const live = await this.current(executionId);
     return summarize(live.state);
+  }
+
+  /**
+   * The execution's state rebuilt from its event log alone (not the state this orchestrator
+   * holds), as JSON, with the last seq folded.
+   */
+  async replay(executionId: ExecutionId): Promise<{ last_seq: number; state: ExecutionStateView }> {
+    const live = await this.cache.replay(executionId);
+    return { last_seq: live.seq, state: stateView(live.state) };
   }
 
   /**
