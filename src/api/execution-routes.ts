@@ -197,6 +197,14 @@ export function registerExecutionRoutes(
     const cancelled = await orchestrator.cancel(id, b?.reason, b?.cascade ?? true);
     return { execution_id: id, cancelled };
   });
+  app.get("/api/replay/state", { schema: { tags: ["executions"] } }, async (req) => {
+    const raw = (req.query as { execution_id?: string }).execution_id ?? "";
+    if (!/^\d{1,20}$/.test(raw))
+      throw new ApiError(400, "NOETL_E_API_BAD_REQUEST", "`execution_id` (an execution id) is required");
+    const id = raw as ExecutionId;
+    await execution(store, id);
+    return { execution_id: id, ...(await orchestrator.replay(id)) };
+  });
   app.post("/api/context/render", { schema: { tags: ["executions"] } }, async (req) => {
     const b = parse(RenderBody, req.body);
     const id = b.execution_id as ExecutionId;

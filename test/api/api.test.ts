@@ -634,4 +634,46 @@ workflow:
     assert.match(String(seen.rendered), / none$/);
     assert.ok(!seen.context_keys.includes("keychain"));
   });
+
+  it("replay/state rebuilds the state from the event log", async () => {
+    type Replayed = {
+      execution_id: string;
+      last_seq: number;
+      state: { status: string; ctx: object; steps: object; runs: object; in_flight: Array<{ step: string }> };
+    };
+    const { execution_id } = await runToEnd(pb("linear"));
+    const replayed = await http.get<Replayed>(`/api/replay/state?execution_id=${execution_id}`);
+    const detail = await http.get<{ steps: object; runs: object; last_seq: number }>(
+      `/api/executions/${execution_id}?include_events=false`,
+    );
+    assert.equal(replayed.execution_id, execution_id);
+    assert.equal(replayed.last_seq, await eventCount(execution_id));
+    assert.equal(replayed.state.status, "completed");
+    assert.deepEqual(replayed.state.ctx, { after_a: 2 });
+    assert.deepEqual([replayed.state.steps, replayed.state.runs], [detail.steps, detail.runs]);
+    // a running execution: its command in flight
+    const reg = await http.post<{ path: string }>("/api/catalog/register", { content: pb("slow-middle") });
+    const running = await http.post<{ execution_id: string }>("/api/execute", { path: reg.path });
+    // b takes 1.5 s: replayed while it runs (polled until a is done)
+    let mid = await http.get<Replayed>(`/api/replay/state?execution_id=${running.execution_id}`);
+    for (let i = 0; i < 50 && mid.state.in_flight[0]?.step !== "b"; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      mid = await http.get<Replayed>(`/api/replay/state?execution_id=${running.execution_id}`);
+    }
+    assert.equal(mid.state.status, "running");
+    assert.deepEqual(
+      mid.state.in_flight.map((f) => f.step),
+      ["b"],
+    );
+    await http.post(`/api/executions/${running.execution_id}/cancel`, {});
+    await assert.rejects(
+      http.get("/api/replay/state?execution_id=999999"),
+      (e: unknown) =>
+        e instanceof RemoteError && e.status === 404 && e.code === "NOETL_E_EXECUTION_NOT_FOUND",
+    );
+    await assert.rejects(
+      http.get("/api/replay/state"),
+      (e: unknown) => e instanceof RemoteError && e.status === 400,
+    );
+  });
 });
