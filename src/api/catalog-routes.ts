@@ -55,32 +55,25 @@ export function registerCatalogRoutes(
   };
   app.get("/api/catalog/resource", { schema: { tags: ["catalog"] } }, resource);
   app.post("/api/catalog/resource", { schema: { tags: ["catalog"] } }, resource);
-  app.post("/api/catalog/delete", { schema: { tags: ["catalog"] } }, async (req) => {
-    const b = parse(CatalogPathBody, req.body);
-    const version = b.version === undefined ? undefined : Number(b.version);
-    const deleted = await orchestrator.archive(b.path, version);
-    if (deleted.length === 0) throw notFound(b.path, version, "to delete");
-    return {
-      status: "deleted",
-      message: `deleted ${versions(deleted)} of ${b.path}`,
-      path: b.path,
-      deleted: deleted.map(({ catalog_id, version }) => ({ catalog_id, version })),
-      count: deleted.length,
-    };
-  });
-  app.post("/api/catalog/restore", { schema: { tags: ["catalog"] } }, async (req) => {
-    const b = parse(CatalogPathBody, req.body);
-    const version = b.version === undefined ? undefined : Number(b.version);
-    const restored = await orchestrator.restore(b.path, version);
-    if (restored.length === 0) throw notFound(b.path, version, "deleted");
-    return {
-      status: "restored",
-      message: `restored ${versions(restored)} of ${b.path}`,
-      path: b.path,
-      restored: restored.map(({ catalog_id, version }) => ({ catalog_id, version })),
-      count: restored.length,
-    };
-  });
+  // delete archives the entries (executions started from them go on); restore undoes it
+  for (const [route, verb, act, none] of [
+    ["delete", "deleted", orchestrator.archive, "to delete"],
+    ["restore", "restored", orchestrator.restore, "deleted"],
+  ] as const) {
+    app.post(`/api/catalog/${route}`, { schema: { tags: ["catalog"] } }, async (req) => {
+      const b = parse(CatalogPathBody, req.body);
+      const version = b.version === undefined ? undefined : Number(b.version);
+      const entries = await act.call(orchestrator, b.path, version);
+      if (entries.length === 0) throw notFound(b.path, version, none);
+      return {
+        status: verb,
+        message: `${verb} ${versions(entries)} of ${b.path}`,
+        path: b.path,
+        [verb]: entries.map(({ catalog_id, version }) => ({ catalog_id, version })),
+        count: entries.length,
+      };
+    });
+  }
 }
 
 function notFound(path: string, version: number | undefined, what: string): ApiError {
