@@ -148,8 +148,13 @@ describe("http tool", () => {
     assert.equal((json.headers as JsonObject)["content-type"], "application/json");
 
     const data = (await run({ url: `${base}/echo`, method: "PUT", data: [1, 2] })).data as JsonObject;
-    assert.equal(data.body, "[1,2]");
+    assert.equal(data.body, "[1,2]", "a data list is JSON");
     assert.equal((data.headers as JsonObject)["content-type"], "application/json");
+
+    const payload = (await run({ url: `${base}/echo`, method: "PATCH", payload: { a: 1 } }))
+      .data as JsonObject;
+    assert.equal(payload.body, '{"a":1}');
+    assert.equal((payload.headers as JsonObject)["content-type"], "application/json");
 
     const raw = (
       await run({
@@ -182,7 +187,30 @@ describe("http tool", () => {
     assert.equal((get.data as JsonObject).body, "");
     const post = (await run({ url: `${base}/echo`, method: "POST", data: { query: 1, other: 2 } }))
       .data as JsonObject;
-    assert.equal(post.body, '{"query":1,"other":2}', "a map with other keys is the body as it is");
+    assert.equal(post.body, "query=1&other=2", "a map with other keys is the form as it is");
+  });
+
+  it("sends a POST/PUT/PATCH's plain data map as form fields (httpx data=)", async () => {
+    for (const method of ["POST", "PUT", "PATCH"]) {
+      const out = (
+        await run({
+          url: `${base}/echo`,
+          method,
+          data: { grant_type: "client_credentials", scope: ["a", "b"], n: 1 },
+        })
+      ).data as JsonObject;
+      assert.equal(out.body, "grant_type=client_credentials&scope=a&scope=b&n=1", method);
+      assert.equal((out.headers as JsonObject)["content-type"], "application/x-www-form-urlencoded");
+    }
+    const asJson = (
+      await run({
+        url: `${base}/echo`,
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        data: { a: 1 },
+      })
+    ).data as JsonObject;
+    assert.equal(asJson.body, '{"a":1}', "an explicit JSON content type keeps data JSON");
   });
 
   for (const [status, kind, retryable] of [

@@ -41,10 +41,11 @@ class RequestTimeout extends Error {
 
 /**
  * `kind: http` (DECISIONS 23, 33): one request with `url`, `method` (GET), `params`, `headers`,
- * a body from `json`/`body`/`data`/`payload` (objects JSON-encoded, strings raw) or `form`
- * (`data: {query, body}` splits into query string and body; a GET's plain `data` is its query),
- * (urlencoded), `auth` (credential name), `timeout` (seconds, default 30), `follow_redirects`
- * (default false as in the reference; when true at most 5) and `verify` (TLS, default true). Result `{status_code, headers, url,
+ * a body from `json`/`body`/`payload` (objects JSON-encoded, strings raw), `form` or a plain
+ * `data` map (urlencoded form fields; a GET's plain `data` is its query; `data: {query, body}`
+ * splits into query string and JSON body), `auth` (credential name), `timeout` (seconds, default
+ * 30), `follow_redirects` (default false as in the reference; when true at most 5) and `verify`
+ * (TLS, default true). Result `{status_code, headers, url,
  * elapsed, data, body}` with `data` = `body` = parsed JSON or text. A non-2xx answer throws a
  * classified ToolError that carries the result as data and `{http: {status, headers}}`.
  */
@@ -161,14 +162,16 @@ function requestOf(config: JsonObject): HttpRequest {
   const method = String(config.method ?? "GET").toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw configError(`kind: http: invalid method ${JSON.stringify(method)}`);
   // NoETL's `data` (reference §5): `{query, body}` splits into the query string and the body;
-  // on a GET, HEAD or DELETE a plain `data` map is the query string; otherwise it is the body
+  // on a GET, HEAD or DELETE a plain `data` map is the query string; otherwise it is form fields
   let data = config.data;
+  let plainData = true;
   const query: JsonObject[] = isJsonObject(config.params) ? [config.params] : [];
   if (isJsonObject(data)) {
     const keys = Object.keys(data);
     if (keys.length > 0 && keys.every((k) => k === "query" || k === "body")) {
       if (isJsonObject(data.query)) query.push(data.query);
       data = data.body;
+      plainData = false;
     } else if (method === "GET" || method === "HEAD" || method === "DELETE") {
       query.push(data);
       data = undefined;
@@ -191,12 +194,18 @@ function requestOf(config: JsonObject): HttpRequest {
   }
   let body: string | undefined;
   const payload = config.json ?? config.body ?? data ?? config.payload;
+  // a plain `data` map is form fields (httpx `data=`), unless a JSON content type is asked for
+  const formFields = isJsonObject(config.form)
+    ? config.form
+    : payload === data && plainData && isJsonObject(data) && !/json/i.test(headers["content-type"] ?? "")
+      ? data
+      : undefined;
   if (config.json !== undefined && config.json !== null) {
     body = JSON.stringify(config.json);
     headers["content-type"] ??= "application/json";
-  } else if (isJsonObject(config.form)) {
+  } else if (formFields) {
     const form = new URLSearchParams();
-    for (const [key, value] of Object.entries(config.form)) {
+    for (const [key, value] of Object.entries(formFields)) {
       for (const v of Array.isArray(value) ? value : [value]) {
         if (v !== null) form.append(key, typeof v === "object" ? JSON.stringify(v) : String(v));
       }
