@@ -92,10 +92,53 @@ describe("python tool", () => {
     assert.equal(await run({ code: "async def main(x):\n    return x * 2" }, { input: { x: 4 } }), 8);
   });
 
+  it("matches main's parameters by name from the input, then from the render context", async () => {
+    assert.deepEqual(
+      await run(
+        { code: "def main(n, workload, missing=7):\n    return [n, workload['region'], missing]" },
+        { input: { n: 1 }, context: { n: 99, workload: { region: "eu" }, other: 1 } },
+      ),
+      [1, "eu", 7],
+    );
+    assert.deepEqual(
+      await run(
+        {
+          code: "import asyncio\nasync def main(workload):\n    await asyncio.sleep(0)\n    return workload",
+        },
+        { context: { workload: { a: 1 } } },
+      ),
+      { a: 1 },
+    );
+  });
+
+  it("decodes code_b64 and code_base64", async () => {
+    const b64 = Buffer.from("result = n + 1").toString("base64");
+    assert.equal(await run({ code_b64: b64 }, { input: { n: 1 } }), 2);
+    assert.equal(await run({ code_base64: b64 }, { input: { n: 2 } }), 3);
+  });
+
   it("prefers a `result` variable over main, and an input named result is not a result", async () => {
     assert.equal(await run({ code: "result = 1\ndef main():\n    return 2" }), 1);
     assert.equal(await run({ code: "def main():\n    return 2" }, { input: { result: "input" } }), 2);
-    assert.equal(await run({ code: "x = 1" }), null);
+  });
+
+  it("returns a summary of the variables the code bound when it sets no result (reference §5)", async () => {
+    assert.deepEqual(
+      await run(
+        {
+          code: "import os\nx = 1\nname = n * 2\n_private = 3\ndef helper():\n    pass\nclass K:\n    pass\nm2 = m",
+          libs: { m: "math" },
+        },
+        { input: { n: 2, unchanged: "in" } },
+      ),
+      { x: 1, name: 4 },
+    );
+    assert.deepEqual(
+      await run({ code: "n = n + 1" }, { input: { n: 1 } }),
+      { n: 2 },
+      "a rebound input is kept",
+    );
+    assert.deepEqual(await run({ code: "print('hi')" }), {});
   });
 
   it("imports libs into the namespace", async () => {

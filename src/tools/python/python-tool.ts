@@ -44,8 +44,7 @@ export function createPythonTool(options: PythonToolOptions = {}): Tool {
         code,
         filename,
         inputs: taskInput(ctx.input, config),
-        // the render context is built and sent only for code that reads it (it may be large)
-        context: /\bcontext\b/.test(code) ? ctx.context : {},
+        context: contextFor(code, ctx),
         libs: isJsonObject(config.libs) ? config.libs : {},
         ...(memoryMb > 0 ? { memory_mb: memoryMb } : {}),
         max_output: maxOutput,
@@ -74,6 +73,20 @@ export function createPythonTool(options: PythonToolOptions = {}): Tool {
     },
     close: () => pool.close(),
   };
+}
+
+/**
+ * The render context sent with a task (it may be large): all of it for code that names `context`;
+ * for code defining `main`, the entries whose names occur in the code (main's parameters are
+ * matched by name from the input, then the context); otherwise none.
+ */
+function contextFor(code: string, ctx: ToolContext): JsonObject {
+  if (/\bcontext\b/.test(code)) return ctx.context;
+  if (!/\bdef\s+main\s*\(/.test(code)) return {};
+  const names = new Set(code.match(/[A-Za-z_][A-Za-z0-9_]*/g));
+  const subset: JsonObject = {};
+  for (const [key, value] of Object.entries(ctx.context)) if (names.has(key)) subset[key] = value;
+  return subset;
 }
 
 function failureError(failure: PyFailure): ToolError {

@@ -310,6 +310,7 @@ def _run_task(req):
         return _await(fn(**kwargs))
     initial_result = ns.get("result", _SENTINEL)
     initial_main = ns.get("main", _SENTINEL)
+    before = dict(ns)
     try:
         exec(compiled, ns)
     except SystemExit as e:
@@ -321,7 +322,20 @@ def _run_task(req):
     main = ns.get("main", _SENTINEL)
     if main is not _SENTINEL and main is not initial_main and callable(main):
         return _await(_call_main(main, inputs, context))
-    return None if result is _SENTINEL else result
+    return _locals_summary(ns, before)
+
+
+def _locals_summary(ns, before):
+    """Pure mode without `result`: the variables the code bound (new or rebound), except private
+    names, modules, functions and classes."""
+    summary = {}
+    for name, value in ns.items():
+        if name.startswith("_") or (name in before and before[name] is value):
+            continue
+        if inspect.ismodule(value) or inspect.isroutine(value) or inspect.isclass(value):
+            continue
+        summary[name] = value
+    return summary
 
 
 def _format_traceback(exc):
