@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { ExecutionId } from "../../src/kernel/index.ts";
 import { dispatchOrder, eventsOfType, type Harness, harness } from "../support/run-playbook.ts";
 
 const dir = new URL("../playbooks/", import.meta.url).pathname;
@@ -160,6 +161,44 @@ describe("embedded end-to-end", () => {
     const r = await h.runFile(`${dir}parent.yaml`, { ns: [1, 20] });
     assert.equal(r.status, "failed");
     assert.match(JSON.stringify(r.error), /too big/);
+  });
+
+  test("a fire-and-forget child (async: true / wait: false) returns {status: started, execution_id, path, async}", async () => {
+    await h.app.orchestrator.register(
+      await import("node:fs").then((fs) => fs.readFileSync(`${dir}child.yaml`, "utf8")),
+    );
+    const r = await h.run(`
+apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: fire_and_forget, path: e2e/fire-and-forget }
+workflow:
+  - step: start
+    tool: { kind: playbook, path: e2e/child, async: true, input: { n: 3 } }
+    next: { arcs: [{ step: again }] }
+  - step: again
+    tool: { kind: playbook, path: e2e/child, wait: false, input: { n: 4 } }
+`);
+    assert.equal(r.status, "completed", JSON.stringify(r.error));
+    for (const [step, sum] of [
+      ["start", 6],
+      ["again", 10],
+    ] as const) {
+      const started = r.steps[step] as {
+        status: string;
+        execution_id: ExecutionId;
+        path: string;
+        async: boolean;
+      };
+      assert.deepEqual(
+        { ...started, execution_id: typeof started.execution_id },
+        { status: "started", execution_id: "string", path: "e2e/child", async: true },
+      );
+      const child = await h.app.orchestrator.waitFor(started.execution_id, AbortSignal.timeout(30_000));
+      assert.equal(child.status, "completed");
+      assert.equal(child.result, sum);
+      const row = await h.app.store.getExecution(started.execution_id);
+      assert.equal(row?.parent_execution_id, r.execution_id, "the child knows its parent");
+    }
   });
 
   test("final_step runs once after quiescence and provides the result", async () => {

@@ -7,7 +7,8 @@ import { ToolError } from "../index.ts";
 /**
  * `kind: playbook`: runs a child execution (catalog path, or a playbook file) with the task's
  * input as its payload, waits for it, and returns its result. A failed child is a task error.
- * Cancelling the parent task cancels the child.
+ * Cancelling the parent task cancels the child. `async: true` / `wait: false`: fire-and-forget,
+ * returns `{status: started, execution_id, path, async: true}`.
  */
 export const playbookTool: Tool = {
   kind: "playbook",
