@@ -68,6 +68,26 @@ describe("duckdb tool", () => {
     assert.deepEqual(out.columns, ["region", "n", "total", "mean", "top"]);
   });
 
+  it("takes SQL under the postgres aliases (query, queries, cmd, cmds, sql, *_b64, inline script)", async () => {
+    const b64 = (sql: string) => Buffer.from(sql).toString("base64");
+    const configs: JsonObject[] = [
+      { query: "select 1 as a; select 7 as n" },
+      { queries: ["select 1 as a", "select 7 as n"] },
+      { cmd: "select 7 as n" },
+      { cmds: ["select 7 as n"] },
+      { sql: "select 7 as n" },
+      { command_b64: b64("select 7 as n") },
+      { commands_b64: b64("select 1 as a; select 7 as n") },
+      { query_b64: b64("select 7 as n") },
+      { script: { source: { type: "inline", code: "select 7 as n" } } },
+    ];
+    for (const config of configs) {
+      const out = (await run(config)) as JsonObject;
+      assert.deepEqual(out.rows, [{ n: 7 }], JSON.stringify(config));
+      assert.equal(out.row_count, 1);
+    }
+  });
+
   it("binds params to a single statement", async () => {
     const out = (await run({
       command: "select $1::integer + 1 as n, $2 as s",
