@@ -141,9 +141,14 @@ export function apply(state: ExecutionState, event: NoetlEvent): void {
       state.current.delete(step);
       return;
     }
-    case "ctx.updated":
-      state.ctx = { ...state.ctx, ...event.payload.values };
+    case "ctx.updated": {
+      const p = event.payload;
+      if (p.source === "api" && state.status !== "running") return; // a patch after the end
+      const ctx = { ...state.ctx, ...p.values };
+      for (const name of p.removed ?? []) delete ctx[name];
+      state.ctx = ctx;
       return;
+    }
     case "next.evaluated": {
       const from = event.step as string;
       const p = event.payload;

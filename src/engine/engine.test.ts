@@ -487,4 +487,108 @@ describe("engine", () => {
     assert.equal(r.status, "failed");
     assert.match(String(summarize(r.state).error?.message), /missing/);
   });
+
+  describe("API events", () => {
+    const event = (r: Run, type: string, payload: Record<string, Json>, step?: string) =>
+      r.feed({
+        execution_id: EID,
+        event_id: r.ids.next(),
+        type,
+        ...(step ? { step } : {}),
+        at: 5,
+        payload,
+      } as NoetlEvent);
+
+    it("a token enters its step with its input as the message, beside what runs", () => {
+      const wf = `  - step: a
+  - step: b
+    input: {x: 1, y: 2}
+    set: {ctx.seen: "{{ input.y }}"}
+`;
+      const r = new Run(doc(wf));
+      const a = r.take("a");
+      event(r, "token.injected", { step: "b", input: { y: 7 } }, "b");
+      const b = r.take("b");
+      assert.deepEqual(b.input, { x: 1, y: 7 });
+      assert.deepEqual(b.event, { name: "token.injected" });
+      r.done(b, "B");
+      assert.equal(r.status, "running"); // a is still in flight
+      r.done(a, "A");
+      assert.equal(r.status, "completed");
+      assert.deepEqual(summarize(r.state).runs, { a: 1, b: 1 });
+      assert.deepEqual(r.state.ctx, { seen: 7 });
+      r.assertReplay();
+    });
+
+    it("a token for an unknown step, or after the end, enters nothing", () => {
+      const r = new Run(doc("  - step: a\n"));
+      const a = r.take("a");
+      event(r, "token.injected", { step: "nope", input: {} }, "nope");
+      assert.equal(r.pending.length, 0);
+      r.done(a, 1);
+      assert.equal(r.status, "completed");
+      const before = r.log.length;
+      event(r, "token.injected", { step: "a", input: {} }, "a");
+      assert.equal(r.pending.length, 0);
+      assert.equal(r.log.length, before + 1); // the token alone: nothing decided
+      r.assertReplay();
+    });
+
+    it("finalize as failed cancels what runs, fails with NOETL_E_FINALIZED and ignores late results", () => {
+      const r = new Run(doc("  - step: a\n    next: {arcs: [{step: b}]}\n  - step: b\n"));
+      const a = r.take("a");
+      event(r, "execution.finalize_requested", { status: "failed", reason: "stuck" });
+      assert.equal(r.status, "failed");
+      assert.equal(summarize(r.state).error?.code, "NOETL_E_FINALIZED");
+      assert.equal(summarize(r.state).error?.message, "stuck");
+      const types = r.log.slice(-4).map((e) => e.type);
+      assert.deepEqual(types, [
+        "execution.finalize_requested",
+        "command.cancelled",
+        "workflow.failed",
+        "playbook.failed",
+      ]);
+      r.done(a, 1);
+      assert.equal(r.pending.length, 0);
+      assert.equal(r.status, "failed");
+      r.assertReplay();
+    });
+
+    it("finalize as completed ends with the last result; on a finished execution it changes nothing", () => {
+      const r = new Run(doc("  - step: a\n    next: {arcs: [{step: b}]}\n  - step: b\n"));
+      r.done(r.take("a"), "A");
+      r.take("b");
+      event(r, "execution.finalize_requested", { status: "completed" });
+      assert.equal(r.status, "completed");
+      assert.equal(summarize(r.state).result, "A");
+      const before = r.log.length;
+      event(r, "execution.finalize_requested", { status: "failed" });
+      assert.equal(r.status, "completed");
+      assert.equal(r.log.length, before + 1);
+      r.assertReplay();
+    });
+
+    it("an API ctx patch writes and removes names, and is ignored once the execution ended", () => {
+      const wf = "  - step: a\n    set: {ctx.k: 1}\n    next: {arcs: [{step: b}]}\n  - step: b\n";
+      const r = new Run(doc(wf));
+      r.done(r.take("a"), null);
+      event(r, "ctx.updated", { values: { extra: "x" }, removed: ["k"], source: "api" });
+      const b = r.take("b");
+      r.done(b, null);
+      assert.equal(r.status, "completed");
+      assert.deepEqual(r.state.ctx, { extra: "x" });
+      event(r, "ctx.updated", { values: { late: true }, source: "api" });
+      assert.deepEqual(r.state.ctx, { extra: "x" });
+      r.assertReplay();
+    });
+
+    it("a patched ctx is what the next command carries", () => {
+      const r = new Run(doc("  - step: a\n    next: {arcs: [{step: b}]}\n  - step: b\n"));
+      const a = r.take("a");
+      event(r, "ctx.updated", { values: { token: "t" }, source: "api" });
+      r.done(a, null);
+      assert.deepEqual(r.take("b").ctx, { token: "t" });
+      r.assertReplay();
+    });
+  });
 });

@@ -20,4 +20,8 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
     summary: "A template in a step's input, set, admission or arcs failed to render (kind: schema).",
   },
   { code: "NOETL_E_CANCELLED", summary: "The execution (or a task) was cancelled." },
+  {
+    code: "NOETL_E_FINALIZED",
+    summary: "The execution was forced to end as failed (`POST /api/executions/{id}/finalize`).",
+  },
 ];

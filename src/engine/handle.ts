@@ -1,7 +1,7 @@
 /**
  * `handle(state, event, env)`: apply an actionable event and decide what follows (DECISIONS
  * 5–21): entry, step `set`, arcs, joins, skips, admission, loops, failure routing, final step,
- * completion by quiescence, cancellation. Every decision is an event applied to the state at
+ * completion by quiescence, cancellation, tokens injected and forced ends (API). Every decision is an event applied to the state at
  * once, so `fold(log)` reproduces the state exactly. Pure: ids come from `env`, time from the
  * triggering event.
  */
@@ -97,19 +97,51 @@ class Decider implements DecisionContext {
       case "execution.cancel_requested": {
         apply(s, event);
         if (s.status !== "running") return;
-        for (const id of [...s.inFlight.keys()]) {
-          this.emit("command.cancelled", s.inFlight.get(id)?.step, {
-            command_id: id as CommandId,
-            reason: "execution cancelled",
-          });
-        }
+        this.cancelInFlight("execution cancelled");
         this.emit("execution.cancelled", undefined, {
           ...(event.payload.reason ? { reason: event.payload.reason } : {}),
         });
         return;
       }
+      case "execution.finalize_requested": {
+        apply(s, event);
+        if (s.status !== "running") return; // finished already: nothing to force
+        const { status, reason } = event.payload;
+        this.cancelInFlight(`execution finalized (${status})`);
+        if (status === "completed") {
+          const result = s.lastCompleted !== undefined ? (s.results.get(s.lastCompleted) ?? null) : null;
+          this.emit("workflow.completed", undefined, { result });
+          this.emit("playbook.completed", undefined, { result });
+          return;
+        }
+        const error: ToolErrorInfo = {
+          kind: "unknown",
+          retryable: false,
+          code: "NOETL_E_FINALIZED",
+          message: reason ?? "the execution was finalized as failed",
+        };
+        this.emit("workflow.failed", undefined, { error });
+        this.emit("playbook.failed", undefined, { error });
+        return;
+      }
+      case "token.injected": {
+        apply(s, event);
+        const { step, input } = event.payload;
+        // a token for a step the playbook does not have (the API checks first) enters nothing
+        if (s.status !== "running" || !s.graph.steps.has(step)) return;
+        this.enter(step, { input, event: "token.injected" });
+        return;
+      }
       default:
         apply(s, event);
+    }
+  }
+
+  /** Every command in flight is cancelled (its late outcome is then ignored). */
+  private cancelInFlight(reason: string): void {
+    const s = this.state;
+    for (const id of [...s.inFlight.keys()]) {
+      this.emit("command.cancelled", s.inFlight.get(id)?.step, { command_id: id as CommandId, reason });
     }
   }
 

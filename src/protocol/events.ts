@@ -94,8 +94,19 @@ export interface EventPayloads {
     /** Set when the orchestrator resolved a by-reference `results` for the engine (never stored). */
     ref?: ResultRef;
   };
-  /** Durable `set` writes (step or arc) applied to ctx. */
-  "ctx.updated": { values: JsonObject; source: "step" | "arc" | "task" };
+  /**
+   * Durable writes to ctx: a step or arc `set`, or a patch through the API (`source: api`, which
+   * may also remove names; ignored once the execution has finished).
+   */
+  "ctx.updated": {
+    values: JsonObject;
+    source: "step" | "arc" | "task" | "api";
+    /** Names removed from ctx (after `values` are written). */
+    removed?: string[];
+    /** API patches: the variables' type and the step they are said to come from (informative). */
+    var_type?: string;
+    source_step?: string;
+  };
   "workflow.completed": { result: Json };
   "workflow.failed": { error: ToolErrorInfo | null; result?: Json };
   "playbook.completed": { result: Json };
@@ -103,6 +114,16 @@ export interface EventPayloads {
   /** A cancel request (API/CLI); the engine turns it into `execution.cancelled`. */
   "execution.cancel_requested": { reason?: string; cascade?: boolean };
   "execution.cancelled": { reason?: string };
+  /**
+   * A token injected through the API: step `step` (also the envelope's `step`) is entered with
+   * `input` as its message, as if an arc had fired it. Ignored when the execution is not running.
+   */
+  "token.injected": { step: string; input: JsonObject };
+  /**
+   * A forced end (API): in-flight commands are cancelled and the execution ends `status` with the
+   * terminal events of that status. Ignored when the execution has already finished.
+   */
+  "execution.finalize_requested": { status: "completed" | "failed"; reason?: string };
 }
 
 export type EventType = keyof EventPayloads;
@@ -148,6 +169,8 @@ export const ACTIONABLE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   "call.error",
   "command.failed",
   "execution.cancel_requested",
+  "token.injected",
+  "execution.finalize_requested",
 ]);
 
 /** Terminal lifecycle events. */
