@@ -7,6 +7,14 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   },
   { code: "NOETL_E_EXECUTION_NOT_FOUND", summary: "No execution with that id." },
   {
+    code: "NOETL_E_EXECUTION_FINISHED",
+    summary: "The execution has already finished: its ctx cannot be patched nor a token injected (HTTP 409).",
+  },
+  {
+    code: "NOETL_E_STEP_NOT_FOUND",
+    summary: "The execution's playbook has no step of that name (HTTP 404).",
+  },
+  {
     code: "NOETL_E_EXECUTION_CORRUPT",
     summary: "An execution's event log does not start with playbook.initialized.",
   },

@@ -8,6 +8,6 @@ export { ERROR_CODES } from "./error-codes.ts";
 export { KeyedBatcher } from "./keyed-queue.ts";
 export type { OrchestratorLog } from "./log.ts";
 export { silentLog } from "./log.ts";
-export type { EventsListener, OrchestratorDeps, OrchestratorOptions } from "./orchestrator.ts";
+export type { CtxPatch, EventsListener, OrchestratorDeps, OrchestratorOptions } from "./orchestrator.ts";
 export { DEFAULT_ORCHESTRATOR_OPTIONS, Orchestrator, toSummary } from "./orchestrator.ts";
 export { inlineWorkbook } from "./playbook-loader.ts";

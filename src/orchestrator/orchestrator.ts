@@ -19,14 +19,16 @@ import {
   summarize,
 } from "../engine/index.ts";
 import { layered, renderValue } from "../expr/index.ts";
-import type { Clock, CommandId, ExecutionId, IdSource, Json, JsonObject } from "../kernel/index.ts";
+import type { Clock, CommandId, EventId, ExecutionId, IdSource, Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type {
   ClaimResult,
   Command,
   ControlPlane,
+  EventPayloads,
   ExecuteRequest,
   ExecutionInfo,
+  ExecutionStatus,
   ExecutionSummary,
   Handoff,
   NoetlEvent,
@@ -81,6 +83,9 @@ export interface OrchestratorDeps {
   log?: OrchestratorLog;
   options?: Partial<OrchestratorOptions>;
 }
+
+/** What the vars API writes to ctx (`ctx.updated` with source `api`). */
+export type CtxPatch = Partial<Omit<EventPayloads["ctx.updated"], "source">>;
 
 export type EventsListener = (executionId: ExecutionId, events: readonly NoetlEvent[]) => void;
 
@@ -242,6 +247,66 @@ export class Orchestrator implements ControlPlane {
       for (const child of children) cancelled.push(...(await this.cancel(child.execution_id, reason, true)));
     }
     return cancelled;
+  }
+
+  /**
+   * Patches the execution's `ctx` from outside (the vars API): a `ctx.updated` event with source
+   * `api` that writes `values` and then removes `removed`. Refused once the execution has ended.
+   */
+  async patchCtx(executionId: ExecutionId, patch: CtxPatch): Promise<EventId> {
+    await this.running(executionId);
+    const event_id = this.ids.next() as EventId;
+    await this.report(executionId, [
+      { type: "ctx.updated", event_id, payload: { ...patch, values: patch.values ?? {}, source: "api" } },
+    ]);
+    return event_id;
+  }
+
+  /**
+   * Injects a token: step `step` of a running execution is entered with `input` as its message,
+   * as if an arc had fired it (`token.injected`, which the engine handles).
+   */
+  async inject(executionId: ExecutionId, step: string, input: JsonObject): Promise<EventId> {
+    const live = await this.running(executionId);
+    if (!live.state.graph.steps.has(step)) {
+      throw new NoetlError(
+        "NOETL_E_STEP_NOT_FOUND",
+        `the playbook of execution ${executionId} has no step '${step}'`,
+      );
+    }
+    const event_id = this.ids.next() as EventId;
+    await this.report(executionId, [{ type: "token.injected", event_id, step, payload: { step, input } }]);
+    return event_id;
+  }
+
+  /**
+   * Forces a running execution to end `status` (`execution.finalize_requested`: in-flight
+   * commands are cancelled, then the terminal events of that status). A finished execution is
+   * left as it is (`finalized: false`).
+   */
+  async finalize(
+    executionId: ExecutionId,
+    status: "completed" | "failed",
+    reason?: string,
+  ): Promise<{ finalized: boolean; status: ExecutionStatus }> {
+    const before = await this.current(executionId);
+    if (before.state.status !== "running") return { finalized: false, status: before.state.status };
+    await this.report(executionId, [
+      { type: "execution.finalize_requested", payload: { status, ...(reason ? { reason } : {}) } },
+    ]);
+    return { finalized: true, status: (await this.status(executionId)).status };
+  }
+
+  /** The execution's live state, when it is running (else NOETL_E_EXECUTION_FINISHED). */
+  private async running(executionId: ExecutionId) {
+    const live = await this.current(executionId);
+    if (live.state.status !== "running") {
+      throw new NoetlError(
+        "NOETL_E_EXECUTION_FINISHED",
+        `execution ${executionId} has already finished (${live.state.status})`,
+      );
+    }
+    return live;
   }
 
   async status(executionId: ExecutionId) {
