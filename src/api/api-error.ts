@@ -16,9 +16,13 @@ export class ApiError extends NoetlError {
   }
 }
 
-/** The HTTP status of a NoetlError that reaches a route: 404 for what does not exist, else 400. */
+/**
+ * The HTTP status of a NoetlError that reaches a route: 404 for what does not exist, 409 for an
+ * execution that has already finished, else 400.
+ */
 export function noetlStatus(error: NoetlError): number {
   if (error instanceof ApiError) return error.status;
+  if (error.code === "NOETL_E_EXECUTION_FINISHED") return 409;
   return /NOT_FOUND|NOT_AVAILABLE/.test(error.code) ? 404 : 400;
 }
 

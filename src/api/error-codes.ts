@@ -21,6 +21,11 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
     summary: "The server is shutting down and takes no new worker channel (HTTP 503); the worker uses HTTP.",
   },
   { code: "NOETL_E_COMMAND_NOT_FOUND", summary: "No command with that id (HTTP 404)." },
+  { code: "NOETL_E_VAR_NOT_FOUND", summary: "The execution's ctx has no variable of that name (HTTP 404)." },
+  {
+    code: "NOETL_E_EVENT_NOT_FOUND",
+    summary: "The execution has no event of the `since_event_id` given (HTTP 404).",
+  },
   {
     code: "NOETL_E_API_UNREACHABLE",
     summary: "The client could not reach the server (connection refused, timeout).",

@@ -1,6 +1,6 @@
 /**
- * The execution routes: start one, list them, status, result, variables, info, events, wait,
- * cancel and the SSE stream.
+ * The execution routes: start one, list them, status, result, info, events, wait, cancel,
+ * tokens injected, forced ends (finalize) and the SSE stream.
  */
 import type { FastifyInstance } from "fastify";
 import type { ExecutionId, JsonObject } from "../kernel/index.ts";
@@ -9,7 +9,7 @@ import type { Store } from "../store/index.ts";
 import { ApiError, errorReply } from "./api-error.ts";
 import { type EventPageQuery, readEventPage } from "./event-page.ts";
 import { clampInt, execution, idParam, parse } from "./request-parsing.ts";
-import { CancelBody, ExecuteBatchBody, ExecuteBody, RenderBody } from "./schemas.ts";
+import { CancelBody, ExecuteBatchBody, ExecuteBody, FinalizeBody, RenderBody, TokenBody } from "./schemas.ts";
 import { streamEvents } from "./stream-events.ts";
 
 export function registerExecutionRoutes(
@@ -145,11 +145,6 @@ export function registerExecutionRoutes(
       duration_ms: row.ended_at !== undefined ? row.ended_at - row.started_at : null,
     };
   });
-  app.get("/api/executions/:id/vars", { schema: { tags: ["executions"] } }, async (req) => {
-    const id = idParam(req);
-    await execution(store, id);
-    return { execution_id: id, ctx: (await orchestrator.status(id)).ctx };
-  });
   app.get("/api/executions/:id/info", { schema: { tags: ["workers"] } }, async (req) =>
     orchestrator.getExecution(idParam(req)),
   );
@@ -196,6 +191,21 @@ export function registerExecutionRoutes(
     const b = parse(CancelBody, req.body);
     const cancelled = await orchestrator.cancel(id, b?.reason, b?.cascade ?? true);
     return { execution_id: id, cancelled };
+  });
+  app.post("/api/executions/:id/tokens", { schema: { tags: ["executions"] } }, async (req, reply) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const b = parse(TokenBody, req.body);
+    const event_id = await orchestrator.inject(id, b.step, (b.input ?? {}) as JsonObject);
+    return reply.status(202).send({ execution_id: id, step: b.step, status: "accepted", event_id });
+  });
+  app.post("/api/executions/:id/finalize", { schema: { tags: ["executions"] } }, async (req) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const b = parse(FinalizeBody, req.body);
+    const reason = b?.reason ?? b?.error;
+    const out = await orchestrator.finalize(id, b?.status ?? "failed", reason);
+    return { execution_id: id, ...out };
   });
   app.get("/api/replay/state", { schema: { tags: ["executions"] } }, async (req) => {
     const raw = (req.query as { execution_id?: string }).execution_id ?? "";

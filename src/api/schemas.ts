@@ -118,6 +118,38 @@ export const CancelBody = z
   .object({ reason: z.string().max(1000).optional(), cascade: z.boolean().optional() })
   .optional();
 
+/** A ctx variable name (`/api/vars`). */
+export const varName = z.string().min(1).max(200);
+
+/** `POST /api/vars/:id`: variables written to the execution's ctx (NoETL's body). */
+export const VarsBody = z.object({
+  variables: z.record(varName, z.unknown()).refine((v) => Object.keys(v).length > 0, "no variables given"),
+  var_type: z.string().min(1).max(100).optional(),
+  source_step: z.string().min(1).max(200).optional(),
+});
+
+/** `POST /api/executions/:id/tokens`: enter `step` with `input` as its message. */
+export const TokenBody = z.object({
+  step: z.string().min(1).max(200),
+  input: jsonObject.optional(),
+});
+
+/**
+ * `POST /api/executions/:id/finalize`: NoETL's Python `{reason}` or Rust `{status, error?}`
+ * (`status` completed or failed, any case; default failed; `error` is the reason).
+ */
+export const FinalizeBody = z
+  .object({
+    reason: z.string().max(1000).optional(),
+    status: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.enum(["completed", "failed"]))
+      .optional(),
+    error: z.string().max(1000).optional(),
+  })
+  .optional();
+
 export const ResultBody = z.object({
   execution_id: executionId,
   name: z.string().min(1).max(200),

@@ -13,6 +13,7 @@ import { registerCatalogRoutes } from "./catalog-routes.ts";
 import { type CredentialsPort, registerCredentialRoutes } from "./credential-routes.ts";
 import { registerExecutionRoutes } from "./execution-routes.ts";
 import { ApiMetrics } from "./metrics.ts";
+import { registerVarRoutes } from "./var-routes.ts";
 import { WorkerCalls } from "./worker-calls.ts";
 import { attachWorkerChannel } from "./worker-channel.ts";
 import { registerWorkerRoutes } from "./worker-routes.ts";
@@ -92,6 +93,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // The route groups, in this order (it is the order of the OpenAPI document).
   registerCatalogRoutes(app, { orchestrator, store });
   registerExecutionRoutes(app, { orchestrator, store });
+  registerVarRoutes(app, { orchestrator, store });
   registerWorkerRoutes(app, { orchestrator, store, calls }); // events, commands, results
   registerCredentialRoutes(app, { credentials });
 

@@ -676,4 +676,195 @@ workflow:
       (e: unknown) => e instanceof RemoteError && e.status === 400,
     );
   });
+
+  describe("patching, tokens and forced ends of a running execution", () => {
+    const rejectsWith = (p: Promise<unknown>, status: number, code: string) =>
+      assert.rejects(p, (e: unknown) => e instanceof RemoteError && e.status === status && e.code === code);
+    const start = async () => {
+      const reg = await http.post<{ path: string }>("/api/catalog/register", { content: pb("injection") });
+      return (await http.post<{ execution_id: string }>("/api/execute", { path: reg.path })).execution_id;
+    };
+    const wait = (id: string) =>
+      http.get(`/api/executions/${id}/wait?timeout_ms=20000`, { timeoutMs: 25_000 });
+    type Result = {
+      status: string;
+      result: unknown;
+      error: { code: string } | null;
+      steps: Record<string, unknown>;
+    };
+    const result = (id: string) => http.get<Result>(`/api/executions/${id}/result`);
+    const types = async (id: string) =>
+      (await http.get<{ events: Array<{ type: string; step?: string }> }>(`/api/executions/${id}/events`))
+        .events;
+
+    it("events: pages count the events of the types asked; since_event_id", async () => {
+      const { execution_id } = await runToEnd(pb("linear"));
+      const all = (await types(execution_id)) as Array<{ type: string; event_id: string; step?: string }>;
+      const issued = all.filter((e) => e.type === "command.issued");
+      assert.equal(issued.length, 3);
+      const page = await http.get<{ events: Array<{ event_id: string }>; page: number }>(
+        `/api/executions/${execution_id}/events?event_type=command.issued&page_size=1&page=2`,
+      );
+      assert.deepEqual(
+        page.events.map((e) => e.event_id),
+        [issued[1]?.event_id],
+      );
+      const past = await http.get<{ events: unknown[] }>(
+        `/api/executions/${execution_id}/events?event_type=command.issued&page_size=2&page=3`,
+      );
+      assert.deepEqual(past.events, []);
+      const detail = await http.get<{ events: Array<{ step: string }>; pagination: { has_more: boolean } }>(
+        `/api/executions/${execution_id}?event_type=command.issued&page_size=2&page=2`,
+      );
+      assert.deepEqual(
+        detail.events.map((e) => e.step),
+        ["c"],
+      );
+      assert.equal(detail.pagination.has_more, false);
+      const since = await http.get<{ events: Array<{ event_id: string }> }>(
+        `/api/executions/${execution_id}/events?since_event_id=${all[3]?.event_id}`,
+      );
+      assert.deepEqual(
+        since.events.map((e) => e.event_id),
+        all.slice(4).map((e) => e.event_id),
+      );
+      const sinceOfType = await http.get<{ events: Array<{ event_id: string }> }>(
+        `/api/executions/${execution_id}/events?since_event_id=${issued[0]?.event_id}&event_type=command.issued&page_size=1&page=2`,
+      );
+      assert.deepEqual(
+        sinceOfType.events.map((e) => e.event_id),
+        [issued[2]?.event_id],
+      );
+      await rejectsWith(
+        http.get(`/api/executions/${execution_id}/events?since_event_id=42`),
+        404,
+        "NOETL_E_EVENT_NOT_FOUND",
+      );
+    });
+
+    it("vars: read, write, delete a running execution's ctx as events; steps see it; 409 once finished", async () => {
+      const id = await start();
+      type Vars = { execution_id: string; variables: Record<string, { value: unknown }>; count: number };
+      const written = await http.post<Vars & { event_id: string }>(`/api/vars/${id}`, {
+        variables: { greeting: "hi", gone: 1 },
+        source_step: "outside",
+      });
+      assert.equal(written.count, 2);
+      assert.deepEqual(written.variables.greeting, {
+        value: "hi",
+        type: "user_defined",
+        source_step: "outside",
+      });
+      const read = await http.get<Vars>(`/api/vars/${id}`);
+      assert.deepEqual(read, {
+        execution_id: id,
+        variables: { greeting: { value: "hi" }, gone: { value: 1 } },
+        count: 2,
+      });
+      assert.deepEqual(await http.get(`/api/vars/${id}/greeting`), {
+        execution_id: id,
+        var_name: "greeting",
+        value: "hi",
+      });
+      assert.deepEqual((await http.delete<{ deleted: string[] }>(`/api/vars/${id}/gone`)).deleted, ["gone"]);
+      await rejectsWith(http.get(`/api/vars/${id}/gone`), 404, "NOETL_E_VAR_NOT_FOUND");
+      await rejectsWith(http.delete(`/api/vars/${id}/gone`), 404, "NOETL_E_VAR_NOT_FOUND");
+      await rejectsWith(http.post(`/api/vars/${id}`, { variables: {} }), 422, "NOETL_E_API_VALIDATION");
+      assert.deepEqual((await http.get<{ ctx: object }>(`/api/executions/${id}/vars`)).ctx, {
+        greeting: "hi",
+      });
+      await wait(id);
+      const done = await result(id);
+      assert.equal(done.status, "completed");
+      assert.deepEqual(done.steps.b, { g: "hi" }); // step b read the patched ctx
+      const patches = (await types(id)).filter((e) => e.type === "ctx.updated");
+      assert.equal(patches.length, 2);
+      await rejectsWith(
+        http.post(`/api/vars/${id}`, { variables: { late: 1 } }),
+        409,
+        "NOETL_E_EXECUTION_FINISHED",
+      );
+      await rejectsWith(http.delete(`/api/vars/${id}/greeting`), 409, "NOETL_E_EXECUTION_FINISHED");
+      await rejectsWith(http.delete(`/api/vars/${id}`), 409, "NOETL_E_EXECUTION_FINISHED");
+      assert.deepEqual((await http.get<Vars>(`/api/vars/${id}`)).count, 1);
+      await rejectsWith(http.get("/api/vars/999999"), 404, "NOETL_E_EXECUTION_NOT_FOUND");
+      const other = await start();
+      await http.post(`/api/vars/${other}`, { variables: { x: 1, y: 2 } });
+      const cleared = await http.delete<{ deleted: string[]; count: number }>(`/api/vars/${other}`);
+      assert.deepEqual([cleared.deleted.sort(), cleared.count], [["x", "y"], 2]);
+      assert.equal((await http.get<Vars>(`/api/vars/${other}`)).count, 0);
+      await http.post(`/api/executions/${other}/cancel`, {});
+    });
+
+    it("tokens enter a step of a running execution with their input; 404/422/409 otherwise", async () => {
+      const id = await start();
+      const accepted = await http.post<{ status: string; step: string; event_id: string }>(
+        `/api/executions/${id}/tokens`,
+        { step: "hook", input: { n: 21 } },
+      );
+      assert.deepEqual([accepted.status, accepted.step], ["accepted", "hook"]);
+      await rejectsWith(
+        http.post(`/api/executions/${id}/tokens`, { step: "nope" }),
+        404,
+        "NOETL_E_STEP_NOT_FOUND",
+      );
+      await rejectsWith(
+        http.post(`/api/executions/${id}/tokens`, { input: {} }),
+        422,
+        "NOETL_E_API_VALIDATION",
+      );
+      await wait(id);
+      const done = await result(id);
+      assert.equal(done.status, "completed");
+      assert.equal(done.steps.hook, 42);
+      const log = await types(id);
+      const token = log.findIndex((e) => e.type === "token.injected");
+      assert.equal(log[token]?.step, "hook");
+      assert.equal(log[token + 1]?.type, "command.issued");
+      assert.equal(log[token + 1]?.step, "hook");
+      await rejectsWith(
+        http.post(`/api/executions/${id}/tokens`, { step: "hook" }),
+        409,
+        "NOETL_E_EXECUTION_FINISHED",
+      );
+      await rejectsWith(
+        http.post("/api/executions/999999/tokens", { step: "hook" }),
+        404,
+        "NOETL_E_EXECUTION_NOT_FOUND",
+      );
+    });
+
+    it("finalize forces a running execution to fail (or complete) with terminal events; idempotent", async () => {
+      const id = await start();
+      const out = await http.post(`/api/executions/${id}/finalize`, { reason: "stuck" });
+      assert.deepEqual(out, { execution_id: id, finalized: true, status: "failed" });
+      const failed = await result(id);
+      assert.equal(failed.status, "failed");
+      assert.equal(failed.error?.code, "NOETL_E_FINALIZED");
+      assert.deepEqual(
+        (await types(id)).slice(-4).map((e) => e.type),
+        ["execution.finalize_requested", "command.cancelled", "workflow.failed", "playbook.failed"],
+      );
+      assert.deepEqual(await http.post(`/api/executions/${id}/finalize`, { status: "COMPLETED" }), {
+        execution_id: id,
+        finalized: false,
+        status: "failed",
+      });
+      const other = await start();
+      assert.deepEqual(await http.post(`/api/executions/${other}/finalize`, { status: "COMPLETED" }), {
+        execution_id: other,
+        finalized: true,
+        status: "completed",
+      });
+      await rejectsWith(
+        http.post(`/api/executions/${other}/finalize`, { status: "paused" }),
+        422,
+        "NOETL_E_API_VALIDATION",
+      );
+      // the worker's late report of the cancelled command changes nothing
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal((await result(id)).status, "failed");
+      assert.equal((await result(other)).status, "completed");
+    });
+  });
 });
