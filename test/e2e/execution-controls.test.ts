@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import type { ExecutionId } from "../../src/kernel/index.ts";
+import type { CommandId, ExecutionId } from "../../src/kernel/index.ts";
 import { type Harness, harness } from "../support/run-playbook.ts";
 
 const yaml = readFileSync(new URL("../playbooks/injection.yaml", import.meta.url), "utf8");
@@ -55,8 +55,15 @@ describe("execution controls (embedded)", () => {
     assert.deepEqual(await o.finalize(id, "completed"), { finalized: false, status: "failed" });
     const s = await o.status(id);
     assert.equal(s.error?.code, "NOETL_E_FINALIZED");
-    const types = (await h.app.store.readEvents(id)).map((e) => e.type);
-    assert.deepEqual(types.slice(-3), ["command.cancelled", "workflow.failed", "playbook.failed"]);
+    const events = await h.app.store.readEvents(id);
+    assert.deepEqual(
+      events.slice(-3).map((e) => e.type),
+      ["command.cancelled", "workflow.failed", "playbook.failed"],
+    );
+    // the worker running the cancelled command is told so at its next heartbeat
+    const cancelled = events.find((e) => e.type === "command.cancelled");
+    const commandId = (cancelled?.payload as { command_id: CommandId }).command_id;
+    assert.deepEqual(await o.heartbeat(commandId, `embedded-${process.pid}`), { cancelled: true });
     assert.equal((await h.app.store.getExecution(id))?.status, "failed");
     await replayMatches(id);
   });
