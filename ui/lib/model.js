@@ -36,6 +36,8 @@ export const EVENT_TYPES = [
   "playbook.failed",
   "execution.cancel_requested",
   "execution.cancelled",
+  "token.injected",
+  "execution.finalize_requested",
 ];
 
 /** Bytes of task output kept per command (the worker bounds it too). */
@@ -331,6 +333,10 @@ export function summarize(e) {
     case "execution.cancel_requested":
     case "execution.cancelled":
       return p.reason ?? "";
+    case "execution.finalize_requested":
+      return `${p.status}${p.reason ? `: ${p.reason}` : ""}`;
+    case "token.injected":
+      return `token → ${p.step}`;
     case "task.started":
       return `${p.task} attempt ${p.attempt}`;
     case "task.done":
