@@ -62,7 +62,8 @@ describe("execution controls (embedded)", () => {
     );
     // the worker running the cancelled command is told so at its next heartbeat
     const cancelled = events.find((e) => e.type === "command.cancelled");
-    const commandId = (cancelled?.payload as { command_id: CommandId }).command_id;
+    assert.ok(cancelled?.type === "command.cancelled");
+    const commandId: CommandId = cancelled.payload.command_id;
     assert.deepEqual(await o.heartbeat(commandId, `embedded-${process.pid}`), { cancelled: true });
     assert.equal((await h.app.store.getExecution(id))?.status, "failed");
     await replayMatches(id);
