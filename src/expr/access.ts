@@ -8,6 +8,7 @@ import { pyFormat } from "./format.ts";
 import { LIMITS } from "./limits.ts";
 import { Namespace } from "./namespace.ts";
 import { own, requireOwned } from "./owned.ts";
+import { isFloat, PyFloat } from "./py-float.ts";
 import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
 import {
@@ -303,7 +304,12 @@ export function getItem(obj: unknown, key: unknown, path: string): unknown {
   if (obj instanceof Namespace)
     return typeof key === "string" ? getAttr(obj, key, path) : new Undefined(path);
   if (isMapping(obj)) {
-    const k = typeof key === "number" || typeof key === "boolean" ? String(key) : key;
+    const k =
+      typeof key === "number" || typeof key === "boolean"
+        ? String(key)
+        : key instanceof PyFloat
+          ? String(key.value)
+          : key;
     if (typeof k === "string" && Object.hasOwn(obj, k)) return obj[k];
     return typeof k === "string" ? (dictMethod(obj, k) ?? new Undefined(path)) : new Undefined(path);
   }
@@ -379,6 +385,8 @@ function strFormat(s: string, args: unknown[], kwargs: Record<string, unknown>):
     if (m === "}}") return "}";
     const [name = "", spec] = (field ?? "").split(":");
     const value = name === "" ? args[auto++] : /^\d+$/.test(name) ? args[Number(name)] : kwargs[name];
+    if (spec?.endsWith("d") && isFloat(value))
+      throw typeError("Unknown format code 'd' for object of type 'float'");
     return spec
       ? pyFormat(`%${spec.replace(/^([<>^]?)(\d*)(\.\d+)?([dfsx]?)$/, "$2$3$4") || "s"}`, tuple([value]))
       : pyStr(value);

@@ -5,7 +5,9 @@ import { FILTERS } from "./filters.ts";
 import { pyFormat } from "./format.ts";
 import { GLOBALS } from "./globals.ts";
 import { LIMITS } from "./limits.ts";
+import { numericOp } from "./numeric-op.ts";
 import { own } from "./owned.ts";
+import { isNumber, PyFloat } from "./py-float.ts";
 import type { Scope } from "./scope.ts";
 import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
@@ -93,6 +95,11 @@ function fail(f: Frame, e: Expr, error: unknown): never {
 }
 
 function arith(op: string, a: unknown, b: unknown, f: Frame, e: Expr): unknown {
+  if (typeof a === "number" && typeof b === "number" && op === "+") {
+    // the common case, kept short: int + int is an int; a whole sum of floats is a boxed float
+    const r = a + b;
+    return Number.isInteger(r) && !(Number.isInteger(a) && Number.isInteger(b)) ? new PyFloat(r) : r;
+  }
   const bad = () =>
     fail(
       f,
@@ -110,15 +117,19 @@ function arith(op: string, a: unknown, b: unknown, f: Frame, e: Expr): unknown {
       new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${u.name}' is undefined`, { missing: u.name }),
     );
   }
-  const isNum = (x: unknown) => typeof x === "number" || typeof x === "boolean";
+  if (isNumber(a) && isNumber(b)) {
+    try {
+      return numericOp(op, a, b);
+    } catch (error) {
+      return fail(f, e, error);
+    }
+  }
   if (op === "+") {
-    if (isNum(a) && isNum(b)) return Number(a) + Number(b);
     if (typeof a === "string" && typeof b === "string") return checkLen(f, e, a + b);
     if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
     return bad();
   }
   if (op === "*") {
-    if (isNum(a) && isNum(b)) return Number(a) * Number(b);
     const [seq, n] = typeof a === "string" || Array.isArray(a) ? [a, b] : [b, a];
     if ((typeof seq === "string" || Array.isArray(seq)) && typeof n === "number") {
       const size = seq.length * Math.max(0, n);
@@ -132,28 +143,7 @@ function arith(op: string, a: unknown, b: unknown, f: Frame, e: Expr): unknown {
     return bad();
   }
   if (op === "%" && typeof a === "string") return pyFormat(a, b);
-  if (!isNum(a) || !isNum(b)) return bad();
-  const x = Number(a);
-  const y = Number(b);
-  switch (op) {
-    case "-":
-      return x - y;
-    case "/":
-      if (y === 0) fail(f, e, new TemplateError("NOETL_E_TEMPLATE_TYPE", "division by zero"));
-      return x / y;
-    case "//":
-      if (y === 0)
-        fail(f, e, new TemplateError("NOETL_E_TEMPLATE_TYPE", "integer division or modulo by zero"));
-      return Math.floor(x / y);
-    case "%":
-      if (y === 0)
-        fail(f, e, new TemplateError("NOETL_E_TEMPLATE_TYPE", "integer division or modulo by zero"));
-      return ((x % y) + y) % y;
-    case "**":
-      return x ** y;
-    default:
-      return bad();
-  }
+  return bad();
 }
 
 function checkLen(f: Frame, e: Expr, s: string): string {
@@ -176,6 +166,8 @@ export function compileExpr(e: Expr): Eval {
   switch (e.t) {
     case "lit": {
       const v = e.value;
+      // a fresh box per render, so that the render knows it made one (template.ts unboxes)
+      if (v instanceof PyFloat) return () => new PyFloat(v.value);
       return () => v;
     }
     case "name": {
@@ -285,6 +277,7 @@ export function compileExpr(e: Expr): Eval {
       const sign = e.op === "-" ? -1 : 1;
       return (f) => {
         const x = v(f);
+        if (x instanceof PyFloat) return new PyFloat(sign * x.value);
         if (typeof x !== "number" && typeof x !== "boolean") {
           return fail(
             f,

@@ -11,6 +11,7 @@ import {
   TemplateError,
 } from "./index.ts";
 import { LIMITS } from "./limits.ts";
+import { PyFloat, unboxFloats } from "./py-float.ts";
 
 const ctx = { workload: { items: [1, 2], n: 3 }, ctx: { x: 1 }, fetch: { data: { rows: [] } } };
 
@@ -55,6 +56,52 @@ describe("strict rendering", () => {
     assert.deepEqual(renderValue({ a: ["{{ ctx.x }}"] }, ctx, strict), { a: [1] });
     // not strict: empty, as Jinja2's default Undefined
     assert.equal(compile("n={{ missing }}").render(ctx), "n=");
+  });
+});
+
+describe("whole-number floats at the native boundary", () => {
+  test("a native result holds plain numbers: 5.0 comes out as 5, nested ones too", () => {
+    const five = compile("{{ 10 / 2 }}").render(ctx);
+    assert.equal(typeof five, "number");
+    assert.equal(five, 5);
+    assert.deepEqual(compile("{{ [1.0, {'a': -2.0, 'b': (3.0, 4)}] }}").render(ctx), [
+      1,
+      { a: -2, b: [3, 4] },
+    ]);
+    assert.deepEqual(compile("{{ namespace(x=2.0) }}").render(ctx), { x: 2 });
+    assert.deepEqual(renderValue({ v: "{{ workload.n * 1.0 }}", t: "{{ workload.n * 1.0 }}!" }, ctx), {
+      v: 3,
+      t: "3.0!",
+    });
+    const json = JSON.stringify(compile("{{ {'n': 1.0, 'l': [workload.n / 1]} }}").render(ctx));
+    assert.equal(json, '{"n":1,"l":[3]}');
+  });
+  test("a literal float is unboxed on every render, not only the first", () => {
+    const t = compile("{{ [2.0] }}");
+    assert.deepEqual(t.render(ctx), [2]);
+    assert.deepEqual(t.render(ctx), [2]);
+  });
+  test("values from outside stay as they are (JSON 2.0 is 2 and prints 2)", () => {
+    const items = compile("{{ workload.items }}").render(ctx);
+    assert.equal(items, ctx.workload.items);
+    assert.equal(compile("{{ x }}").renderText({ x: 2.0 }), "2");
+    assert.equal(compile("{{ x }}").renderText({ x: 2.5 }), "2.5");
+  });
+  test("a list holding itself and a `__proto__` key are unboxed safely", () => {
+    const l: unknown[] = [new PyFloat(1)];
+    l.push(l);
+    const out = unboxFloats(l) as unknown[];
+    assert.equal(out[0], 1);
+    assert.equal(out[1], out);
+    const d = compile("{{ {'__proto__': 2.0} }}").render(ctx) as Record<string, unknown>;
+    assert.ok(Object.hasOwn(d, "__proto__"));
+    assert.equal(Object.getPrototypeOf(d), Object.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(d, "__proto__")?.value, 2);
+  });
+  test("conditions read a float's truth", () => {
+    assert.equal(evaluateCondition("{{ 0.0 }}", ctx), false);
+    assert.equal(evaluateCondition("{{ workload.n / 3 }}", ctx), true);
+    assert.equal(evaluateCondition("{{ -0.0 or 1.0 }}", ctx), true);
   });
 });
 

@@ -4,7 +4,9 @@ import { base64Decode, base64Encode, urlEncode } from "./encoding.ts";
 import { filterArg } from "./filter-arg.ts";
 import { pyFormat } from "./format.ts";
 import { htmlEscape } from "./html-escape.ts";
+import { numericOp } from "./numeric-op.ts";
 import { own } from "./owned.ts";
+import { isFloat, isNumber, PyFloat, pyFloat } from "./py-float.ts";
 import { requireDefined } from "./require-defined.ts";
 import { TemplateError } from "./template-error.ts";
 import { runTest } from "./tests.ts";
@@ -89,21 +91,21 @@ function parsePyInt(text: string, base: number): number | undefined {
 
 /** Jinja2's int filter: int(value, base) for text, int(value) otherwise, then int(float(value)), else the default. */
 function toInt(v: unknown, dflt: unknown = 0, base = 10): unknown {
-  if (typeof v === "number") return Number.isFinite(v) ? Math.trunc(v) : dflt;
+  if (typeof v === "number" || v instanceof PyFloat)
+    return Number.isFinite(Number(v)) ? Math.trunc(Number(v)) : dflt;
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "string") {
     const n = parsePyInt(v, base);
     if (n !== undefined) return n;
-    const f = toFloat(v, null);
-    return typeof f === "number" && Number.isFinite(f) ? Math.trunc(f) : dflt;
+    const f = floatOf(v);
+    return f !== undefined && Number.isFinite(f) ? Math.trunc(f) : dflt;
   }
   return dflt;
 }
 
-/** Python's float(value), else the default. */
-function toFloat(v: unknown, dflt: unknown = 0): unknown {
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
+/** Python's float(value) as a number, or undefined when it has none. */
+function floatOf(v: unknown): number | undefined {
+  if (isNumber(v)) return Number(v);
   if (typeof v === "string") {
     const s = v.trim().toLowerCase();
     if (/^[-+]?nan$/.test(s)) return Number.NaN;
@@ -113,10 +115,19 @@ function toFloat(v: unknown, dflt: unknown = 0): unknown {
       !/^[-+]?(\d(_?\d)*)?(\.(\d(_?\d)*)?)?(e[-+]?\d(_?\d)*)?$/.test(s) ||
       !/\d/.test(s.split("e")[0] as string)
     )
-      return dflt;
+      return undefined;
     return Number(s.replace(/_/g, ""));
   }
-  return dflt;
+  return undefined;
+}
+
+/** Jinja2's float filter: float(value), else the default (0.0 unless given). */
+function toFloat(v: unknown, args: unknown[], kw: Record<string, unknown>): unknown {
+  const f = floatOf(v);
+  if (f !== undefined) return pyFloat(f);
+  return args.length > 0 || Object.hasOwn(kw, "default")
+    ? filterArg(args, kw, 0, "default", 0)
+    : new PyFloat(0);
 }
 
 function sortKey(caseSensitive: boolean) {
@@ -143,22 +154,45 @@ function selectOrReject(keep: boolean, attrMode: boolean): Filter {
   };
 }
 
-function round(value: unknown, precision = 0, method = "common"): number {
+/**
+ * Jinja2's round: `round(value, precision)` for "common" (an int stays an int, as Python's round
+ * keeps it), `ceil`/`floor` of value × 10^precision divided back (always a float).
+ */
+function round(value: unknown, precision = 0, method = "common"): unknown {
   const n = Number(value);
   const f = 10 ** precision;
-  if (method === "ceil") return Math.ceil(n * f) / f;
-  if (method === "floor") return Math.floor(n * f) / f;
-  // Python's round(): half to even
-  const x = n * f;
+  if (method === "ceil") return pyFloat(Math.ceil(n * f) / f);
+  if (method === "floor") return pyFloat(Math.floor(n * f) / f);
+  const int = isNumber(value) && !isFloat(value);
+  if (int && precision >= 0) return n;
+  // Python's round(): half to even (an int to a multiple of 10^-precision, exactly)
+  const m = int ? 10 ** -precision : 1;
+  const x = int ? n / m : n * f;
   const floor = Math.floor(x);
   const diff = x - floor;
   const r = diff > 0.5 ? floor + 1 : diff < 0.5 ? floor : floor % 2 === 0 ? floor : floor + 1;
-  return r / f;
+  if (int) return r * m;
+  return isFloat(value) ? pyFloat(r / f) : r / f;
+}
+
+/** Python's max/min with a key: the first item no other item beats. */
+function extreme(items: unknown[], key: (x: unknown) => unknown, sign: 1 | -1): unknown {
+  let best = items[0];
+  let bestKey = key(best);
+  for (let i = 1; i < items.length; i++) {
+    const k = key(items[i]);
+    if (sign * pyCompare(k, bestKey, sign > 0 ? ">" : "<") > 0) {
+      best = items[i];
+      bestKey = k;
+    }
+  }
+  return best;
 }
 
 export const FILTERS: Record<string, Filter> = {
   ...TEXT_FILTERS,
   abs: (v) => {
+    if (v instanceof PyFloat) return new PyFloat(Math.abs(v.value));
     if (typeof v !== "number" && typeof v !== "boolean") {
       throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `bad operand type for abs(): '${typeName(v)}'`);
     }
@@ -194,7 +228,7 @@ export const FILTERS: Record<string, Filter> = {
     const items = list(v);
     return items.length > 0 ? items[0] : new Undefined("first", "no first item");
   },
-  float: (v, args, kw) => toFloat(requireDefined(v), filterArg(args, kw, 0, "default", 0)),
+  float: (v, args, kw) => toFloat(requireDefined(v), args, kw),
   fromjson: (v) => {
     try {
       return JSON.parse(pyStr(v));
@@ -252,13 +286,13 @@ export const FILTERS: Record<string, Filter> = {
     const items = list(v);
     if (items.length === 0) return new Undefined("max", "empty sequence");
     const get = kw.attribute !== undefined ? attrGetter(kw.attribute) : sortKey(truthy(kw.case_sensitive));
-    return sorted(items, get, false)[items.length - 1];
+    return extreme(items, get, 1);
   },
   min: (v, _a, kw) => {
     const items = list(v);
     if (items.length === 0) return new Undefined("min", "empty sequence");
     const get = kw.attribute !== undefined ? attrGetter(kw.attribute) : sortKey(truthy(kw.case_sensitive));
-    return sorted(items, get, false)[0];
+    return extreme(items, get, -1);
   },
   pprint: (v) => pyRepr(sortDeep(v)),
   reject: selectOrReject(false, false),
@@ -325,7 +359,7 @@ export const FILTERS: Record<string, Filter> = {
     const items = list(v).map(attr === undefined ? (x: unknown) => x : attrGetter(attr));
     let total = (kw.start ?? start) as unknown;
     for (const x of items) {
-      if (typeof total === "number" && typeof x === "number") total = total + x;
+      if (isNumber(total) && isNumber(x)) total = numericOp("+", total, x);
       else if (Array.isArray(total) && Array.isArray(x)) total = [...total, ...x];
       else
         throw new TemplateError(
@@ -379,7 +413,7 @@ export const FILTERS: Record<string, Filter> = {
   },
   get: (v, [key, dflt = null]) => (isMapping(v) && Object.hasOwn(v, String(key)) ? v[String(key)] : dflt),
   callable: (v) => v instanceof PyFunction,
-  string_repr: (v) => numberStr(Number(v)),
+  string_repr: (v) => (v instanceof PyFloat ? pyRepr(v) : numberStr(Number(v))),
 };
 FILTERS.d = FILTERS.default as Filter;
 FILTERS.escape = (v) => htmlEscape(pyStr(v));

@@ -1,4 +1,5 @@
 import { formatFixed } from "./format-fixed.ts";
+import { PyFloat } from "./py-float.ts";
 import { TemplateError } from "./template-error.ts";
 import { isMapping, isTuple, pyRepr, pyStr, typeName } from "./values.ts";
 
@@ -147,6 +148,7 @@ function pad(s: string, w: number, left: boolean): string {
 
 function realArg(v: unknown, what: string): number {
   if (typeof v === "number") return v;
+  if (v instanceof PyFloat) return v.value;
   if (typeof v === "boolean") return v ? 1 : 0;
   const tail = `a real number is required, not ${typeName(v)}`;
   throw typeError(what.endsWith(",") ? `${what} not ${typeName(v)}` : `${what} format: ${tail}`);

@@ -2,7 +2,7 @@ import { Namespace } from "./namespace.ts";
 import { own } from "./owned.ts";
 import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
-import { isMapping, PyFunction } from "./values.ts";
+import { isMapping, PyFunction, typeName } from "./values.ts";
 
 const MAX_RANGE = 1_000_000;
 
@@ -20,7 +20,14 @@ function dictOf(args: unknown[], kwargs: Record<string, unknown>): Record<string
 /** Template globals: range, dict, namespace. `now()` comes from the scope. */
 export const GLOBALS: Record<string, PyFunction> = {
   range: new PyFunction("range", (args) => {
-    const nums = args.map(Number);
+    const nums = args.map((a) => {
+      if (typeof a === "boolean") return a ? 1 : 0;
+      if (typeof a === "number" && Number.isInteger(a)) return a;
+      throw new TemplateError(
+        "NOETL_E_TEMPLATE_TYPE",
+        `'${typeName(a)}' object cannot be interpreted as an integer`,
+      );
+    });
     const [start, stop, step] =
       nums.length === 1 ? [0, nums[0] as number, 1] : [nums[0] as number, nums[1] as number, nums[2] ?? 1];
     if (step === 0) throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "range() arg 3 must not be zero");

@@ -18,11 +18,7 @@ const fixture = JSON.parse(readFileSync(new URL("./fixtures/jinja-cases.json", i
   cases: Case[];
 };
 
-/**
- * Known, documented difference (see README.md): Python prints whole-number floats as `2.0`;
- * JS numbers do not keep int/float apart, so we print `2`. A case whose only difference is
- * such a `.0` counts as equal (the comparison below strips it from Jinja2's output).
- */
+/** Cases skipped as known, documented differences (see README.md); none at present. */
 const KNOWN_DIFFERENCES = new Set<string>();
 
 test(`fixture has at least 400 cases (Jinja2 ${fixture.jinja2})`, () => {
@@ -46,7 +42,7 @@ for (const c of fixture.cases) {
     mismatches.push(
       `${c.template}: we raised ${(err as Error).message}, Jinja2 rendered ${JSON.stringify(c.output)}`,
     );
-  } else if (got !== c.output && got !== c.output?.replace(/(\d)\.0\b/g, "$1")) {
+  } else if (got !== c.output) {
     mismatches.push(`${c.template}: got ${JSON.stringify(got)}, Jinja2 ${JSON.stringify(c.output)}`);
   }
 }

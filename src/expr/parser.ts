@@ -1,5 +1,6 @@
 import type { Expr, FilterCall, Node } from "./ast.ts";
 import { syntax, type Token, tokenize } from "./lexer.ts";
+import { pyFloat } from "./py-float.ts";
 
 const COMPARE = new Set(["==", "!=", "<", ">", "<=", ">="]);
 
@@ -369,7 +370,7 @@ class Parser {
       case "int":
         return { t: "lit", value: Number(t.value), pos };
       case "float":
-        return { t: "lit", value: Number(t.value), pos };
+        return { t: "lit", value: pyFloat(Number(t.value)), pos };
       case "op":
         if (t.value === "(") {
           if (this.isOp(")")) {

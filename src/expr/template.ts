@@ -4,6 +4,7 @@ import { compileExpr, type Eval, type Frame, LIMITS } from "./evaluate.ts";
 import { freeNames } from "./free-names.ts";
 import { Namespace } from "./namespace.ts";
 import { parseTemplate } from "./parser.ts";
+import { floatsMade, unboxFloats } from "./py-float.ts";
 import { asScope, type Scope } from "./scope.ts";
 import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
@@ -85,11 +86,7 @@ function build(source: string): Template {
     names: freeNames(nodes),
     isStatic: false,
     render: native
-      ? (scope, options) =>
-          guard(source, () => {
-            const f = frame(scope, options);
-            return toNative(printable(f, native(f)));
-          })
+      ? (scope, options) => guard(source, () => nativeResult(native, frame(scope, options)))
       : renderText,
     renderText,
   };
@@ -101,6 +98,16 @@ function printable(f: Frame, v: unknown): unknown {
     throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${v.name}' is undefined`, { missing: v.name });
   }
   return v;
+}
+
+/**
+ * The value of a single-expression template, as plain data: whole-number floats (boxed inside
+ * the engine, `py-float.ts`) become plain numbers. Only a render that made a box is walked.
+ */
+function nativeResult(native: Eval, f: Frame): unknown {
+  const before = floatsMade();
+  const v = toNative(printable(f, native(f)));
+  return floatsMade() === before ? v : unboxFloats(v);
 }
 
 function guard<T>(source: string, fn: () => T): T {

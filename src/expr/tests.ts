@@ -1,9 +1,10 @@
+import { isFloat, isNumber } from "./py-float.ts";
 import { TemplateError } from "./template-error.ts";
 import { isMapping, isUndefined, PyFunction, pyCompare, pyContains, pyEquals, pyStr } from "./values.ts";
 
 type Test = (value: unknown, ...args: unknown[]) => boolean;
 
-const num = (v: unknown) => typeof v === "number" || typeof v === "boolean";
+const num = isNumber;
 
 /** Python's str.islower()/isupper(): some cased character, and none in the other case. */
 function cased(s: string, to: (s: string) => string): boolean {
@@ -17,7 +18,7 @@ export const TESTS: Record<string, Test> = {
   none: (v) => v === null,
   number: (v) => num(v),
   integer: (v) => typeof v === "number" && Number.isInteger(v),
-  float: (v) => typeof v === "number" && !Number.isInteger(v),
+  float: (v) => isFloat(v),
   string: (v) => typeof v === "string",
   boolean: (v) => typeof v === "boolean",
   mapping: (v) => isMapping(v),
@@ -26,9 +27,9 @@ export const TESTS: Record<string, Test> = {
   callable: (v) => v instanceof PyFunction,
   true: (v) => v === true,
   false: (v) => v === false,
-  even: (v) => num(v) && (v as number) % 2 === 0,
-  odd: (v) => num(v) && Math.abs((v as number) % 2) === 1,
-  divisibleby: (v, n) => num(v) && (v as number) % (n as number) === 0,
+  even: (v) => num(v) && Number(v) % 2 === 0,
+  odd: (v) => num(v) && Math.abs(Number(v) % 2) === 1,
+  divisibleby: (v, n) => num(v) && Number(v) % Number(n) === 0,
   eq: (v, o) => pyEquals(v, o),
   equalto: (v, o) => pyEquals(v, o),
   ne: (v, o) => !pyEquals(v, o),

@@ -2,6 +2,7 @@
 import { filterArg } from "./filter-arg.ts";
 import { formatFixed } from "./format-fixed.ts";
 import { htmlEscape, htmlUnescape } from "./html-escape.ts";
+import { isNumber } from "./py-float.ts";
 import { requireDefined } from "./require-defined.ts";
 import { TemplateError } from "./template-error.ts";
 import { isMapping, isUndefined, pyRepr, pyStr, truthy, typeName } from "./values.ts";
@@ -18,10 +19,7 @@ function splitLines(s: string): string[] {
 
 function filesize(value: unknown, binary: boolean): string {
   const bytes = typeof value === "string" ? Number(value.trim()) : Number(value);
-  if (
-    (typeof value !== "number" && typeof value !== "string" && typeof value !== "boolean") ||
-    Number.isNaN(bytes)
-  )
+  if ((!isNumber(value) && typeof value !== "string") || Number.isNaN(bytes))
     throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `could not convert ${typeName(value)} to float`);
   const base = binary ? 1024 : 1000;
   const prefixes = binary

@@ -1,5 +1,6 @@
 import { PyDateTime } from "./date-time.ts";
 import { Namespace } from "./namespace.ts";
+import { floatRepr, PyFloat } from "./py-float.ts";
 import { TemplateError } from "./template-error.ts";
 import { isMapping, isUndefined } from "./values.ts";
 
@@ -32,17 +33,19 @@ function str(s: string): string {
   return `${out}"`;
 }
 
-function num(n: number): string {
+/** An int as its digits; a float as Python's repr (`2.0`, `1e+20`), NaN/Infinity as Python's json writes them. */
+function num(n: number, float: boolean): string {
   if (Number.isNaN(n)) return "NaN";
   if (!Number.isFinite(n)) return n > 0 ? "Infinity" : "-Infinity";
-  return String(n);
+  return float || !Number.isInteger(n) ? floatRepr(n) : String(n);
 }
 
 function dump(v: unknown, indent: number | undefined, pad: string): string {
   if (v === null || v === undefined || isUndefined(v)) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
-  if (typeof v === "number") return num(v);
+  if (typeof v === "number") return num(v, false);
+  if (v instanceof PyFloat) return num(v.value, true);
   if (typeof v === "string") return str(v);
   if (v instanceof PyDateTime) return str(v.isoformat());
   if (v instanceof Namespace)

@@ -4,6 +4,7 @@
  */
 import { PyDateTime } from "./date-time.ts";
 import { Namespace } from "./namespace.ts";
+import { floatRepr, isNumber, PyFloat } from "./py-float.ts";
 import { TemplateError } from "./template-error.ts";
 
 /** Jinja2's default Undefined: renders empty, is falsy, fails on attribute access. */
@@ -35,14 +36,16 @@ export class PyFunction {
 }
 
 export function isMapping(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  // plain data first (the common case): none of the classes below
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) return true;
   return (
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
     !(v instanceof Undefined) &&
     !(v instanceof PyFunction) &&
     !(v instanceof Namespace) &&
-    !(v instanceof PyDateTime)
+    !(v instanceof PyDateTime) &&
+    !(v instanceof PyFloat)
   );
 }
 
@@ -52,24 +55,14 @@ export function truthy(v: unknown): boolean {
   if (typeof v === "number") return v !== 0 && !Number.isNaN(v);
   if (typeof v === "string") return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof PyFloat) return v.value !== 0;
   if (isMapping(v)) return Object.keys(v).length > 0;
   return true;
 }
 
-function floatRepr(n: number): string {
-  if (Number.isNaN(n)) return "nan";
-  if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf";
-  const s = String(n);
-  if (/e/.test(s)) {
-    const [m, e] = s.split("e") as [string, string];
-    const exp = Number(e);
-    return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
-  }
-  return s;
-}
-
+/** How Python prints a plain number: an int (its digits, below 1e21) when whole, else a float. */
 export function numberStr(n: number): string {
-  return Number.isInteger(n) && Math.abs(n) < 1e16 ? String(n) : floatRepr(n);
+  return Number.isInteger(n) && Math.abs(n) < 1e21 ? String(n) : floatRepr(n);
 }
 
 function strRepr(s: string): string {
@@ -93,6 +86,7 @@ export function pyRepr(v: unknown): string {
   if (v === false) return "False";
   if (typeof v === "number") return numberStr(v);
   if (typeof v === "string") return strRepr(v);
+  if (v instanceof PyFloat) return floatRepr(v.value);
   if (v instanceof Undefined) return "Undefined";
   if (isTuple(v))
     return (v as unknown[]).length === 1
@@ -122,6 +116,8 @@ export function pyEquals(a: unknown, b: unknown): boolean {
     return a instanceof Undefined && b instanceof Undefined;
   if (a === b) return true;
   if (a === null || b === null || a === undefined || b === undefined) return false;
+  if (a instanceof PyFloat) return pyEquals(a.value, b);
+  if (b instanceof PyFloat) return pyEquals(a, b.value);
   if (a instanceof PyDateTime && b instanceof PyDateTime) return a.ms === b.ms;
   if (typeof a === "boolean" && typeof b === "number") return (a ? 1 : 0) === b;
   if (typeof b === "boolean" && typeof a === "number") return (b ? 1 : 0) === a;
@@ -137,8 +133,7 @@ export function pyEquals(a: unknown, b: unknown): boolean {
 
 /** Python ordering (<): numbers with numbers, strings with strings, lists lexicographically. */
 export function pyCompare(a: unknown, b: unknown, op: string): number {
-  const num = (x: unknown) => typeof x === "number" || typeof x === "boolean";
-  if (num(a) && num(b)) return Number(a) - Number(b);
+  if (isNumber(a) && isNumber(b)) return Number(a) - Number(b);
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
@@ -157,6 +152,7 @@ export function typeName(v: unknown): string {
   if (v instanceof Undefined) return "Undefined";
   if (typeof v === "boolean") return "bool";
   if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (v instanceof PyFloat) return "float";
   if (typeof v === "string") return "str";
   if (Array.isArray(v)) return "list";
   if (v instanceof PyFunction) return "function";
@@ -190,7 +186,9 @@ export function pyContains(container: unknown, item: unknown): boolean {
 
 /** Converts a template value to plain JSON-compatible data (Undefined → undefined). */
 export function toNative(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
   if (v instanceof Undefined) return undefined;
+  if (v instanceof PyFloat) return v.value;
   if (v instanceof PyFunction) return undefined;
   if (v instanceof Namespace) return { ...v.attrs };
   if (v instanceof PyDateTime) return v.isoformat();
