@@ -6,6 +6,7 @@
  * passes the time of the event it decides on, a worker its own clock. The calendar is computed
  * here (the pure core does not use `Date`).
  */
+import { pyFloat } from "./py-float.ts";
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const MONTHS = [
@@ -171,7 +172,7 @@ export class PyDateTime {
       case "strftime":
         return (args) => this.strftime(String(args[0] ?? ""));
       case "timestamp":
-        return () => this.ms / 1000;
+        return () => pyFloat(this.ms / 1000);
       case "date":
         return () => this.strftime("%Y-%m-%d");
       case "weekday":

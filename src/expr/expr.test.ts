@@ -224,6 +224,16 @@ describe("now()", () => {
     );
     assert.equal(compile("{{ t }}").render({ t }), "2026-12-07T17:05:09.123000+00:00", "a native value: ISO");
     assert.throws(() => compile("{{ now() }}").render({}), /now\(\) is not available here/);
+    const whole = new PyDateTime(Date.UTC(2026, 11, 7, 17, 5, 9));
+    assert.equal(
+      compile("{{ t.timestamp() }}|{{ u.timestamp() }}").render({ t, u: whole }),
+      "1796663109.123|1796663109.0",
+    );
+    assert.equal(
+      compile("{{ u.timestamp() }}").render({ u: whole }),
+      1796663109,
+      "a native value: a plain number",
+    );
   });
 });
 

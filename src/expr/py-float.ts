@@ -19,6 +19,10 @@ export class PyFloat {
   valueOf(): number {
     return this.value;
   }
+  /** So that `String(x)` reads as Python prints it (`2.0`), never `[object Object]`. */
+  toString(): string {
+    return floatRepr(this.value);
+  }
 }
 
 /** How many boxes were made so far: a render that made none has none to unbox. */
