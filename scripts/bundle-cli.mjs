@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/cli/main.js and what it imports) into a few files under
 // dist/bundle/, which `bin/noetl.js` runs when they exist. Node then loads ~15 files instead of
-// ~400 (our modules, zod's, yaml's): `noetl --version` 0.30 → 0.20 s, `noetl run
-// examples/hello.yaml` 0.57 → 0.43 s on the 2-core benchmark machine (2026-12-07).
+// ~400 (our modules, zod's, yaml's): `noetl --version` 0.26 → 0.16 s, `noetl run
+// examples/hello.yaml` 0.45 → 0.37 s on the 2-core benchmark machine, quiet (2026-12-07).
 //
 // - Our modules, zod, yaml and commander are bundled; every other package stays an import of
 //   node_modules (native addons, and packages that find their own files at run time).
