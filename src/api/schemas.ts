@@ -1,5 +1,6 @@
 /** Request bodies of the HTTP API (zod): validated by hand so errors are our JSON shape. */
 import { z } from "zod";
+import { WORKER_EVENT_TYPES } from "../protocol/index.ts";
 
 const jsonObject = z.record(z.string(), z.unknown());
 /** An execution id (a decimal snowflake, as text). */
@@ -46,7 +47,8 @@ const executeRequests = z.array(z.unknown()).min(1).max(100);
 export const ExecuteBatchBody = z.union([executeRequests, z.object({ requests: executeRequests })]);
 
 const workerEvent = z.object({
-  type: z.string().min(1),
+  // what the engine or the control plane decides (an execution's end, a cancel…) is not a worker's to say
+  type: z.enum(WORKER_EVENT_TYPES),
   step: z.string().optional(),
   event_id: z.string().optional(),
   at: z.number().optional(),

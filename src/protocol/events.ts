@@ -173,6 +173,25 @@ export const ACTIONABLE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   "execution.finalize_requested",
 ]);
 
+/**
+ * The events a worker reports about the commands it runs (`POST /api/events`, the worker
+ * channel). The others are the engine's, or the control plane's own (cancel, ctx patches, tokens,
+ * finalize: their routes check them first); the API refuses them from workers.
+ */
+export const WORKER_EVENT_TYPES = [
+  "command.started",
+  "command.heartbeat",
+  "command.completed",
+  "command.failed",
+  "step.enter",
+  "step.exit",
+  "task.started",
+  "task.done",
+  "task.output",
+  "call.done",
+  "call.error",
+] as const satisfies readonly EventType[];
+
 /** Terminal lifecycle events. */
 export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   "playbook.completed",

@@ -25,7 +25,7 @@ export type {
   IssuedCommand,
   NoetlEvent,
 } from "./events.ts";
-export { ACTIONABLE_EVENTS, TERMINAL_EVENTS } from "./events.ts";
+export { ACTIONABLE_EVENTS, TERMINAL_EVENTS, WORKER_EVENT_TYPES } from "./events.ts";
 export type { Backoff, PolicyAction, PolicyRule, PolicyThen, SetMap, Task, TaskPolicy } from "./task.ts";
 export type { ChannelAnswer, ChannelCall, LineSink } from "./worker-channel.ts";
 export { WORKER_CHANNEL_PATH, WORKER_CHANNEL_PROTOCOL, writeLine } from "./worker-channel.ts";

@@ -173,6 +173,14 @@ describe("HTTP API + remote worker", () => {
       }),
       (e: unknown) => e instanceof RemoteError && e.status === 422,
     );
+    // a worker reports on its commands: it cannot end, cancel or re-initialise an execution
+    for (const type of ["playbook.completed", "execution.cancel_requested", "playbook.initialized"])
+      await assert.rejects(
+        http.post("/api/events", { execution_id: big.execution_id, event: { type, payload: {} } }),
+        (e: unknown) => e instanceof RemoteError && e.status === 422,
+        type,
+      );
+    assert.equal(await eventCount(big.execution_id), before, "a refused event was written");
   });
 
   it("a claim carries the execution's info unless the worker says it holds it", async () => {
