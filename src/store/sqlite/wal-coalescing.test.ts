@@ -23,7 +23,10 @@ function open(name: string, cachePages = 2000): Database.Database {
   return db;
 }
 
-/** A plain node process that loads the shim itself, opens `path` as `db`, then runs `body`. */
+/**
+ * A plain node process that loads the shim itself, opens `path` as `db`, then runs `body`. Killed
+ * after 90 s (a test fails rather than leaving a child that keeps the test file from exiting).
+ */
 function spawnWithShim(path: string, body: string, stdout: "pipe" | "ignore") {
   return spawn(
     process.execPath,
@@ -35,7 +38,7 @@ function spawnWithShim(path: string, body: string, stdout: "pipe" | "ignore") {
        const db = new Database(${JSON.stringify(path)});
        ${body}`,
     ],
-    { cwd: process.cwd(), stdio: ["ignore", stdout, "inherit"] },
+    { cwd: process.cwd(), stdio: ["ignore", stdout, "inherit"], timeout: 90_000, killSignal: "SIGKILL" },
   );
 }
 
