@@ -25,6 +25,19 @@ export function successorsOf(step: Step, steps: ReadonlyMap<string, Step>): stri
   return [];
 }
 
+/** Graphs already built, by playbook (a parsed playbook is never changed; executions share it). */
+const built = new WeakMap<Playbook, Graph>();
+
+/** The playbook's graph, built once per playbook object. */
+export function graphOf(playbook: Playbook): Graph {
+  let graph = built.get(playbook);
+  if (graph === undefined) {
+    graph = buildGraph(playbook);
+    built.set(playbook, graph);
+  }
+  return graph;
+}
+
 export function buildGraph(playbook: Playbook): Graph {
   const steps = new Map(playbook.workflow.map((s) => [s.step, s] as const));
   const order = new Map(playbook.workflow.map((s, i) => [s.step, i] as const));

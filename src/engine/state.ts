@@ -5,7 +5,7 @@
 import type { Playbook } from "../dsl/index.ts";
 import type { CommandId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
 import type { ExecutionStatus, ToolErrorInfo } from "../protocol/index.ts";
-import { buildGraph, type Graph } from "./graph.ts";
+import { type Graph, graphOf } from "./graph.ts";
 
 /** Semantics version written into `playbook.initialized` (bump when replay would differ). */
 export const ENGINE_VERSION = 1;
@@ -95,7 +95,7 @@ export function createState(playbook: Playbook, executionId: ExecutionId): Execu
   return {
     executionId,
     playbook,
-    graph: buildGraph(playbook),
+    graph: graphOf(playbook),
     workload: {},
     ctx: {},
     status: "running",
