@@ -451,6 +451,15 @@ describe("engine", () => {
     assert.deepEqual(summarize(r.state).runs, { a: 1, fin: 1 });
   });
 
+  it("a final step that routing already reached does not run again after quiescence", () => {
+    const wf = "  - step: a\n    next: {arcs: [{step: fin}]}\n  - step: fin\n";
+    const r = new Run(doc(wf, "executor: {spec: {final_step: fin}}"));
+    r.drain((c) => c.step);
+    assert.equal(r.status, "completed");
+    assert.deepEqual(summarize(r.state).runs, { a: 1, fin: 1 });
+    r.assertReplay();
+  });
+
   it("the final step does not route to `end` again", () => {
     const wf = "  - step: a\n  - step: end\n  - step: fin\n";
     const r = new Run(doc(wf, "executor: {spec: {final_step: fin}}"));

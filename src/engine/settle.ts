@@ -1,7 +1,7 @@
 /**
  * Completion by quiescence (DECISIONS 14, 15): with nothing in flight, a failing execution fails;
  * otherwise a loop with nothing in flight finishes, pending joins are entered (in workflow order),
- * `executor.spec.final_step` runs once, and then the execution completes with the result of the
+ * `executor.spec.final_step` runs once (unless routing ran it already), and then the execution completes with the result of the
  * last step that completed.
  */
 import type { DecisionContext } from "./decision-context.ts";
@@ -33,7 +33,8 @@ export function settle(d: DecisionContext): void {
       continue;
     }
     const final = s.playbook.executor.final_step;
-    if (final && !s.finalStepRan) {
+    // once: a final step that routing reached already (an arc to it) is not run again
+    if (final && !s.finalStepRan && (s.runs.get(final) ?? 0) === 0) {
       d.enter(final, { input: {} }, true);
       if (!s.finalStepRan) s.finalStepRan = true; // could not enter (admission/failure)
       continue;
