@@ -24,7 +24,7 @@ class Run {
   readonly log: NoetlEvent[] = [];
   readonly pending: Command[] = [];
   readonly playbook;
-  constructor(yaml: string, workload: Record<string, Json> = {}) {
+  constructor(yaml: string, workload: Record<string, Json> = {}, entryStep?: string) {
     this.playbook = loadPlaybook(yaml);
     this.state = createState(this.playbook, EID);
     this.feed({
@@ -32,7 +32,12 @@ class Run {
       event_id: this.ids.next(),
       type: "playbook.initialized",
       at: 1,
-      payload: { path: "t", workload: { ...this.playbook.workload, ...workload }, engine_version: 1 },
+      payload: {
+        path: "t",
+        workload: { ...this.playbook.workload, ...workload },
+        engine_version: 1,
+        ...(entryStep !== undefined ? { entry_step: entryStep } : {}),
+      },
     } as NoetlEvent);
   }
 
@@ -124,6 +129,20 @@ describe("engine", () => {
   it("entry_step overrides the first step", () => {
     const r = new Run(doc("  - step: a\n  - step: b\n", "executor: {spec: {entry_step: b}}"));
     assert.equal(r.take().step, "b");
+  });
+
+  it("an entry_step in playbook.initialized starts the run there; the log replays the same", () => {
+    const r = new Run(doc("  - step: a\n    next: {arcs: [{step: b}]}\n  - step: b\n"), {}, "b");
+    assert.deepEqual(
+      r.log.filter((e) => e.type === "workflow.initialized").map((e) => e.payload),
+      [{ first_step: "b" }],
+    );
+    const b = r.take();
+    assert.equal(b.step, "b");
+    r.done(b, 7);
+    assert.equal(r.status, "completed");
+    assert.deepEqual(Object.fromEntries(r.state.runs), { b: 1 });
+    r.assertReplay();
   });
 
   it("exclusive arcs fire the first match; untaken branches are skipped transitively", () => {

@@ -75,7 +75,7 @@ class Decider implements DecisionContext {
       case "playbook.initialized": {
         if (s.initialized) return; // replayed twice
         apply(s, event);
-        const first = s.playbook.executor.entry_step;
+        const first = event.payload.entry_step ?? s.playbook.executor.entry_step;
         this.emit("workflow.initialized", undefined, { first_step: first });
         this.enter(first, { input: {} });
         return;

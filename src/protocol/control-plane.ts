@@ -58,6 +58,8 @@ export interface ExecuteRequest {
   content?: string;
   payload?: JsonObject;
   parent_execution_id?: ExecutionId;
+  /** Start at this step instead of the playbook's entry step (recorded in `playbook.initialized`). */
+  entry_step?: string;
 }
 
 export interface ExecutionSummary {

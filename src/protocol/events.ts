@@ -18,6 +18,8 @@ export interface EventPayloads {
     /** The merged, immutable workload. */
     workload: JsonObject;
     parent_execution_id?: ExecutionId;
+    /** The step this execution starts at instead of the playbook's entry step (`noetl run -t`). */
+    entry_step?: string;
     /** Engine semantics version (numbered flags) that wrote this log. */
     engine_version: number;
   };
