@@ -161,6 +161,13 @@ export class Orchestrator implements ControlPlane {
       ? await this.register(request.content)
       : await this.resolveEntry(request.path, request.version);
     const { playbook } = this.loader.load(entry);
+    const start = request.entry_step;
+    if (start !== undefined && !playbook.workflow.some((s) => s.step === start)) {
+      throw new NoetlError(
+        "NOETL_E_STEP_NOT_FOUND",
+        `playbook '${entry.path}' has no step '${start}' to start at`,
+      );
+    }
     const executionId = this.ids.next() as ExecutionId;
     const now = this.clock.now();
     const workload: JsonObject = { ...playbook.workload, ...(request.payload ?? {}) };
@@ -175,6 +182,7 @@ export class Orchestrator implements ControlPlane {
         workload,
         engine_version: ENGINE_VERSION,
         ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
+        ...(start !== undefined ? { entry_step: start } : {}),
       },
     } as NoetlEvent;
     const state = createState(this.loader.load(entry).playbook, executionId);
