@@ -12,7 +12,8 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   },
   {
     code: "NOETL_E_STEP_NOT_FOUND",
-    summary: "The execution's playbook has no step of that name (HTTP 404).",
+    summary:
+      "The execution's playbook has no step of that name: a token injected into it (HTTP 404), or a run started at it (`noetl run -t`).",
   },
   {
     code: "NOETL_E_EXECUTION_CORRUPT",
