@@ -9,14 +9,17 @@ const program = new Command()
   .name("noetl")
   .description("NoETL workflow engine: run playbooks embedded, or as a server with workers")
   .version("0.1.0")
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 // Command modules (one line each; keep sorted).
 const modules: Array<() => Promise<{ register(p: Command): void }>> = [
   () => import("./commands/catalog.ts"),
+  () => import("./commands/cleanup.ts"),
   () => import("./commands/credential.ts"),
   () => import("./commands/exec.ts"),
   () => import("./commands/inspect.ts"),
+  () => import("./commands/list.ts"),
   () => import("./commands/run.ts"),
   () => import("./commands/server.ts"),
   () => import("./commands/validate.ts"),

@@ -3,12 +3,17 @@ import type { JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 
 /**
- * Builds an execution payload from `--payload JSON|@file` and repeated `--set key=value`
- * (values parsed as JSON when they parse — numbers, booleans, lists — else kept as strings;
- * dotted keys build nested maps).
+ * Builds an execution payload from `-i/--input file.json`, `--payload JSON|@file` (its keys over
+ * the file's) and repeated `--set key=value` (values parsed as JSON when they parse — numbers,
+ * booleans, lists — else kept as strings; dotted keys build nested maps).
  */
-export function buildPayload(payload: string | undefined, sets: readonly string[]): JsonObject {
-  const base: JsonObject = payload ? parseJsonObject(readArg(payload), "--payload") : {};
+export function buildPayload(
+  payload: string | undefined,
+  sets: readonly string[],
+  input?: string,
+): JsonObject {
+  const base: JsonObject = input ? parseJsonObject(readFile(input), "--input") : {};
+  if (payload) Object.assign(base, parseJsonObject(readArg(payload), "--payload"));
   for (const assignment of sets) {
     const eq = assignment.indexOf("=");
     if (eq <= 0) throw invalid(`--set expects key=value, got '${assignment}'`);
@@ -20,11 +25,14 @@ export function buildPayload(payload: string | undefined, sets: readonly string[
 }
 
 function readArg(value: string): string {
-  if (!value.startsWith("@")) return value;
+  return value.startsWith("@") ? readFile(value.slice(1)) : value;
+}
+
+function readFile(file: string): string {
   try {
-    return readFileSync(value.slice(1), "utf8");
+    return readFileSync(file, "utf8");
   } catch (error) {
-    throw invalid(`cannot read ${value.slice(1)}: ${(error as Error).message}`);
+    throw invalid(`cannot read ${file}: ${(error as Error).message}`);
   }
 }
 

@@ -1,13 +1,24 @@
 /**
- * The `noetl` CLI as users run it: exit codes, JSON output, validate/migrate, and a killed run
- * that resumes from its event log without re-running completed steps.
+ * The `noetl` CLI as users run it: exit codes, JSON output, validate/migrate, a killed run
+ * that resumes from its event log without re-running completed steps, NoETL's `exec|run REF`
+ * forms (files, catalog paths, `catalog://path@version`, `-r`, `-t`, `-i`, `--dry-run`), and
+ * `list` / `cleanup` embedded and against a server.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
+import {
+  type RunningServer,
+  type RunningWorker,
+  readConfig,
+  startRemoteWorker,
+  startServer,
+} from "../../src/app/index.ts";
+import { LocalBus } from "../../src/bus/local/index.ts";
+import { MemoryStore } from "../../src/store/memory/index.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const bin = join(root, "bin/noetl.js");
@@ -18,6 +29,55 @@ after(() => rmSync(home, { recursive: true, force: true }));
 function noetl(...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], { cwd: root, env, encoding: "utf8" });
 }
+
+/** `noetl` without blocking this process (an in-process server must keep answering). */
+function noetlAsync(...args: string[]) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Starts `noetl run FILE --db DB`, kills it while step b runs; returns the execution id. */
+async function killedRun(db: string): Promise<string> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [bin, "run", "test/playbooks/slow-middle.yaml", "--db", db],
+    {
+      cwd: root,
+      env,
+    },
+  );
+  let stderr = "";
+  const id = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      const m = /execution (\d+)/.exec(stderr);
+      if (m && stderr.includes("▶ b")) resolve(m[1] as string);
+    });
+    child.on("exit", () => reject(new Error(`run ended before it could be killed: ${stderr}`)));
+  });
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
+  return id;
+}
+
+/** Two steps: `a` then `b`; `b` reads only the workload, so a run can start at it. */
+const twoSteps = `apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: two_steps, path: cli/two-steps }
+workload: { n: 1 }
+workflow:
+  - step: a
+    tool: { kind: javascript, input: { n: "{{ workload.n }}" }, code: "return n + 1" }
+    next: { arcs: [{ step: b }] }
+  - step: b
+    tool: { kind: javascript, input: { n: "{{ workload.n }}", m: "{{ workload.m }}" }, code: "return n * 100 + m" }
+`;
 
 describe("noetl CLI", () => {
   it("run --json prints the DECISIONS 40 document and exits 0", () => {
@@ -116,22 +176,7 @@ workflow:
 
   it("a killed run resumes from the log; completed steps do not run again", async () => {
     const db = join(home, "resume.db");
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [bin, "run", "test/playbooks/slow-middle.yaml", "--db", db],
-      { cwd: root, env },
-    );
-    let stderr = "";
-    const id = await new Promise<string>((resolve, reject) => {
-      child.stderr?.on("data", (d: Buffer) => {
-        stderr += d.toString();
-        const m = /execution (\d+)/.exec(stderr);
-        if (m && stderr.includes("▶ b")) resolve(m[1] as string);
-      });
-      child.on("exit", () => reject(new Error(`run ended before it could be killed: ${stderr}`)));
-    });
-    child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
+    const id = await killedRun(db);
     const r = noetl("resume", id, "--db", db, "--json");
     assert.equal(r.status, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
@@ -141,5 +186,177 @@ workflow:
     const lines = noetl("events", id, "--db", db, "--json").stdout.trim().split("\n");
     const events = lines.map((l) => JSON.parse(l) as { type: string; step?: string });
     assert.equal(events.filter((e) => e.type === "call.done" && e.step === "a").length, 1);
+  });
+
+  it("exec and run take the same file references: embedded, -j, --workload, -i, -t", () => {
+    const file = join(home, "two-steps.yaml");
+    writeFileSync(file, twoSteps);
+    const input = join(home, "input.json");
+    writeFileSync(input, JSON.stringify({ n: 2, m: 5 }));
+    const db = join(home, "refs.db");
+    const whole = noetl("exec", file, "-i", input, "--workload", '{"m": 7}', "-j", "--db", db);
+    assert.equal(whole.status, 0, whole.stderr);
+    const doc = JSON.parse(whole.stdout);
+    assert.deepEqual([doc.status, doc.result, doc.runs], ["completed", 207, { a: 1, b: 1 }]);
+    const targeted = noetl("run", file, "-t", "b", "--set", "m=3", "-j", "--db", db);
+    assert.equal(targeted.status, 0, targeted.stderr);
+    const t = JSON.parse(targeted.stdout);
+    assert.deepEqual([t.result, t.runs], [103, { b: 1 }]);
+    // the start step is in the log: its replay (status) and the first events agree
+    const events = noetl("events", t.execution_id, "--db", db, "--json")
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; payload: Record<string, unknown> });
+    assert.equal(events[0]?.type, "playbook.initialized");
+    assert.equal(events[0]?.payload.entry_step, "b");
+    assert.deepEqual(events.find((e) => e.type === "workflow.initialized")?.payload, { first_step: "b" });
+    assert.deepEqual(JSON.parse(noetl("status", t.execution_id, "--db", db, "--json").stdout).runs, { b: 1 });
+    const unknown = noetl("run", file, "-t", "nope", "--db", db);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /NOETL_E_STEP_NOT_FOUND: .*no step 'nope'/);
+  });
+
+  it("a registered catalog path runs embedded with -r local (run: by default), by version or catalog://", () => {
+    const db = join(home, "catalog.db");
+    const file = join(home, "two-steps.yaml");
+    writeFileSync(file, twoSteps);
+    assert.equal(noetl("catalog", "register", file, "--db", db).status, 0);
+    writeFileSync(file, twoSteps.replace("n * 100 + m", "n * 1000 + m"));
+    assert.equal(noetl("catalog", "register", file, "--db", db).status, 0);
+    const latest = noetl("run", "cli/two-steps", "--set", "m=1", "-j", "--db", db);
+    assert.equal(latest.status, 0, latest.stderr);
+    assert.equal(JSON.parse(latest.stdout).result, 1001);
+    for (const args of [
+      ["exec", "cli/two-steps", "-r", "local", "-V", "1"],
+      ["exec", "catalog://cli/two-steps@1", "-r", "local"],
+      ["run", "catalog://cli/two-steps@1", "-t", "b"],
+    ]) {
+      const r = noetl(...args, "--set", "m=1", "-j", "--db", db);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).result, 101, args.join(" "));
+    }
+  });
+
+  it("--dry-run validates and prints the plan without running anything", () => {
+    const db = join(home, "dry.db");
+    const file = join(home, "two-steps.yaml");
+    writeFileSync(file, twoSteps);
+    const r = noetl("exec", file, "--dry-run", "-t", "b", "-j", "--set", "m=2", "--db", db);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      path: file,
+      runtime: "local",
+      entry_step: "b",
+      steps: [
+        { step: "a", tools: ["javascript"], loop: false, next: ["b"] },
+        { step: "b", tools: ["javascript"], loop: false, next: [] },
+      ],
+      payload: { m: 2 },
+    });
+    const text = noetl("run", "examples/hello.yaml", "--dry-run", "--db", db);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /starts at greet\n▶ greet\s+python\s+→ shout\n\s+shout\s+javascript\n/);
+    assert.equal(noetl("list", "executions", "--db", db).stdout, "", "a dry run started something");
+    const bad = join(home, "bad-dry.yaml");
+    writeFileSync(bad, "apiVersion: noetl.io/v2\nkind: Playbook\nmetadata: {name: b}\nworkflow: []\n");
+    assert.equal(noetl("exec", bad, "--dry-run").status, 2);
+  });
+
+  it("bad references and runtimes exit 2 with the reason", () => {
+    for (const [args, message] of [
+      [["exec", "nothing-here.yaml"], /NOETL_E_CLI_FILE: cannot read nothing-here\.yaml/],
+      [["exec", "catalog://a/b@x"], /the version must be a whole number or 'latest'/],
+      [["exec", "catalog://a/b@2", "-V", "3"], /name different versions/],
+      [["run", "examples/hello.yaml", "-V", "2"], /a file has none/],
+      [["run", "examples/hello.yaml", "-r", "remote"], /local, distributed or auto, not 'remote'/],
+      [["exec", "a/b", "-t", "x"], /-t\/--target starts a local run only/],
+      [["run", "examples/hello.yaml", "--payload", "{}", "--workload", "{}"], /give one/],
+      [["list", "jobs"], /list executions, playbooks or credentials, not 'jobs'/],
+      [["cleanup", "--older-than-minutes", "-1"], /needs a whole number/],
+    ] as const) {
+      const r = noetl(...args);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+
+  it("cleanup cancels embedded executions left running; list shows them", async () => {
+    const db = join(home, "cleanup.db");
+    const id = await killedRun(db);
+    assert.match(
+      noetl("list", "executions", "--status", "running", "--db", db).stdout,
+      new RegExp(`^${id}  running`),
+    );
+    const young = JSON.parse(noetl("cleanup", "--older-than-minutes", "10", "-j", "--db", db).stdout);
+    assert.deepEqual(young.executions, []);
+    const dry = JSON.parse(
+      noetl("cleanup", "--older-than-minutes", "0", "--dry-run", "-j", "--db", db).stdout,
+    );
+    assert.deepEqual(
+      [dry.executions.map((e: { execution_id: string }) => e.execution_id), dry.cancelled],
+      [[id], []],
+    );
+    const r = noetl("cleanup", "--older-than-minutes", "0", "-j", "--db", db);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).cancelled, [id]);
+    assert.equal(JSON.parse(noetl("status", id, "--db", db, "--json").stdout).status, "cancelled");
+  });
+});
+
+describe("noetl exec|run|list|cleanup against a server", () => {
+  const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "cli-test" });
+  let server: RunningServer;
+  let worker: RunningWorker;
+  before(async () => {
+    const bus = new LocalBus();
+    server = await startServer({ config, store: new MemoryStore(), bus, port: 0 });
+    worker = await startRemoteWorker({ config, bus, serverUrl: server.url, concurrency: 4 });
+  });
+  after(async () => {
+    await worker.stop(false);
+    await server.close();
+  });
+  const remote = (...args: string[]) => noetlAsync(...args, "--server", server.url);
+
+  it("a catalog reference runs on the server; a file too with -r distributed", async () => {
+    assert.equal((await remote("catalog", "register", "examples/hello.yaml")).status, 0);
+    const started = await remote("exec", "examples/hello", "--set", "name=Ada");
+    assert.equal(started.status, 0, started.stderr);
+    assert.match(started.stdout, /^\d+\n$/);
+    for (const args of [
+      ["run", "catalog://examples/hello@1", "-j"],
+      ["exec", "examples/hello", "-V", "1", "--wait", "-j"],
+      ["exec", "examples/hello.yaml", "-r", "distributed", "--wait", "-j"],
+    ]) {
+      const r = await remote(...args, "--workload", '{"name": "Bo"}');
+      assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
+      assert.deepEqual(JSON.parse(r.stdout).result, { message: "HELLO, BO!", chars: 10 }, args.join(" "));
+    }
+    const plan = await remote("exec", "catalog://examples/hello@1", "--dry-run", "-j");
+    assert.equal(plan.status, 0, plan.stderr);
+    assert.deepEqual([JSON.parse(plan.stdout).runtime, JSON.parse(plan.stdout).version], ["distributed", 1]);
+    const missing = await remote("exec", "no/such/playbook", "--wait");
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /NOETL_E_CATALOG_NOT_FOUND/);
+    const listed = (await remote("list", "executions", "-j")).stdout.trim().split("\n");
+    assert.equal(listed.length, 4);
+    assert.match((await remote("list", "playbooks")).stdout, /^examples\/hello {2}v1 /m);
+  });
+
+  it("cleanup cancels the server's executions running for longer than N minutes", async () => {
+    const slow = join(home, "slow.yaml");
+    writeFileSync(
+      slow,
+      readFileSync(join(root, "test/playbooks/slow-middle.yaml"), "utf8").replace("1500", "20000"),
+    );
+    const started = await remote("exec", slow, "-r", "distributed", "-j");
+    assert.equal(started.status, 0, started.stderr);
+    const id = JSON.parse(started.stdout).execution_id as string;
+    const kept = JSON.parse((await remote("cleanup", "-j")).stdout);
+    assert.deepEqual(kept.cancelled, []);
+    const r = await remote("cleanup", "--older-than-minutes", "0", "-j");
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).cancelled, [id]);
+    assert.equal(JSON.parse((await remote("status", id, "--json")).stdout).status, "cancelled");
   });
 });

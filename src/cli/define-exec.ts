@@ -1,0 +1,229 @@
+import type { Command } from "commander";
+import { embedded, readConfig, serveEmbeddedUi } from "../app/index.ts";
+import { type Playbook, parsePlaybook } from "../dsl/index.ts";
+import type { JsonObject } from "../kernel/index.ts";
+import { NoetlError } from "../kernel/index.ts";
+import { printDiagnostics } from "./diagnostics.ts";
+import { runToEnd } from "./embedded-run.ts";
+import { EXIT_INVALID, exitWithError } from "./exit.ts";
+import { buildPayload } from "./payload.ts";
+import { formatPlan, playbookPlan } from "./playbook-plan.ts";
+import { readPlaybookSource } from "./read-source.ts";
+import { parseReference, type Reference } from "./reference.ts";
+import { remoteClient, requireRemote } from "./remote.ts";
+import { runRemote } from "./remote-run.ts";
+import { type Runtime, resolveRuntime } from "./runtime.ts";
+import { type StepLocator, stepLocator } from "./step-locator.ts";
+import { portNumber } from "./whole-number.ts";
+
+interface ExecOptions {
+  runtime?: string;
+  target?: string;
+  set: string[];
+  payload?: string;
+  workload?: string;
+  input?: string;
+  version?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  wait?: boolean;
+  server?: string;
+  db?: string;
+  quiet?: boolean;
+  ui?: string | boolean;
+}
+
+/**
+ * `noetl exec REF` and `noetl run REF` (reference §8): the same references and flags. A file runs
+ * embedded, a catalog reference on a server (`-r` chooses); `run` follows a server run to its
+ * end and runs a catalog path embedded unless a server is named (what it always did).
+ */
+export function defineExec(program: Command, name: "exec" | "run", description: string): void {
+  program
+    .command(name)
+    .description(description)
+    .argument("<ref>", "playbook file, catalog path, or catalog://path@version")
+    .option("-r, --runtime <runtime>", "local (embedded), distributed (a server) or auto", "auto")
+    .option("-t, --target <step>", "start at this step instead of the entry step (local runtime)")
+    .option("--set <key=value>", "set a workload value (repeatable; dotted keys nest)", collect, [])
+    .option("--payload <json|@file>", "workload payload as JSON (merged over the playbook's workload)")
+    .option("--workload <json|@file>", "same as --payload")
+    .option("-i, --input <file>", "workload payload from a JSON file (--payload and --set go over it)")
+    .option("-V, --version <n>", "catalog version of a catalog path (default latest)")
+    .option("--dry-run", "validate and print the plan (steps, entry step, tools) without running")
+    .option("-j, --json", "print one JSON document on stdout")
+    .option(
+      "--wait",
+      `distributed: wait for the end and print the outcome${name === "run" ? " (always, for run)" : ""}`,
+    )
+    .option("--server <url>", "server URL (default NOETL_SERVER_URL or http://127.0.0.1:8082)")
+    .option("--db <path>", "local: SQLite database file (default .noetl/noetl.db)")
+    .option("-q, --quiet", "local: no progress output")
+    .option(
+      "--ui [port]",
+      "local: serve the web UI while the run lasts (default port 8083); stays up until Ctrl-C",
+    )
+    .action(async (ref: string, o: ExecOptions) => {
+      let reference: Reference;
+      let runtime: Runtime;
+      let payload: JsonObject;
+      let uiPort = 8083;
+      try {
+        reference = parseReference(ref, o.version);
+        runtime = resolveRuntime(o.runtime, reference, name === "run" && !remoteClient(o.server));
+        if (o.payload !== undefined && o.workload !== undefined)
+          throw invalid("--payload and --workload are the same option: give one");
+        payload = buildPayload(o.payload ?? o.workload, o.set, o.input);
+        if (typeof o.ui === "string") uiPort = portNumber("--ui", o.ui);
+        if (runtime === "distributed" && o.target !== undefined)
+          throw invalid("-t/--target starts a local run only (-r local)");
+        if (runtime === "distributed" && o.ui) throw invalid("--ui serves a local run only (-r local)");
+      } catch (error) {
+        exitWithError(error, EXIT_INVALID);
+      }
+
+      let content: string | undefined;
+      let where: StepLocator | undefined;
+      let playbook: Playbook | undefined;
+      if (reference.kind === "file") {
+        try {
+          content = readPlaybookSource(reference.file);
+        } catch (error) {
+          exitWithError(error, EXIT_INVALID);
+        }
+        const parsed = parsePlaybook(content, { file: reference.file });
+        const errors = parsed.diagnostics.filter((d) => d.severity === "error");
+        printDiagnostics(process.stderr, o.json ? errors : parsed.diagnostics, reference.file);
+        if (errors.length > 0 || !parsed.playbook) process.exit(EXIT_INVALID);
+        playbook = parsed.playbook;
+        where = stepLocator(playbook, reference.file);
+        if (o.target !== undefined && !playbook.workflow.some((s) => s.step === o.target))
+          exitWithError(
+            new NoetlError(
+              "NOETL_E_STEP_NOT_FOUND",
+              `${reference.file} has no step '${o.target}' to start at`,
+            ),
+            EXIT_INVALID,
+          );
+      }
+
+      if (o.dryRun) {
+        try {
+          const found = await describe(reference, runtime, o, playbook);
+          if (o.target !== undefined && !found.playbook.workflow.some((s) => s.step === o.target))
+            throw new NoetlError(
+              "NOETL_E_STEP_NOT_FOUND",
+              `${found.path} has no step '${o.target}' to start at`,
+            );
+          const plan = playbookPlan(found.playbook, {
+            path: found.path,
+            ...(found.version !== undefined ? { version: found.version } : {}),
+            runtime,
+            ...(o.target !== undefined ? { entryStep: o.target } : {}),
+          });
+          process.stdout.write(o.json ? `${JSON.stringify({ ...plan, payload })}\n` : formatPlan(plan));
+        } catch (error) {
+          exitWithError(error, EXIT_INVALID);
+        }
+        return;
+      }
+
+      if (runtime === "distributed") {
+        try {
+          const start =
+            reference.kind === "file"
+              ? { content: content as string }
+              : {
+                  path: reference.path,
+                  ...(reference.version !== undefined ? { version: reference.version } : {}),
+                };
+          process.exitCode = await runRemote(requireRemote(o.server), start, payload, {
+            wait: Boolean(o.wait) || name === "run",
+            json: Boolean(o.json),
+          });
+        } catch (error) {
+          exitWithError(error);
+        }
+        return;
+      }
+
+      const app = await embedded({ config: readConfig(), ...(o.db ? { dbPath: o.db } : {}) });
+      const ui = o.ui ? await serveEmbeddedUi(app, uiPort) : undefined;
+      if (ui) process.stderr.write(`web UI: ${ui.url}\n`);
+      const entryStep = o.target !== undefined ? { entry_step: o.target } : {};
+      const code = await runToEnd(
+        app,
+        {
+          ...(o.json ? { json: true } : {}),
+          ...(o.quiet ? { quiet: true } : {}),
+          keepOpen: ui !== undefined,
+          ...(ui ? { uiUrl: ui.url } : {}),
+          ...(where ? { where } : {}),
+        },
+        async () => {
+          if (content !== undefined) {
+            const entry = await app.orchestrator.register(content, { file: ref });
+            return app.orchestrator.execute({
+              path: entry.path,
+              version: entry.version,
+              payload,
+              ...entryStep,
+            });
+          }
+          const r = reference as Reference & { kind: "catalog" };
+          return app.orchestrator.execute({
+            path: r.path,
+            ...(r.version !== undefined ? { version: r.version } : {}),
+            payload,
+            ...entryStep,
+          });
+        },
+      );
+      process.exit(code);
+    });
+}
+
+/** The playbook a dry run describes: the file's, or the registered one (embedded store or server). */
+async function describe(
+  reference: Reference,
+  runtime: Runtime,
+  o: ExecOptions,
+  parsedFile: Playbook | undefined,
+): Promise<{ playbook: Playbook; path: string; version?: number }> {
+  if (reference.kind === "file") return { playbook: parsedFile as Playbook, path: reference.file };
+  const { path, version } = reference;
+  let found: { content: string; version: number } | undefined;
+  if (runtime === "distributed") {
+    const q = `path=${encodeURIComponent(path)}${version !== undefined ? `&version=${version}` : ""}`;
+    found = await requireRemote(o.server).get<{ content: string; version: number }>(
+      `/api/catalog/resource?${q}`,
+    );
+  } else {
+    const app = await embedded({
+      config: readConfig(),
+      startWorker: false,
+      ...(o.db ? { dbPath: o.db } : {}),
+    });
+    try {
+      const entry = await app.store.catalogGet(path, version);
+      if (entry && entry.archived_at === undefined) found = entry;
+    } finally {
+      await app.close();
+    }
+  }
+  if (!found) throw new NoetlError("NOETL_E_CATALOG_NOT_FOUND", `no playbook registered at path '${path}'`);
+  const parsed = parsePlaybook(found.content, { file: path });
+  if (!parsed.playbook) {
+    printDiagnostics(process.stderr, parsed.diagnostics, path);
+    throw new NoetlError("NOETL_E_CLI_FILE", `the playbook registered at '${path}' is not valid`);
+  }
+  return { playbook: parsed.playbook, path, version: found.version };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function invalid(message: string): NoetlError {
+  return new NoetlError("NOETL_E_CLI_ARGUMENT", message);
+}
