@@ -3,6 +3,7 @@ import { runReport } from "../app/index.ts";
 import type { ExecutionId } from "../kernel/index.ts";
 import { EXIT_FAILED, EXIT_OK } from "./exit.ts";
 import { Progress } from "./progress.ts";
+import { errorLine } from "./error-line.ts";
 import type { StepLocator } from "./step-locator.ts";
 
 export interface EmbeddedRunOptions {
@@ -42,12 +43,10 @@ export async function runToEnd(
     if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       process.stderr.write(`${report.status} in ${report.duration_ms} ms\n`);
-      if (report.error !== null) {
-        const task = (report.error as { task?: unknown }).task;
-        const at = options.where?.(undefined, typeof task === "string" ? task : undefined);
-        process.stderr.write(`${at ? `${at}: ` : ""}error: ${JSON.stringify(report.error)}\n`);
-      }
-      process.stdout.write(`${JSON.stringify(report.result, null, 2)}\n`);
+      if (report.error !== null) process.stderr.write(`${errorLine(report.error, options.where)}\n`);
+      // a failed run's result is printed only when it has one (a failed http call's response, say)
+      if (report.status === "completed" || report.result !== null)
+        process.stdout.write(`${JSON.stringify(report.result, null, 2)}\n`);
     }
     if (options.keepOpen) {
       process.off("SIGINT", onSigint);

@@ -1,6 +1,7 @@
 import type { RunReport } from "../app/index.ts";
 import type { HttpClient } from "../client/index.ts";
 import type { JsonObject } from "../kernel/index.ts";
+import { errorLine } from "./error-line.ts";
 import { EXIT_FAILED, EXIT_OK } from "./exit.ts";
 
 /** What to start on a server: a registered path (and version), or a playbook's text. */
@@ -37,8 +38,9 @@ export async function runRemote(
   if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     process.stderr.write(`${report.status}\n`);
-    if (report.error) process.stderr.write(`error: ${JSON.stringify(report.error)}\n`);
-    process.stdout.write(`${JSON.stringify(report.result, null, 2)}\n`);
+    if (report.error) process.stderr.write(`${errorLine(report.error)}\n`);
+    if (report.status === "completed" || report.result !== null)
+      process.stdout.write(`${JSON.stringify(report.result, null, 2)}\n`);
   }
   return report.status === "completed" ? EXIT_OK : EXIT_FAILED;
 }

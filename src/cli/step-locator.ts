@@ -5,10 +5,16 @@
  */
 import type { Playbook } from "../dsl/index.ts";
 
-export type StepLocator = (step: string | undefined, task?: string) => string | undefined;
+/** `at`: a position the error itself carries (a template's), which wins. */
+export type StepLocator = (
+  step: string | undefined,
+  task?: string,
+  at?: { line: number; column: number },
+) => string | undefined;
 
 export function stepLocator(playbook: Playbook, file: string): StepLocator {
-  return (step, task) => {
+  return (step, task, at) => {
+    if (at) return `${file}:${at.line}:${at.column}`;
     const candidates =
       step === undefined ? playbook.workflow : playbook.workflow.filter((s) => s.step === step);
     for (const s of candidates) {

@@ -122,7 +122,8 @@ workflow:
     const r = noetl("run", file);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /✖ start: 'nothing' is undefined .*\(.*fails-late\.yaml:8:9\)/);
-    assert.match(r.stderr, /fails-late\.yaml:8:9: error: \{.*NOETL_E_TEMPLATE_UNDEFINED/);
+    assert.match(r.stderr, /fails-late\.yaml:8:9: error NOETL_E_TEMPLATE_UNDEFINED: 'nothing' is undefined/);
+    assert.equal(r.stdout, "", "a failed run without a result prints no result");
   });
 
   it("validate and migrate", () => {

@@ -5,6 +5,7 @@ import type { ExecutionId } from "../../kernel/index.ts";
 import { NoetlError } from "../../kernel/index.ts";
 import type { EventType, NoetlEvent } from "../../protocol/index.ts";
 import { TERMINAL_EVENTS } from "../../protocol/index.ts";
+import { errorLine } from "../error-line.ts";
 import { exitWithError } from "../exit.ts";
 import { remoteClient } from "../remote.ts";
 
@@ -59,7 +60,7 @@ export function register(program: Command): void {
         if (report.started_at) out.write(`started ${new Date(report.started_at).toISOString()}`);
         out.write(report.status !== "running" ? `  duration ${report.duration_ms} ms\n` : "\n");
         for (const [step, runs] of Object.entries(report.runs)) out.write(`  ${step}: ran ${runs}×\n`);
-        if (report.error !== null) out.write(`error: ${JSON.stringify(report.error)}\n`);
+        if (report.error !== null) out.write(`${errorLine(report.error)}\n`);
       } catch (error) {
         exitWithError(error);
       }
