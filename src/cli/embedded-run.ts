@@ -1,9 +1,9 @@
 import type { EmbeddedApp } from "../app/index.ts";
 import { runReport } from "../app/index.ts";
 import type { ExecutionId } from "../kernel/index.ts";
+import { errorLine } from "./error-line.ts";
 import { EXIT_FAILED, EXIT_OK } from "./exit.ts";
 import { Progress } from "./progress.ts";
-import { errorLine } from "./error-line.ts";
 import type { StepLocator } from "./step-locator.ts";
 
 export interface EmbeddedRunOptions {
