@@ -156,14 +156,19 @@ describe("the SQLite WAL shim", { skip: !built && "the shim is not built" }, () 
   it("keeps every commit acknowledged before the process was killed", async () => {
     const path = join(dir, "killed.db");
     // the child loads the shim itself (a plain node process), commits one row per transaction and
-    // prints each key once its commit returned
+    // prints each key once its commit returned. It waits for its output to drain when the pipe is
+    // full (a synchronous loop would queue the output unwritten and never be killed, writing
+    // gigabytes while the test waits), and stops by itself after 200,000 rows.
     const child = spawnWithShim(
       path,
       `db.pragma("journal_mode = WAL");
        db.pragma("synchronous = NORMAL");
        db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
        const insert = db.prepare("INSERT INTO t (k, v) VALUES (?, ?)");
-       for (let k = 1; ; k++) { insert.run(k, "v".repeat(k % 5000)); process.stdout.write(k + "\\n"); }`,
+       for (let k = 1; k <= 200000; k++) {
+         insert.run(k, "v".repeat(k % 5000));
+         if (!process.stdout.write(k + "\\n")) await new Promise((r) => process.stdout.once("drain", r));
+       }`,
       "pipe",
     );
     let acknowledged = 0;
