@@ -6,8 +6,6 @@
  */
 
 import type { Bus } from "../bus/index.ts";
-import type { Playbook } from "../dsl/index.ts";
-import { PlaybookInvalidError, parsePlaybook } from "../dsl/index.ts";
 import {
   createState,
   ENGINE_VERSION,
@@ -39,6 +37,7 @@ import type {
 import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
 import { AnsweredRequests } from "./answered-requests.ts";
+import { Catalog } from "./catalog.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
 import type { Report } from "./handoff-repeats.ts";
@@ -48,32 +47,11 @@ import { KeyedBatcher } from "./keyed-queue.ts";
 import { leaseClaims } from "./lease-claims.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
+import { DEFAULT_ORCHESTRATOR_OPTIONS, type OrchestratorOptions } from "./orchestrator-options.ts";
 import { PlaybookLoader } from "./playbook-loader.ts";
 import { reapCommands } from "./reaper.ts";
 import { Watchers } from "./watchers.ts";
 import { assignedTo, type RequestAssignment, WorkRequests } from "./work-requests.ts";
-
-export interface OrchestratorOptions {
-  /** Claim lease (a worker heartbeats well within it). */
-  leaseMs: number;
-  /** Server-wide cap on parallel loop iterations in flight per loop. */
-  maxInFlightCap: number;
-  /** Results above this size (bytes of JSON) are stored by reference. */
-  inlineResultLimit: number;
-  /**
-   * This orchestrator is the only one writing to its store (embedded mode): its cached states
-   * are authoritative and claims by in-process workers are kept in memory (a crash re-dispatches
-   * every unfinished command on resume anyway). Never set it with server replicas.
-   */
-  exclusive: boolean;
-}
-
-export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
-  leaseMs: 30_000,
-  maxInFlightCap: 1000,
-  inlineResultLimit: 65_536,
-  exclusive: false,
-};
 
 export interface OrchestratorDeps {
   store: Store;
@@ -97,6 +75,7 @@ export class Orchestrator implements ControlPlane {
   private readonly ids: IdSource;
   private readonly log: OrchestratorLog;
   private readonly loader: PlaybookLoader;
+  private readonly catalog: Catalog;
   private readonly cache: ExecutionCache;
   private readonly batcher: KeyedBatcher<Report, ClaimResult[]>;
   private readonly watchers = new Watchers();
@@ -125,6 +104,7 @@ export class Orchestrator implements ControlPlane {
     this.log = deps.log ?? silentLog;
     this.options = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...deps.options };
     this.loader = new PlaybookLoader(this.store);
+    this.catalog = new Catalog(this.store, this.clock);
     this.cache = new ExecutionCache(this.store, this.loader, 10_000, this.options.exclusive);
     this.batcher = new KeyedBatcher((key, batches) => this.drain(key as ExecutionId, batches));
     this.answered = new AnsweredRequests(this.options.leaseMs);
@@ -134,11 +114,8 @@ export class Orchestrator implements ControlPlane {
   // ---- catalog ------------------------------------------------------------------------------
 
   /** Validate and register a playbook; returns the new catalog entry (version = max + 1). */
-  async register(content: string, options: { file?: string } = {}): Promise<CatalogEntry> {
-    const parsed = parsePlaybook(content, { file: options.file });
-    if (!parsed.playbook) throw new PlaybookInvalidError(parsed.diagnostics);
-    const path = catalogPath(parsed.playbook);
-    return this.store.catalogRegister({ path, kind: "Playbook", content, now: this.clock.now() });
+  register(content: string, options: { file?: string } = {}): Promise<CatalogEntry> {
+    return this.catalog.register(content, options);
   }
 
   /**
@@ -146,12 +123,12 @@ export class Orchestrator implements ControlPlane {
    * nor started — and kept for the executions already started from them. Returns them.
    */
   archive(path: string, version?: number): Promise<CatalogEntry[]> {
-    return this.store.catalogArchive(path, version, this.clock.now());
+    return this.catalog.archive(path, version);
   }
 
   /** Undo `archive` of `path` (one version, or all). Returns the entries restored. */
   restore(path: string, version?: number): Promise<CatalogEntry[]> {
-    return this.store.catalogRestore(path, version);
+    return this.catalog.restore(path, version);
   }
 
   // ---- executions ---------------------------------------------------------------------------
@@ -159,7 +136,7 @@ export class Orchestrator implements ControlPlane {
   async execute(request: ExecuteRequest): Promise<{ execution_id: ExecutionId }> {
     const entry = request.content
       ? await this.register(request.content)
-      : await this.resolveEntry(request.path, request.version);
+      : await this.catalog.resolveEntry(request.path, request.version);
     const { playbook } = this.loader.load(entry);
     const start = request.entry_step;
     if (start !== undefined && !playbook.workflow.some((s) => s.step === start)) {
@@ -565,23 +542,6 @@ export class Orchestrator implements ControlPlane {
     };
   }
 
-  /**
-   * The entry an execution starts from, read from the store (not the loader's cache, which also
-   * holds entries deleted since): an archived entry is not started.
-   */
-  private async resolveEntry(path?: string, version?: number): Promise<CatalogEntry> {
-    if (!path) throw new NoetlError("NOETL_E_EXECUTE_REQUEST", "execute needs a playbook path or content");
-    const entry = await this.store.catalogGet(path, version);
-    if (!entry || entry.archived_at !== undefined) {
-      const v = version === undefined ? "" : ` version ${version}`;
-      const message = entry
-        ? `the playbook at path '${path}'${v} was deleted from the catalog`
-        : `no playbook registered at path '${path}'${v}`;
-      throw new NoetlError("NOETL_E_CATALOG_NOT_FOUND", message);
-    }
-    return entry;
-  }
-
   /** The execution's state caught up with the log, never while a drain of it is in flight. */
   private current(executionId: ExecutionId) {
     return this.stateLocks.run(executionId, () => this.cache.get(executionId));
@@ -685,10 +645,6 @@ export class Orchestrator implements ControlPlane {
       });
     }
   }
-}
-
-function catalogPath(playbook: Playbook): string {
-  return String(playbook.metadata.path ?? playbook.metadata.name);
 }
 
 export function toSummary(

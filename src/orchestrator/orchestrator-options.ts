@@ -1,0 +1,22 @@
+/** How an orchestrator runs (leases, caps, exclusive ownership of its store). */
+export interface OrchestratorOptions {
+  /** Claim lease (a worker heartbeats well within it). */
+  leaseMs: number;
+  /** Server-wide cap on parallel loop iterations in flight per loop. */
+  maxInFlightCap: number;
+  /** Results above this size (bytes of JSON) are stored by reference. */
+  inlineResultLimit: number;
+  /**
+   * This orchestrator is the only one writing to its store (embedded mode): its cached states
+   * are authoritative and claims by in-process workers are kept in memory (a crash re-dispatches
+   * every unfinished command on resume anyway). Never set it with server replicas.
+   */
+  exclusive: boolean;
+}
+
+export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
+  leaseMs: 30_000,
+  maxInFlightCap: 1000,
+  inlineResultLimit: 65_536,
+  exclusive: false,
+};
