@@ -38,6 +38,7 @@ import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
 import { AnsweredRequests } from "./answered-requests.ts";
 import { Catalog } from "./catalog.ts";
+import { CommandPublisher } from "./command-publisher.ts";
 import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
 import type { Report } from "./handoff-repeats.ts";
@@ -51,7 +52,7 @@ import { DEFAULT_ORCHESTRATOR_OPTIONS, type OrchestratorOptions } from "./orches
 import { PlaybookLoader } from "./playbook-loader.ts";
 import { reapCommands } from "./reaper.ts";
 import { Watchers } from "./watchers.ts";
-import { assignedTo, type RequestAssignment, WorkRequests } from "./work-requests.ts";
+import { assignedTo, WorkRequests } from "./work-requests.ts";
 
 export interface OrchestratorDeps {
   store: Store;
@@ -95,6 +96,7 @@ export class Orchestrator implements ControlPlane {
   private readonly held: HeldCommands;
   /** What requests for work with an id were answered with (for a retry whose answer was lost). */
   private readonly answered: AnsweredRequests;
+  private readonly publisher: CommandPublisher;
 
   constructor(deps: OrchestratorDeps) {
     this.store = deps.store;
@@ -109,6 +111,14 @@ export class Orchestrator implements ControlPlane {
     this.batcher = new KeyedBatcher((key, batches) => this.drain(key as ExecutionId, batches));
     this.answered = new AnsweredRequests(this.options.leaseMs);
     this.held = new HeldCommands(this.store, this.options.exclusive);
+    this.publisher = new CommandPublisher({
+      store: this.store,
+      bus: this.bus,
+      clock: this.clock,
+      log: this.log,
+      held: this.held,
+      leaseMs: this.options.leaseMs,
+    });
   }
 
   // ---- catalog ------------------------------------------------------------------------------
@@ -197,7 +207,7 @@ export class Orchestrator implements ControlPlane {
       catalog_version: entry.version,
       ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
     });
-    await this.publish(this.answer(requested, decision.commands));
+    await this.publisher.publish(this.publisher.answer(requested, decision.commands));
     this.watchers.notify(executionId, committed.inserted, state);
     return { execution_id: executionId };
   }
@@ -365,7 +375,7 @@ export class Orchestrator implements ControlPlane {
           .map((c) => ({ command_id: c.command.command_id, status: "PENDING" as const, at: now })),
       });
     }
-    await this.publish(open.map((c) => c.command));
+    await this.publisher.publish(open.map((c) => c.command));
     return open.length;
   }
 
@@ -453,24 +463,8 @@ export class Orchestrator implements ControlPlane {
    * Commands claimed for a worker that will not run them (its request for work was answered
    * after it went away) go back to PENDING and are announced on the bus.
    */
-  async release(commands: readonly Command[]): Promise<void> {
-    if (commands.length === 0) return;
-    const now = this.clock.now();
-    try {
-      await this.store.commit({
-        events: [],
-        commandUpdates: commands.map((c) => ({
-          command_id: c.command_id,
-          status: "PENDING" as const,
-          at: now,
-        })),
-      });
-    } catch (error) {
-      // still claimed: the reaper re-dispatches them when the lease ends
-      this.log.warn("could not release commands of a request for work", { error: (error as Error).message });
-      return;
-    }
-    await this.publish(commands);
+  release(commands: readonly Command[]): Promise<void> {
+    return this.publisher.release(commands);
   }
 
   async heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {
@@ -556,7 +550,7 @@ export class Orchestrator implements ControlPlane {
       this.held.given(command, workerId);
       byReport[report]?.push({ status: "claimed", command, lease_ms: this.options.leaseMs });
     }
-    await this.publish(this.answer(out.requested, out.unhanded));
+    await this.publisher.publish(this.publisher.answer(out.requested, out.unhanded));
     const held = (workerId: string) => this.held.byExecution(executionId, workerId, this.clock.now());
     const lease = this.options.leaseMs;
     await answerRepeats(reports, out.inserted, byReport, held, lease).catch((error: unknown) =>
@@ -565,26 +559,6 @@ export class Orchestrator implements ControlPlane {
     );
     this.watchers.notify(executionId, out.inserted, out.state);
     return byReport;
-  }
-
-  /**
-   * Answers the requests for work their committed commands; returns the commands still to be
-   * announced: the others, and those of a request that went away meanwhile (released in the
-   * background: they are PENDING again before they are announced).
-   */
-  private answer(requested: readonly RequestAssignment[], commands: readonly Command[]): readonly Command[] {
-    if (requested.length === 0) return commands;
-    const answered = new Set<Command>();
-    const lease = this.options.leaseMs;
-    for (const { taken, commands: mine } of requested) {
-      for (const c of mine) {
-        this.held.given(c, taken.request.worker_id);
-        answered.add(c);
-      }
-      const claims = mine.map((command) => ({ status: "claimed" as const, command, lease_ms: lease }));
-      if (!taken.answer(claims)) void this.release(mine);
-    }
-    return commands.filter((c) => !answered.has(c));
   }
 
   /** Decide on the batches and commit the decision. */
@@ -621,29 +595,6 @@ export class Orchestrator implements ControlPlane {
       if (!out) throw new Error(`drain of execution ${executionId} under its lock produced no outcome`);
     }
     return out;
-  }
-
-  /**
-   * Tells workers about new commands. The commands are already committed (outbox): a notice
-   * that cannot be published now (bus down) is re-published by the reaper, so a failure here
-   * never fails the caller.
-   */
-  private async publish(commands: readonly Command[]): Promise<void> {
-    if (commands.length === 0) return;
-    // all at once: a bus with acknowledged publishes (NATS) then waits one round trip, not one per command
-    await Promise.all(commands.map((c) => this.publishOne(c)));
-  }
-
-  private async publishOne(c: Command): Promise<void> {
-    this.held.published(c);
-    try {
-      await this.bus.publish(c.pool, { execution_id: c.execution_id, command_id: c.command_id });
-    } catch (error) {
-      this.log.warn("publish failed; the reaper will re-dispatch", {
-        command_id: c.command_id,
-        error: (error as Error).message,
-      });
-    }
   }
 }
 
