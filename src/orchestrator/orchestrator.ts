@@ -39,18 +39,15 @@ import { ExecutionMutex } from "../store/index.ts";
 import { AnsweredRequests } from "./answered-requests.ts";
 import { Catalog } from "./catalog.ts";
 import { CommandPublisher } from "./command-publisher.ts";
-import { type DrainContext, type DrainOutcome, drainBatches } from "./drain.ts";
 import { ExecutionCache } from "./execution-cache.ts";
-import type { Report } from "./handoff-repeats.ts";
-import { answerRepeats } from "./handoff-repeats.ts";
 import { HeldCommands } from "./held-commands.ts";
-import { KeyedBatcher } from "./keyed-queue.ts";
 import { leaseClaims } from "./lease-claims.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
 import { DEFAULT_ORCHESTRATOR_OPTIONS, type OrchestratorOptions } from "./orchestrator-options.ts";
 import { PlaybookLoader } from "./playbook-loader.ts";
 import { reapCommands } from "./reaper.ts";
+import { ReportIngest } from "./report-ingest.ts";
 import { Watchers } from "./watchers.ts";
 import { assignedTo, WorkRequests } from "./work-requests.ts";
 
@@ -78,7 +75,6 @@ export class Orchestrator implements ControlPlane {
   private readonly loader: PlaybookLoader;
   private readonly catalog: Catalog;
   private readonly cache: ExecutionCache;
-  private readonly batcher: KeyedBatcher<Report, ClaimResult[]>;
   private readonly watchers = new Watchers();
   /** Workers' requests for work waiting here (`next`). */
   private readonly requests = new WorkRequests();
@@ -90,13 +86,12 @@ export class Orchestrator implements ControlPlane {
    * has already applied.
    */
   private readonly stateLocks = new ExecutionMutex();
-  /** Executions another replica decided on (an optimistic commit was refused): drained under the lock. */
-  private readonly contended = new Set<ExecutionId>();
   /** Who holds which command (exclusive mode: the claims themselves, in memory). */
   private readonly held: HeldCommands;
   /** What requests for work with an id were answered with (for a retry whose answer was lost). */
   private readonly answered: AnsweredRequests;
   private readonly publisher: CommandPublisher;
+  private readonly reports: ReportIngest;
 
   constructor(deps: OrchestratorDeps) {
     this.store = deps.store;
@@ -108,7 +103,6 @@ export class Orchestrator implements ControlPlane {
     this.loader = new PlaybookLoader(this.store);
     this.catalog = new Catalog(this.store, this.clock);
     this.cache = new ExecutionCache(this.store, this.loader, 10_000, this.options.exclusive);
-    this.batcher = new KeyedBatcher((key, batches) => this.drain(key as ExecutionId, batches));
     this.answered = new AnsweredRequests(this.options.leaseMs);
     this.held = new HeldCommands(this.store, this.options.exclusive);
     this.publisher = new CommandPublisher({
@@ -118,6 +112,20 @@ export class Orchestrator implements ControlPlane {
       log: this.log,
       held: this.held,
       leaseMs: this.options.leaseMs,
+    });
+    this.reports = new ReportIngest({
+      store: this.store,
+      cache: this.cache,
+      clock: this.clock,
+      ids: this.ids,
+      log: this.log,
+      options: this.options,
+      engineEnv: () => this.engineEnv(),
+      requests: this.requests,
+      held: this.held,
+      stateLocks: this.stateLocks,
+      publisher: this.publisher,
+      watchers: this.watchers,
     });
   }
 
@@ -217,14 +225,13 @@ export class Orchestrator implements ControlPlane {
    * `handoff`, commands the report causes are claimed for the reporting worker and returned
    * instead of being announced on the bus (see `Handoff`).
    */
-  async report(
+  report(
     executionId: ExecutionId,
     events: WorkerEvent[],
-    _idempotencyKey?: string,
+    idempotencyKey?: string,
     handoff?: Handoff,
   ): Promise<ClaimResult[]> {
-    if (events.length === 0) return [];
-    return this.batcher.push(executionId, { events, handoff });
+    return this.reports.report(executionId, events, idempotencyKey, handoff);
   }
 
   async cancel(executionId: ExecutionId, reason?: string, cascade = true): Promise<ExecutionId[]> {
@@ -539,62 +546,6 @@ export class Orchestrator implements ControlPlane {
   /** The execution's state caught up with the log, never while a drain of it is in flight. */
   private current(executionId: ExecutionId) {
     return this.stateLocks.run(executionId, () => this.cache.get(executionId));
-  }
-
-  private async drain(executionId: ExecutionId, reports: Report[]): Promise<ClaimResult[][]> {
-    const out = await this.stateLocks.run(executionId, () => this.decide(executionId, reports));
-    this.held.finished(out.inserted);
-    // the commands handed off were committed claimed for their workers: answered, not announced
-    const byReport = reports.map((): ClaimResult[] => []);
-    for (const { command, workerId, report } of out.handed) {
-      this.held.given(command, workerId);
-      byReport[report]?.push({ status: "claimed", command, lease_ms: this.options.leaseMs });
-    }
-    await this.publisher.publish(this.publisher.answer(out.requested, out.unhanded));
-    const held = (workerId: string) => this.held.byExecution(executionId, workerId, this.clock.now());
-    const lease = this.options.leaseMs;
-    await answerRepeats(reports, out.inserted, byReport, held, lease).catch((error: unknown) =>
-      // the repeat was taken; its worker's held commands then wait for the reaper
-      this.log.warn("could not answer a repeated hand-off report", { error: (error as Error).message }),
-    );
-    this.watchers.notify(executionId, out.inserted, out.state);
-    return byReport;
-  }
-
-  /** Decide on the batches and commit the decision. */
-  private async decide(executionId: ExecutionId, reports: readonly Report[]): Promise<DrainOutcome> {
-    const batches = reports.map((r) => r.events);
-    const ctx: DrainContext = {
-      store: this.store,
-      cache: this.cache,
-      clock: this.clock,
-      ids: this.ids,
-      env: this.engineEnv(),
-      leaseMs: this.options.leaseMs,
-      requests: this.requests,
-      ...(reports.some((r) => r.handoff) ? { handoffs: reports.map((r) => r.handoff) } : {}),
-    };
-    // Optimistic first (no lock round trips) when this replica holds the execution's state and
-    // has not seen another replica write to it; the store refuses the commit if the state is
-    // not current, and the batches are drained again under the lock.
-    const optimistic =
-      !this.options.exclusive &&
-      this.store.commitIfCurrent !== undefined &&
-      !this.contended.has(executionId) &&
-      this.cache.peek(executionId) !== undefined;
-    let out = optimistic ? await drainBatches(ctx, executionId, batches, { optimistic: true }) : undefined;
-    if (!out) {
-      if (optimistic) {
-        // another replica works on this execution too: take the lock for it from now on
-        if (this.contended.size >= 10_000) this.contended.clear();
-        this.contended.add(executionId);
-      }
-      out = await this.store.withExecutionLock(executionId, (locked) =>
-        drainBatches(ctx, executionId, batches, { locked }),
-      );
-      if (!out) throw new Error(`drain of execution ${executionId} under its lock produced no outcome`);
-    }
-    return out;
   }
 }
 
