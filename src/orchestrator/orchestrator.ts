@@ -6,17 +6,7 @@
  */
 
 import type { Bus } from "../bus/index.ts";
-import {
-  createState,
-  ENGINE_VERSION,
-  type ExecutionStateView,
-  executionScope,
-  handle,
-  isTerminal,
-  stateView,
-  summarize,
-} from "../engine/index.ts";
-import { layered, renderValue } from "../expr/index.ts";
+import { createState, ENGINE_VERSION, type ExecutionStateView, handle, summarize } from "../engine/index.ts";
 import type { Clock, CommandId, EventId, ExecutionId, IdSource, Json, JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
 import type {
@@ -40,6 +30,7 @@ import { AnsweredRequests } from "./answered-requests.ts";
 import { Catalog } from "./catalog.ts";
 import { CommandPublisher } from "./command-publisher.ts";
 import { ExecutionCache } from "./execution-cache.ts";
+import { ExecutionInspector } from "./execution-inspector.ts";
 import { HeldCommands } from "./held-commands.ts";
 import { leaseClaims } from "./lease-claims.ts";
 import type { OrchestratorLog } from "./log.ts";
@@ -92,6 +83,7 @@ export class Orchestrator implements ControlPlane {
   private readonly answered: AnsweredRequests;
   private readonly publisher: CommandPublisher;
   private readonly reports: ReportIngest;
+  private readonly inspector: ExecutionInspector;
 
   constructor(deps: OrchestratorDeps) {
     this.store = deps.store;
@@ -113,6 +105,7 @@ export class Orchestrator implements ControlPlane {
       held: this.held,
       leaseMs: this.options.leaseMs,
     });
+    this.inspector = new ExecutionInspector(this.cache, this.stateLocks, this.watchers);
     this.reports = new ReportIngest({
       store: this.store,
       cache: this.cache,
@@ -291,7 +284,7 @@ export class Orchestrator implements ControlPlane {
     status: "completed" | "failed",
     reason?: string,
   ): Promise<{ finalized: boolean; status: ExecutionStatus }> {
-    const before = await this.current(executionId);
+    const before = await this.inspector.current(executionId);
     if (before.state.status !== "running") return { finalized: false, status: before.state.status };
     await this.report(executionId, [
       { type: "execution.finalize_requested", payload: { status, ...(reason ? { reason } : {}) } },
@@ -301,7 +294,7 @@ export class Orchestrator implements ControlPlane {
 
   /** The execution's live state, when it is running (else NOETL_E_EXECUTION_FINISHED). */
   private async running(executionId: ExecutionId) {
-    const live = await this.current(executionId);
+    const live = await this.inspector.current(executionId);
     if (live.state.status !== "running") {
       throw new NoetlError(
         "NOETL_E_EXECUTION_FINISHED",
@@ -311,18 +304,16 @@ export class Orchestrator implements ControlPlane {
     return live;
   }
 
-  async status(executionId: ExecutionId) {
-    const live = await this.current(executionId);
-    return summarize(live.state);
+  status(executionId: ExecutionId) {
+    return this.inspector.status(executionId);
   }
 
   /**
    * The execution's state rebuilt from its event log alone (not the state this orchestrator
    * holds), as JSON, with the last seq folded.
    */
-  async replay(executionId: ExecutionId): Promise<{ last_seq: number; state: ExecutionStateView }> {
-    const live = await this.cache.replay(executionId);
-    return { last_seq: live.seq, state: stateView(live.state) };
+  replay(executionId: ExecutionId): Promise<{ last_seq: number; state: ExecutionStateView }> {
+    return this.inspector.replay(executionId);
   }
 
   /**
@@ -331,16 +322,12 @@ export class Orchestrator implements ControlPlane {
    * `strict`: printing an undefined value is an error. Credentials and keychain values are never
    * in the engine's state, so never in this scope. Returns the names the scope had.
    */
-  async render(
+  render(
     executionId: ExecutionId,
     template: unknown,
     options: { extra?: JsonObject; strict?: boolean } = {},
   ): Promise<{ rendered: unknown; names: string[] }> {
-    const live = await this.current(executionId);
-    const { scope, names } = executionScope(live.state);
-    const extra = options.extra ?? {};
-    const rendered = renderValue(template, layered(extra, scope), { strict: options.strict === true });
-    return { rendered, names: [...new Set([...names, ...Object.keys(extra)])].sort() };
+    return this.inspector.render(executionId, template, options);
   }
 
   /**
@@ -348,11 +335,8 @@ export class Orchestrator implements ControlPlane {
    * state it holds and sees running is not read again: what another replica commits meanwhile
    * is not watched here (the wait route checks the store itself between its waits).
    */
-  async waitFor(executionId: ExecutionId, signal?: AbortSignal): Promise<ExecutionSummary> {
-    const held = this.cache.peek(executionId);
-    const live = held?.state.status === "running" ? held : await this.current(executionId);
-    if (isTerminal(live.state)) return toSummary(executionId, live.state);
-    return this.watchers.waitTerminal(executionId, signal);
+  waitFor(executionId: ExecutionId, signal?: AbortSignal): Promise<ExecutionSummary> {
+    return this.inspector.waitFor(executionId, signal);
   }
 
   /** Listen to every committed event (progress display, SSE). Returns an unsubscribe function. */
@@ -542,22 +526,4 @@ export class Orchestrator implements ControlPlane {
       },
     };
   }
-
-  /** The execution's state caught up with the log, never while a drain of it is in flight. */
-  private current(executionId: ExecutionId) {
-    return this.stateLocks.run(executionId, () => this.cache.get(executionId));
-  }
-}
-
-export function toSummary(
-  executionId: ExecutionId,
-  state: Parameters<typeof summarize>[0],
-): ExecutionSummary {
-  const s = summarize(state);
-  return {
-    execution_id: executionId,
-    status: s.status,
-    ...(s.result !== undefined ? { result: s.result as Json } : {}),
-    ...(s.error !== undefined && s.error !== null ? { error: s.error as Json } : {}),
-  };
 }
