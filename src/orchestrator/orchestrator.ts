@@ -13,7 +13,6 @@ import type {
   ClaimResult,
   Command,
   ControlPlane,
-  EventPayloads,
   ExecuteRequest,
   ExecutionInfo,
   ExecutionStatus,
@@ -35,6 +34,7 @@ import { HeldCommands } from "./held-commands.ts";
 import { leaseClaims } from "./lease-claims.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
+import { type CtxPatch, OperatorControls } from "./operator-controls.ts";
 import { DEFAULT_ORCHESTRATOR_OPTIONS, type OrchestratorOptions } from "./orchestrator-options.ts";
 import { PlaybookLoader } from "./playbook-loader.ts";
 import { reapCommands } from "./reaper.ts";
@@ -50,9 +50,6 @@ export interface OrchestratorDeps {
   log?: OrchestratorLog;
   options?: Partial<OrchestratorOptions>;
 }
-
-/** What the vars API writes to ctx (`ctx.updated` with source `api`). */
-export type CtxPatch = Partial<Omit<EventPayloads["ctx.updated"], "source">>;
 
 export type EventsListener = (executionId: ExecutionId, events: readonly NoetlEvent[]) => void;
 
@@ -84,6 +81,7 @@ export class Orchestrator implements ControlPlane {
   private readonly publisher: CommandPublisher;
   private readonly reports: ReportIngest;
   private readonly inspector: ExecutionInspector;
+  private readonly controls: OperatorControls;
 
   constructor(deps: OrchestratorDeps) {
     this.store = deps.store;
@@ -106,6 +104,13 @@ export class Orchestrator implements ControlPlane {
       leaseMs: this.options.leaseMs,
     });
     this.inspector = new ExecutionInspector(this.cache, this.stateLocks, this.watchers);
+    this.controls = new OperatorControls({
+      store: this.store,
+      ids: this.ids,
+      report: (executionId, events) => this.report(executionId, events),
+      current: (executionId) => this.inspector.current(executionId),
+      status: (executionId) => this.inspector.status(executionId),
+    });
     this.reports = new ReportIngest({
       store: this.store,
       cache: this.cache,
@@ -227,51 +232,24 @@ export class Orchestrator implements ControlPlane {
     return this.reports.report(executionId, events, idempotencyKey, handoff);
   }
 
-  async cancel(executionId: ExecutionId, reason?: string, cascade = true): Promise<ExecutionId[]> {
-    const row = await this.store.getExecution(executionId);
-    if (!row) throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${executionId} not found`);
-    const cancelled: ExecutionId[] = [];
-    if (row.status === "running") {
-      await this.report(executionId, [
-        { type: "execution.cancel_requested", payload: { ...(reason ? { reason } : {}), cascade } },
-      ]);
-      cancelled.push(executionId);
-    }
-    if (cascade) {
-      const children = await this.store.listExecutions({ parent_execution_id: executionId });
-      for (const child of children) cancelled.push(...(await this.cancel(child.execution_id, reason, true)));
-    }
-    return cancelled;
+  cancel(executionId: ExecutionId, reason?: string, cascade = true): Promise<ExecutionId[]> {
+    return this.controls.cancel(executionId, reason, cascade);
   }
 
   /**
    * Patches the execution's `ctx` from outside (the vars API): a `ctx.updated` event with source
    * `api` that writes `values` and then removes `removed`. Refused once the execution has ended.
    */
-  async patchCtx(executionId: ExecutionId, patch: CtxPatch): Promise<EventId> {
-    await this.running(executionId);
-    const event_id = this.ids.next() as EventId;
-    await this.report(executionId, [
-      { type: "ctx.updated", event_id, payload: { ...patch, values: patch.values ?? {}, source: "api" } },
-    ]);
-    return event_id;
+  patchCtx(executionId: ExecutionId, patch: CtxPatch): Promise<EventId> {
+    return this.controls.patchCtx(executionId, patch);
   }
 
   /**
    * Injects a token: step `step` of a running execution is entered with `input` as its message,
    * as if an arc had fired it (`token.injected`, which the engine handles).
    */
-  async inject(executionId: ExecutionId, step: string, input: JsonObject): Promise<EventId> {
-    const live = await this.running(executionId);
-    if (!live.state.graph.steps.has(step)) {
-      throw new NoetlError(
-        "NOETL_E_STEP_NOT_FOUND",
-        `the playbook of execution ${executionId} has no step '${step}'`,
-      );
-    }
-    const event_id = this.ids.next() as EventId;
-    await this.report(executionId, [{ type: "token.injected", event_id, step, payload: { step, input } }]);
-    return event_id;
+  inject(executionId: ExecutionId, step: string, input: JsonObject): Promise<EventId> {
+    return this.controls.inject(executionId, step, input);
   }
 
   /**
@@ -279,29 +257,12 @@ export class Orchestrator implements ControlPlane {
    * commands are cancelled, then the terminal events of that status). A finished execution is
    * left as it is (`finalized: false`).
    */
-  async finalize(
+  finalize(
     executionId: ExecutionId,
     status: "completed" | "failed",
     reason?: string,
   ): Promise<{ finalized: boolean; status: ExecutionStatus }> {
-    const before = await this.inspector.current(executionId);
-    if (before.state.status !== "running") return { finalized: false, status: before.state.status };
-    await this.report(executionId, [
-      { type: "execution.finalize_requested", payload: { status, ...(reason ? { reason } : {}) } },
-    ]);
-    return { finalized: true, status: (await this.status(executionId)).status };
-  }
-
-  /** The execution's live state, when it is running (else NOETL_E_EXECUTION_FINISHED). */
-  private async running(executionId: ExecutionId) {
-    const live = await this.inspector.current(executionId);
-    if (live.state.status !== "running") {
-      throw new NoetlError(
-        "NOETL_E_EXECUTION_FINISHED",
-        `execution ${executionId} has already finished (${live.state.status})`,
-      );
-    }
-    return live;
+    return this.controls.finalize(executionId, status, reason);
   }
 
   status(executionId: ExecutionId) {
