@@ -23,12 +23,12 @@ import type {
   WorkerEvent,
   WorkRequest,
 } from "../protocol/index.ts";
-import type { CatalogEntry, ClaimOutcome, Store } from "../store/index.ts";
+import type { CatalogEntry, Store } from "../store/index.ts";
 import { ExecutionMutex } from "../store/index.ts";
-import { AnsweredRequests } from "./answered-requests.ts";
 import { Catalog } from "./catalog.ts";
 import { CommandPublisher } from "./command-publisher.ts";
 import { ExecutionCache } from "./execution-cache.ts";
+import { ExecutionInfos } from "./execution-infos.ts";
 import { ExecutionInspector } from "./execution-inspector.ts";
 import { HeldCommands } from "./held-commands.ts";
 import { leaseClaims } from "./lease-claims.ts";
@@ -41,6 +41,7 @@ import { reapCommands } from "./reaper.ts";
 import { ReportIngest } from "./report-ingest.ts";
 import { Watchers } from "./watchers.ts";
 import { assignedTo, WorkRequests } from "./work-requests.ts";
+import { WorkerPlane } from "./worker-plane.ts";
 
 export interface OrchestratorDeps {
   store: Store;
@@ -66,7 +67,7 @@ export class Orchestrator implements ControlPlane {
   private readonly watchers = new Watchers();
   /** Workers' requests for work waiting here (`next`). */
   private readonly requests = new WorkRequests();
-  private readonly infoByExecution = new Map<ExecutionId, ExecutionInfo>();
+  private readonly infos: ExecutionInfos;
   /**
    * Per execution, everything that changes its cached state runs alone: a drain (decide, then
    * commit: the state holds the decision before the commit returns its seqs) and the log
@@ -76,8 +77,7 @@ export class Orchestrator implements ControlPlane {
   private readonly stateLocks = new ExecutionMutex();
   /** Who holds which command (exclusive mode: the claims themselves, in memory). */
   private readonly held: HeldCommands;
-  /** What requests for work with an id were answered with (for a retry whose answer was lost). */
-  private readonly answered: AnsweredRequests;
+  private readonly worker: WorkerPlane;
   private readonly publisher: CommandPublisher;
   private readonly reports: ReportIngest;
   private readonly inspector: ExecutionInspector;
@@ -92,8 +92,8 @@ export class Orchestrator implements ControlPlane {
     this.options = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...deps.options };
     this.loader = new PlaybookLoader(this.store);
     this.catalog = new Catalog(this.store, this.clock);
+    this.infos = new ExecutionInfos(this.store);
     this.cache = new ExecutionCache(this.store, this.loader, 10_000, this.options.exclusive);
-    this.answered = new AnsweredRequests(this.options.leaseMs);
     this.held = new HeldCommands(this.store, this.options.exclusive);
     this.publisher = new CommandPublisher({
       store: this.store,
@@ -102,6 +102,14 @@ export class Orchestrator implements ControlPlane {
       log: this.log,
       held: this.held,
       leaseMs: this.options.leaseMs,
+    });
+    this.worker = new WorkerPlane({
+      store: this.store,
+      clock: this.clock,
+      cache: this.cache,
+      held: this.held,
+      requests: this.requests,
+      options: this.options,
     });
     this.inspector = new ExecutionInspector(this.cache, this.stateLocks, this.watchers);
     this.controls = new OperatorControls({
@@ -206,7 +214,7 @@ export class Orchestrator implements ControlPlane {
       });
     const seq = committed.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), 0);
     this.cache.set({ id: executionId, loaded: this.loader.load(entry), state, seq });
-    this.remember({
+    this.infos.remember({
       execution_id: executionId,
       path: entry.path,
       workload,
@@ -342,38 +350,13 @@ export class Orchestrator implements ControlPlane {
 
   // ---- ControlPlane for workers ---------------------------------------------------------------
 
-  async claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
-    const held = this.held.get(commandId);
-    if (held) {
-      if (held.worker && held.worker !== workerId) return { status: "active_claim" };
-      held.worker = workerId;
-      const live = this.cache.peek(held.command.execution_id);
-      if (live && live.state.status === "cancelled") return { status: "cancelled" };
-      if (live && !live.state.inFlight.has(commandId)) return { status: "already_terminal" };
-      return { status: "claimed", command: held.command, lease_ms: this.options.leaseMs };
-    }
-    const now = this.clock.now();
-    return this.claimed(await this.store.claimCommand(commandId, workerId, now, this.options.leaseMs));
+  claim(commandId: CommandId, workerId: string): Promise<ClaimResult> {
+    return this.worker.claim(commandId, workerId);
   }
 
   /** `claim` of several commands (one store round trip when the store can claim several at once). */
-  async claimMany(commandIds: readonly CommandId[], workerId: string): Promise<ClaimResult[]> {
-    if (this.options.exclusive || !this.store.claimCommands || commandIds.length === 1)
-      return Promise.all(commandIds.map((id) => this.claim(id, workerId)));
-    const now = this.clock.now();
-    const outcomes = await this.store.claimCommands(commandIds, workerId, now, this.options.leaseMs);
-    return Promise.all(outcomes.map((o) => this.claimed(o)));
-  }
-
-  private async claimed(outcome: ClaimOutcome): Promise<ClaimResult> {
-    if (outcome.status !== "claimed") return { status: outcome.status };
-    const command = outcome.row.command;
-    const cancelled =
-      outcome.executionStatus !== undefined
-        ? outcome.executionStatus === "cancelled"
-        : await this.isCancelled(command.execution_id);
-    if (cancelled) return { status: "cancelled" };
-    return { status: "claimed", command, lease_ms: this.options.leaseMs };
+  claimMany(commandIds: readonly CommandId[], workerId: string): Promise<ClaimResult[]> {
+    return this.worker.claimMany(commandIds, workerId);
   }
 
   /**
@@ -383,32 +366,13 @@ export class Orchestrator implements ControlPlane {
    * `request_id` is first answered with what that id was given and its worker still holds (the
    * answer was lost with a connection), without waiting.
    */
-  async next(request: WorkRequest, signal: AbortSignal): Promise<ClaimResult[]> {
-    const id = request.request_id;
-    if (id !== undefined) {
-      const given = this.answered.take(request.worker_id, id, this.clock.now());
-      const held = given ? await this.held.among(given, request.worker_id, this.clock.now()) : [];
-      if (held.length > 0) {
-        this.answered.remember(
-          request.worker_id,
-          id,
-          held.map((c) => c.command_id),
-          this.clock.now(),
-        );
-        return held.map((command) => ({ status: "claimed", command, lease_ms: this.options.leaseMs }));
-      }
-    }
-    const claims = await this.requests.wait(request, signal);
-    if (id !== undefined && claims.length > 0) {
-      const ids = claims.flatMap((c) => (c.command ? [c.command.command_id] : []));
-      this.answered.remember(request.worker_id, id, ids, this.clock.now());
-    }
-    return claims;
+  next(request: WorkRequest, signal: AbortSignal): Promise<ClaimResult[]> {
+    return this.worker.next(request, signal);
   }
 
   /** How many requests for work wait here. */
   get waitingForWork(): number {
-    return this.requests.size;
+    return this.worker.waitingForWork;
   }
 
   /**
@@ -419,61 +383,24 @@ export class Orchestrator implements ControlPlane {
     return this.publisher.release(commands);
   }
 
-  async heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {
-    const mine = this.held.get(commandId);
-    if (mine) {
-      const live = this.cache.peek(mine.command.execution_id);
-      return { cancelled: mine.worker !== workerId || live?.state.status === "cancelled" };
-    }
-    const now = this.clock.now();
-    const row = await this.store.getCommand(commandId);
-    if (!row) return { cancelled: true };
-    const held = await this.store.renewLease(commandId, workerId, now, this.options.leaseMs);
-    return { cancelled: !held || (await this.isCancelled(row.command.execution_id)) };
+  heartbeat(commandId: CommandId, workerId: string): Promise<{ cancelled: boolean }> {
+    return this.worker.heartbeat(commandId, workerId);
   }
 
-  async isCancelled(executionId: ExecutionId): Promise<boolean> {
-    const live = this.options.exclusive ? this.cache.peek(executionId) : undefined;
-    if (live) return live.state.status === "cancelled";
-    const row = await this.store.getExecution(executionId);
-    return row?.status === "cancelled";
+  isCancelled(executionId: ExecutionId): Promise<boolean> {
+    return this.worker.isCancelled(executionId);
   }
 
-  async getExecution(executionId: ExecutionId): Promise<ExecutionInfo> {
-    const known = this.infoByExecution.get(executionId);
-    if (known) return known;
-    const [first] = await this.store.readEvents(executionId, { limit: 1 });
-    if (first?.type !== "playbook.initialized") {
-      throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${executionId} not found`);
-    }
-    const p = first.payload;
-    const info: ExecutionInfo = {
-      execution_id: executionId,
-      path: p.path,
-      workload: p.workload,
-      ...(p.catalog_version !== undefined ? { catalog_version: p.catalog_version } : {}),
-      ...(p.parent_execution_id ? { parent_execution_id: p.parent_execution_id } : {}),
-    };
-    this.remember(info);
-    return info;
+  getExecution(executionId: ExecutionId): Promise<ExecutionInfo> {
+    return this.infos.getExecution(executionId);
   }
 
-  /** Keeps what workers ask of every command's execution (it never changes). */
-  private remember(info: ExecutionInfo): void {
-    if (this.infoByExecution.size >= 10_000) this.infoByExecution.clear();
-    this.infoByExecution.set(info.execution_id, info);
+  putResult(executionId: ExecutionId, name: string, data: Json): Promise<ResultRef> {
+    return this.worker.putResult(executionId, name, data);
   }
 
-  async putResult(executionId: ExecutionId, name: string, data: Json): Promise<ResultRef> {
-    return this.store.resultPut(executionId, name, data, this.clock.now());
-  }
-
-  async resolveResult(ref: string): Promise<Json> {
-    const value = await this.store.resultGet(ref);
-    if (value === undefined) {
-      throw new NoetlError("REFERENCE_NOT_AVAILABLE", `result reference not found: ${ref}`);
-    }
-    return value;
+  resolveResult(ref: string): Promise<Json> {
+    return this.worker.resolveResult(ref);
   }
 
   // ---- internals ----------------------------------------------------------------------------
