@@ -6,9 +6,8 @@
  */
 
 import type { Bus } from "../bus/index.ts";
-import { createState, ENGINE_VERSION, type ExecutionStateView, handle, summarize } from "../engine/index.ts";
+import type { ExecutionStateView } from "../engine/index.ts";
 import type { Clock, CommandId, EventId, ExecutionId, IdSource, Json, JsonObject } from "../kernel/index.ts";
-import { NoetlError } from "../kernel/index.ts";
 import type {
   ClaimResult,
   Command,
@@ -30,8 +29,8 @@ import { CommandPublisher } from "./command-publisher.ts";
 import { ExecutionCache } from "./execution-cache.ts";
 import { ExecutionInfos } from "./execution-infos.ts";
 import { ExecutionInspector } from "./execution-inspector.ts";
+import { ExecutionStarter } from "./execution-starter.ts";
 import { HeldCommands } from "./held-commands.ts";
-import { leaseClaims } from "./lease-claims.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
 import { type CtxPatch, OperatorControls } from "./operator-controls.ts";
@@ -40,7 +39,7 @@ import { PlaybookLoader } from "./playbook-loader.ts";
 import { reapCommands } from "./reaper.ts";
 import { ReportIngest } from "./report-ingest.ts";
 import { Watchers } from "./watchers.ts";
-import { assignedTo, WorkRequests } from "./work-requests.ts";
+import { WorkRequests } from "./work-requests.ts";
 import { WorkerPlane } from "./worker-plane.ts";
 
 export interface OrchestratorDeps {
@@ -82,6 +81,7 @@ export class Orchestrator implements ControlPlane {
   private readonly reports: ReportIngest;
   private readonly inspector: ExecutionInspector;
   private readonly controls: OperatorControls;
+  private readonly starter: ExecutionStarter;
 
   constructor(deps: OrchestratorDeps) {
     this.store = deps.store;
@@ -112,6 +112,20 @@ export class Orchestrator implements ControlPlane {
       options: this.options,
     });
     this.inspector = new ExecutionInspector(this.cache, this.stateLocks, this.watchers);
+    this.starter = new ExecutionStarter({
+      store: this.store,
+      clock: this.clock,
+      ids: this.ids,
+      options: this.options,
+      engineEnv: () => this.engineEnv(),
+      catalog: this.catalog,
+      loader: this.loader,
+      cache: this.cache,
+      infos: this.infos,
+      requests: this.requests,
+      publisher: this.publisher,
+      watchers: this.watchers,
+    });
     this.controls = new OperatorControls({
       store: this.store,
       ids: this.ids,
@@ -157,73 +171,8 @@ export class Orchestrator implements ControlPlane {
 
   // ---- executions ---------------------------------------------------------------------------
 
-  async execute(request: ExecuteRequest): Promise<{ execution_id: ExecutionId }> {
-    const entry = request.content
-      ? await this.register(request.content)
-      : await this.catalog.resolveEntry(request.path, request.version);
-    const { playbook } = this.loader.load(entry);
-    const start = request.entry_step;
-    if (start !== undefined && !playbook.workflow.some((s) => s.step === start)) {
-      throw new NoetlError(
-        "NOETL_E_STEP_NOT_FOUND",
-        `playbook '${entry.path}' has no step '${start}' to start at`,
-      );
-    }
-    const executionId = this.ids.next() as ExecutionId;
-    const now = this.clock.now();
-    const workload: JsonObject = { ...playbook.workload, ...(request.payload ?? {}) };
-    const init = {
-      execution_id: executionId,
-      event_id: this.ids.next(),
-      type: "playbook.initialized",
-      at: now,
-      payload: {
-        path: entry.path,
-        catalog_version: entry.version,
-        workload,
-        engine_version: ENGINE_VERSION,
-        ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
-        ...(start !== undefined ? { entry_step: start } : {}),
-      },
-    } as NoetlEvent;
-    const state = createState(this.loader.load(entry).playbook, executionId);
-    const decision = handle(state, init, this.engineEnv());
-    const events = [init, ...decision.events];
-    const summary = summarize(state);
-    const requested = this.requests.assign(decision.commands);
-    const committed = await this.store
-      .commit({
-        events,
-        commands: decision.commands,
-        ...(requested.length > 0
-          ? { claims: leaseClaims(assignedTo(requested), now, this.options.leaseMs) }
-          : {}),
-        execution: {
-          execution_id: executionId,
-          path: entry.path,
-          catalog_version: entry.version,
-          status: summary.status,
-          started_at: now,
-          ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
-          ...(summary.status !== "running" ? { ended_at: now, result: summary.result as Json } : {}),
-        },
-      })
-      .catch((error: unknown) => {
-        this.requests.restore(requested);
-        throw error;
-      });
-    const seq = committed.inserted.reduce((m, e) => Math.max(m, e.seq ?? 0), 0);
-    this.cache.set({ id: executionId, loaded: this.loader.load(entry), state, seq });
-    this.infos.remember({
-      execution_id: executionId,
-      path: entry.path,
-      workload,
-      catalog_version: entry.version,
-      ...(request.parent_execution_id ? { parent_execution_id: request.parent_execution_id } : {}),
-    });
-    await this.publisher.publish(this.publisher.answer(requested, decision.commands));
-    this.watchers.notify(executionId, committed.inserted, state);
-    return { execution_id: executionId };
+  execute(request: ExecuteRequest): Promise<{ execution_id: ExecutionId }> {
+    return this.starter.execute(request);
   }
 
   /**
