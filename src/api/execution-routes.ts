@@ -204,7 +204,7 @@ export function registerExecutionRoutes(
     await execution(store, id);
     const b = parse(FinalizeBody, req.body);
     const reason = b?.reason ?? b?.error;
-    const out = await orchestrator.finalize(id, b?.status ?? "failed", reason);
+    const out = await orchestrator.finalize(id, b?.status ?? "failed", reason, b?.cascade ?? true);
     return { execution_id: id, ...out };
   });
   app.get("/api/replay/state", { schema: { tags: ["executions"] } }, async (req) => {

@@ -149,6 +149,7 @@ export const FinalizeBody = z
       .pipe(z.enum(["completed", "failed"]))
       .optional(),
     error: z.string().max(1000).optional(),
+    cascade: z.boolean().optional(),
   })
   .optional();
 

@@ -89,19 +89,38 @@ export class OperatorControls {
   /**
    * Forces a running execution to end `status` (`execution.finalize_requested`: in-flight
    * commands are cancelled, then the terminal events of that status). A finished execution is
-   * left as it is (`finalized: false`).
+   * left as it is (`finalized: false`). With `cascade` (the default, as for `cancel`) its child
+   * executions (sub-playbooks), and theirs, are then finalized as failed — a child has no result
+   * of its own to complete with — whatever the parent's status; `finalized_children` lists the
+   * ones that were still running.
    */
   async finalize(
     executionId: ExecutionId,
     status: "completed" | "failed",
     reason?: string,
-  ): Promise<{ finalized: boolean; status: ExecutionStatus }> {
+    cascade = true,
+  ): Promise<{ finalized: boolean; status: ExecutionStatus; finalized_children: ExecutionId[] }> {
     const before = await this.current(executionId);
-    if (before.state.status !== "running") return { finalized: false, status: before.state.status };
-    await this.report(executionId, [
-      { type: "execution.finalize_requested", payload: { status, ...(reason ? { reason } : {}) } },
-    ]);
-    return { finalized: true, status: (await this.status(executionId)).status };
+    let finalized = false;
+    if (before.state.status === "running") {
+      await this.report(executionId, [
+        { type: "execution.finalize_requested", payload: { status, ...(reason ? { reason } : {}) } },
+      ]);
+      finalized = true;
+    }
+    const finalized_children = cascade ? await this.finalizeChildren(executionId) : [];
+    return { finalized, status: (await this.status(executionId)).status, finalized_children };
+  }
+
+  /** Finalizes (as failed) the running descendants of `parentId`; returns the ones it ended. */
+  private async finalizeChildren(parentId: ExecutionId): Promise<ExecutionId[]> {
+    const ended: ExecutionId[] = [];
+    for (const child of await this.store.listExecutions({ parent_execution_id: parentId })) {
+      const out = await this.finalize(child.execution_id, "failed", `parent execution ${parentId} finalized`);
+      if (out.finalized) ended.push(child.execution_id);
+      ended.push(...out.finalized_children);
+    }
+    return ended;
   }
 
   /** The execution's live state, when it is running (else NOETL_E_EXECUTION_FINISHED). */

@@ -212,14 +212,18 @@ export class Orchestrator implements ControlPlane {
   /**
    * Forces a running execution to end `status` (`execution.finalize_requested`: in-flight
    * commands are cancelled, then the terminal events of that status). A finished execution is
-   * left as it is (`finalized: false`).
+   * left as it is (`finalized: false`). With `cascade` (the default, as for `cancel`) its child
+   * executions (sub-playbooks), and theirs, are then finalized as failed — a child has no result
+   * of its own to complete with — whatever the parent's status; `finalized_children` lists the
+   * ones that were still running.
    */
   finalize(
     executionId: ExecutionId,
     status: "completed" | "failed",
     reason?: string,
-  ): Promise<{ finalized: boolean; status: ExecutionStatus }> {
-    return this.controls.finalize(executionId, status, reason);
+    cascade = true,
+  ): Promise<{ finalized: boolean; status: ExecutionStatus; finalized_children: ExecutionId[] }> {
+    return this.controls.finalize(executionId, status, reason, cascade);
   }
 
   status(executionId: ExecutionId) {

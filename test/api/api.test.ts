@@ -845,7 +845,7 @@ workflow:
     it("finalize forces a running execution to fail (or complete) with terminal events; idempotent", async () => {
       const id = await start();
       const out = await http.post(`/api/executions/${id}/finalize`, { reason: "stuck" });
-      assert.deepEqual(out, { execution_id: id, finalized: true, status: "failed" });
+      assert.deepEqual(out, { execution_id: id, finalized: true, status: "failed", finalized_children: [] });
       const failed = await result(id);
       assert.equal(failed.status, "failed");
       assert.equal(failed.error?.code, "NOETL_E_FINALIZED");
@@ -857,12 +857,14 @@ workflow:
         execution_id: id,
         finalized: false,
         status: "failed",
+        finalized_children: [],
       });
       const other = await start();
       assert.deepEqual(await http.post(`/api/executions/${other}/finalize`, { status: "COMPLETED" }), {
         execution_id: other,
         finalized: true,
         status: "completed",
+        finalized_children: [],
       });
       await rejectsWith(
         http.post(`/api/executions/${other}/finalize`, { status: "paused" }),
@@ -873,6 +875,65 @@ workflow:
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal((await result(id)).status, "failed");
       assert.equal((await result(other)).status, "completed");
+    });
+
+    it("finalize cascades to the child executions (sub-playbooks), which end failed; cascade: false spares them", async () => {
+      const child = (name: string) => `apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: ${name}, path: api/${name} }
+workflow:
+  - step: slow
+    tool: { kind: javascript, code: "await new Promise((r) => setTimeout(r, 1500)); return 1" }
+`;
+      const parent = (name: string, childName: string) => `apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: ${name}, path: api/${name} }
+workflow:
+  - step: call
+    tool: { kind: playbook, path: api/${childName} }
+`;
+      await http.post("/api/catalog/register", { content: child("finalize-child") });
+      await http.post("/api/catalog/register", { content: parent("finalize-mid", "finalize-child") });
+      const top = await http.post<{ path: string }>("/api/catalog/register", {
+        content: parent("finalize-top", "finalize-mid"),
+      });
+      const childrenOf = async (id: string) => {
+        for (let i = 0; i < 100; i++) {
+          const { executions } = await http.get<{ executions: Array<{ execution_id: string }> }>(
+            `/api/executions?parent_execution_id=${id}`,
+          );
+          if (executions.length > 0) return executions.map((e) => e.execution_id);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`execution ${id} started no child`);
+      };
+      const id = (await http.post<{ execution_id: string }>("/api/execute", { path: top.path })).execution_id;
+      const [mid] = await childrenOf(id);
+      const [leaf] = await childrenOf(mid as string);
+      const out = await http.post(`/api/executions/${id}/finalize`, { status: "completed", reason: "stuck" });
+      assert.deepEqual(out, {
+        execution_id: id,
+        finalized: true,
+        status: "completed",
+        finalized_children: [mid, leaf],
+      });
+      for (const descendant of [mid, leaf]) {
+        const r = await result(descendant as string);
+        assert.equal(r.status, "failed");
+        assert.equal(r.error?.code, "NOETL_E_FINALIZED");
+      }
+      const spared = (await http.post<{ execution_id: string }>("/api/execute", { path: top.path }))
+        .execution_id;
+      const [spareMid] = await childrenOf(spared);
+      const kept = await http.post(`/api/executions/${spared}/finalize`, { cascade: false });
+      assert.deepEqual(kept, {
+        execution_id: spared,
+        finalized: true,
+        status: "failed",
+        finalized_children: [],
+      });
+      assert.equal((await result(spareMid as string)).status, "running");
+      await http.post(`/api/executions/${spareMid}/cancel`, {});
     });
   });
 });
