@@ -34,6 +34,7 @@ export function registerExecutionRoutes(
       ...(b.content ? { content: b.content } : {}),
       payload: (b.payload ?? b.workload ?? {}) as JsonObject,
       ...(b.parent_execution_id ? { parent_execution_id: b.parent_execution_id as ExecutionId } : {}),
+      ...(b.entry_step !== undefined ? { entry_step: b.entry_step } : {}),
     });
     return { execution_id, status: "running" as const };
   };

@@ -33,6 +33,8 @@ export const ExecuteBody = z
     payload: jsonObject.optional(),
     workload: jsonObject.optional(),
     parent_execution_id: executionId.optional(),
+    /** Start at this step instead of the playbook's entry step (404 NOETL_E_STEP_NOT_FOUND if it has none). */
+    entry_step: z.string().min(1).max(200).optional(),
   })
   .refine(
     (b) => b.path !== undefined || b.content !== undefined || b.catalog_id !== undefined,

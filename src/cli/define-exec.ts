@@ -44,7 +44,7 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
     .description(description)
     .argument("<ref>", "playbook file, catalog path, or catalog://path@version")
     .option("-r, --runtime <runtime>", "local (embedded), distributed (a server) or auto", "auto")
-    .option("-t, --target <step>", "start at this step instead of the entry step (local runtime)")
+    .option("-t, --target <step>", "start at this step instead of the entry step")
     .option("--set <key=value>", "set a workload value (repeatable; dotted keys nest)", collect, [])
     .option("--payload <json|@file>", "workload payload as JSON (merged over the playbook's workload)")
     .option("--workload <json|@file>", "same as --payload")
@@ -75,8 +75,6 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
           throw invalid("--payload and --workload are the same option: give one");
         payload = buildPayload(o.payload ?? o.workload, o.set, o.input);
         if (typeof o.ui === "string") uiPort = portNumber("--ui", o.ui);
-        if (runtime === "distributed" && o.target !== undefined)
-          throw invalid("-t/--target starts a local run only (-r local)");
         if (runtime === "distributed" && o.ui) throw invalid("--ui serves a local run only (-r local)");
       } catch (error) {
         exitWithError(error, EXIT_INVALID);
@@ -140,6 +138,7 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
           process.exitCode = await runRemote(requireRemote(o.server), start, payload, {
             wait: Boolean(o.wait) || name === "run",
             json: Boolean(o.json),
+            ...(o.target !== undefined ? { entryStep: o.target } : {}),
           });
         } catch (error) {
           exitWithError(error);

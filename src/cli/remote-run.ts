@@ -8,7 +8,7 @@ import { EXIT_FAILED, EXIT_OK } from "./exit.ts";
 export type RemoteStart = { path: string; version?: number } | { content: string };
 
 /**
- * Starts an execution on a server. Without `wait` prints its id (or `{execution_id, status}`
+ * Starts an execution on a server (at `entryStep` when given). Without `wait` prints its id (or `{execution_id, status}`
  * with `json`) and returns 0; with `wait` follows it to the end and prints the outcome (the
  * DECISIONS 40 document with `json`), returning the exit code.
  */
@@ -16,10 +16,14 @@ export async function runRemote(
   http: HttpClient,
   start: RemoteStart,
   payload: JsonObject,
-  o: { wait?: boolean; json?: boolean },
+  o: { wait?: boolean; json?: boolean; entryStep?: string },
 ): Promise<number> {
   const started = Date.now();
-  const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", { ...start, payload });
+  const { execution_id } = await http.post<{ execution_id: string }>("/api/execute", {
+    ...start,
+    payload,
+    ...(o.entryStep !== undefined ? { entry_step: o.entryStep } : {}),
+  });
   if (!o.wait) {
     process.stdout.write(
       o.json ? `${JSON.stringify({ execution_id, status: "running" })}\n` : `${execution_id}\n`,

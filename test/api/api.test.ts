@@ -590,6 +590,56 @@ describe("NoETL API additions", () => {
       );
   });
 
+  it("execute and execute/batch start at entry_step; a step the playbook lacks is a 404", async () => {
+    const content = `apiVersion: noetl.io/v2
+kind: Playbook
+metadata: { name: entry_step, path: api/entry-step }
+workload: { n: 1 }
+workflow:
+  - step: a
+    tool: { kind: javascript, input: { n: "{{ workload.n }}" }, code: "return n + 1" }
+    next: { arcs: [{ step: b }] }
+  - step: b
+    tool: { kind: javascript, input: { n: "{{ workload.n }}" }, code: "return n * 100" }
+`;
+    const reg = await http.post<{ path: string }>("/api/catalog/register", { content });
+    const outcome = async (execution_id: string) => {
+      await http.get(`/api/executions/${execution_id}/wait?timeout_ms=20000`, { timeoutMs: 25_000 });
+      const r = await http.get<{ result: unknown; runs: Record<string, number> }>(
+        `/api/executions/${execution_id}/result`,
+      );
+      return [r.result, r.runs];
+    };
+    const one = await http.post<{ execution_id: string }>("/api/execute", {
+      path: reg.path,
+      entry_step: "b",
+      payload: { n: 3 },
+    });
+    assert.deepEqual(await outcome(one.execution_id), [300, { b: 1 }]);
+    const events = await http.get<{ events: Array<{ type: string; payload: { entry_step?: string } }> }>(
+      `/api/executions/${one.execution_id}/events`,
+    );
+    assert.equal(events.events.find((e) => e.type === "playbook.initialized")?.payload.entry_step, "b");
+    await assert.rejects(
+      http.post("/api/execute", { content, entry_step: "nope" }),
+      (e: unknown) => e instanceof RemoteError && e.status === 404 && e.code === "NOETL_E_STEP_NOT_FOUND",
+    );
+    type Item = { execution_id?: string; error?: { status: number; code: string } };
+    const batch = await http.post<{ results: Item[]; started: number }>("/api/execute/batch", [
+      { path: reg.path, entry_step: "b" },
+      { path: reg.path, entry_step: "nope" },
+      { path: reg.path },
+    ]);
+    assert.equal(batch.started, 2);
+    assert.deepEqual(batch.results[1]?.error, {
+      status: 404,
+      code: "NOETL_E_STEP_NOT_FOUND",
+      message: "playbook 'api/entry-step' has no step 'nope' to start at",
+    });
+    assert.deepEqual(await outcome(batch.results[0]?.execution_id as string), [100, { b: 1 }]);
+    assert.deepEqual(await outcome(batch.results[2]?.execution_id as string), [100, { a: 1, b: 1 }]);
+  });
+
   it("context/render renders against the execution's state; strict by default; no secrets", async () => {
     const { execution_id } = await runToEnd(pb("linear"));
     type Rendered = { status: string; rendered: unknown; context_keys: string[] };

@@ -270,7 +270,6 @@ workflow:
       [["exec", "catalog://a/b@2", "-V", "3"], /name different versions/],
       [["run", "examples/hello.yaml", "-V", "2"], /a file has none/],
       [["run", "examples/hello.yaml", "-r", "remote"], /local, distributed or auto, not 'remote'/],
-      [["exec", "a/b", "-t", "x"], /-t\/--target starts a local run only/],
       [["run", "examples/hello.yaml", "--payload", "{}", "--workload", "{}"], /give one/],
       [["list", "jobs"], /list executions, playbooks or credentials, not 'jobs'/],
       [["cleanup", "--older-than-minutes", "-1"], /needs a whole number/],
@@ -342,6 +341,24 @@ describe("noetl exec|run|list|cleanup against a server", () => {
     const listed = (await remote("list", "executions", "-j")).stdout.trim().split("\n");
     assert.equal(listed.length, 4);
     assert.match((await remote("list", "playbooks")).stdout, /^examples\/hello {2}v1 /m);
+  });
+
+  it("-t starts a run on the server at that step (catalog path or file); a step it lacks fails", async () => {
+    const file = join(home, "two-steps-remote.yaml");
+    writeFileSync(file, twoSteps);
+    assert.equal((await remote("catalog", "register", file)).status, 0);
+    for (const args of [
+      ["run", "cli/two-steps", "-t", "b", "-j"],
+      ["exec", file, "-r", "distributed", "-t", "b", "--wait", "-j"],
+    ]) {
+      const r = await remote(...args, "--set", "m=4");
+      assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
+      const doc = JSON.parse(r.stdout);
+      assert.deepEqual([doc.result, doc.runs], [104, { b: 1 }], args.join(" "));
+    }
+    const unknown = await remote("exec", "cli/two-steps", "-t", "nope", "--wait");
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /NOETL_E_STEP_NOT_FOUND.*no step 'nope'/);
   });
 
   it("cleanup cancels the server's executions running for longer than N minutes", async () => {
