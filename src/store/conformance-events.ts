@@ -151,6 +151,32 @@ export function eventLogCases(test: StoreTest): void {
     );
   });
 
+  test("eventSeq finds an event's seq by its id in that execution only (snowflake and other ids)", async (store) => {
+    const x = newExecutionId();
+    const y = newExecutionId();
+    const shared = newCommandId(); // a snowflake both executions use
+    const [a, b] = [newCommandId(), newCommandId()];
+    const named = uid("e");
+    const ev = (execution: ExecutionId, id: string, n: number) =>
+      event(execution, "task.output", output(`r${n}`), { event_id: id });
+    await store.commit({ events: [ev(x, a, 1), ev(x, shared, 2), ev(y, shared, 3), ev(x, named, 4)] });
+    // a repeated id and a new one in the same batch: the redo stores the new one at seq 4
+    await store.commit({ events: [ev(x, b, 5), ev(x, a, 6)] });
+    await store.commit({ events: [ev(y, named, 7)] });
+    assert.deepEqual(
+      await Promise.all([a, shared, named, b].map((id) => store.eventSeq(x, id))),
+      [1, 2, 3, 4],
+    );
+    assert.deepEqual(await Promise.all([shared, named, a].map((id) => store.eventSeq(y, id))), [
+      1,
+      2,
+      undefined,
+    ]);
+    assert.equal(await store.eventSeq(x, uid("e")), undefined);
+    assert.equal(await store.eventSeq(x, newCommandId()), undefined);
+    assert.equal(await store.eventSeq(newExecutionId(), a), undefined);
+  });
+
   test("readEvents filters by afterSeq, types and limit, in seq order", async (store) => {
     const x = newExecutionId();
     const events = [

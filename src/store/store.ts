@@ -169,6 +169,11 @@ export interface Store {
   commitIfCurrent?(batch: CommitBatch, expected: ExpectedExecution): Promise<CommitResult | undefined>;
 
   readEvents(executionId: ExecutionId, options?: ReadEventsOptions): Promise<NoetlEvent[]>;
+  /**
+   * The seq of the execution's event `eventId`, or `undefined` when it has none (another
+   * execution's event of that id does not count). A key lookup, not a read of the log.
+   */
+  eventSeq(executionId: ExecutionId, eventId: string): Promise<number | undefined>;
   getExecution(executionId: ExecutionId): Promise<ExecutionRow | undefined>;
   listExecutions(filter?: ListExecutionsFilter): Promise<ExecutionRow[]>;
 

@@ -26,10 +26,10 @@ import type {
   Store,
 } from "../store.ts";
 
-/** The event log of one execution: events in seq order (`events[i].seq === i + 1`). */
+/** The event log of one execution: events in seq order (`events[i].seq === i + 1`), and their seqs by id. */
 interface EventLog {
   events: NoetlEvent[];
-  ids: Set<EventId>;
+  ids: Map<string, number>;
 }
 
 /** The `Store` port in process memory (see the module documentation). */
@@ -65,7 +65,7 @@ export class MemoryStore implements Store {
         this.upsertExecution({ execution_id: event.execution_id }, event.at);
       row.last_seq = log.events.length + 1;
       const stored = { ...event, seq: row.last_seq } as NoetlEvent;
-      log.ids.add(event.event_id);
+      log.ids.set(event.event_id, row.last_seq);
       log.events.push(stored);
       inserted.push(stored);
     }
@@ -112,6 +112,10 @@ export class MemoryStore implements Store {
       if (!types || types.has(e.type)) out.push(e);
     }
     return out;
+  }
+
+  async eventSeq(executionId: ExecutionId, eventId: string): Promise<number | undefined> {
+    return this.logs.get(executionId)?.ids.get(eventId);
   }
 
   async getExecution(executionId: ExecutionId): Promise<ExecutionRow | undefined> {
@@ -310,7 +314,7 @@ export class MemoryStore implements Store {
   private logOf(executionId: ExecutionId): EventLog {
     let log = this.logs.get(executionId);
     if (!log) {
-      log = { events: [], ids: new Set() };
+      log = { events: [], ids: new Map() };
       this.logs.set(executionId, log);
     }
     return log;

@@ -43,6 +43,8 @@ export const SQL = {
       $22::integer, $23::text, $24::text, $25::bigint, $26::bigint, $27::json, $28::json, $29::bigint,
       $30::text, $31::bigint, $32::text, $33::text[], $34::text[], $35::bigint[], $36::bigint[]) AS seqs`,
   getExecution: "SELECT * FROM {s}.execution WHERE execution_id = $1",
+  /** Through the unique (execution_id, event_id) index. */
+  eventSeq: "SELECT seq FROM {s}.event WHERE execution_id = $1 AND event_id = $2",
   getCommand: `SELECT ${COMMAND_COLUMNS} FROM {s}.command WHERE command_id = $1`,
   claim: claimSql("command_id = $1"),
   claimMany: claimSql("command_id = ANY($1::text[])"),

@@ -210,6 +210,11 @@ export class PostgresStore implements Store {
     return (await this.rows<EventRecord>(sql, params)).map(toEvent);
   }
 
+  async eventSeq(executionId: ExecutionId, eventId: string): Promise<number | undefined> {
+    const [r] = await this.rows<{ seq: number }>(this.sql.eventSeq, [executionId, eventId]);
+    return r?.seq;
+  }
+
   async getExecution(executionId: ExecutionId): Promise<ExecutionRow | undefined> {
     const [r] = await this.rows<ExecutionRecord>(this.sql.getExecution, [executionId]);
     return r ? toExecution(r) : undefined;

@@ -56,13 +56,13 @@ export class EventWriter {
     // batch's claims and rows out again and redo it checking each event.
     const base = new Map<ExecutionId, Position>();
     const rows: unknown[] = [];
-    const keys: Array<[string, number]> = [];
+    const keys: Array<[string, number, number]> = [];
     const seqs = new Map<ExecutionId, { xid: number; seq: number }>();
     for (const event of events) {
       const cursor = this.cursor(event.execution_id, event.at, base, seqs);
       const seq = ++cursor.seq;
       const keyed = isKeyableId(event.event_id);
-      if (keyed) keys.push([event.event_id, cursor.xid]);
+      if (keyed) keys.push([event.event_id, cursor.xid, seq]);
       pushRow(rows, cursor.xid, seq, event, keyed);
       inserted.push({ ...event, seq } as NoetlEvent);
     }
@@ -106,7 +106,7 @@ export class EventWriter {
           continue;
         }
         if (xid === undefined) {
-          claim.run(event.event_id, cursor.xid);
+          claim.run(event.event_id, cursor.xid, cursor.seq + 1);
           keyed = true;
         }
       }
@@ -149,21 +149,21 @@ export class EventWriter {
   }
 
   /**
-   * Claims the ids of `keys` (id, xid) in `event_key`; returns the ids claimed, all of them unless
+   * Claims the ids of `keys` (id, xid, seq) in `event_key`; returns the ids claimed, all of them unless
    * one was held already (then a statement failed and wrote nothing; the redo releases the ids of
    * the statements before it). Claims go in id order: a batch's ids were not all drawn in its
    * order (a worker's report is older than the engine's answer to it), and an id below the last
    * page's greatest is an insert inside the table, which re-balances three siblings when the page
    * is full, where an append adds a page.
    */
-  private claimKeys(keys: Array<[string, number]>): string[] {
+  private claimKeys(keys: Array<[string, number, number]>): string[] {
     const total = keys.length;
     if (total === 0) return [];
     if (total > 1) keys.sort(byNumericId);
     const flat: unknown[] = [];
-    for (const [k, xid] of keys) flat.push(k, xid);
+    for (const [k, xid, seq] of keys) flat.push(k, xid, seq);
     const claimed: string[] = [];
-    eachStatement(CLAIM_EVENT_KEYS, 2, flat, (sql, params, from, n) => {
+    eachStatement(CLAIM_EVENT_KEYS, 3, flat, (sql, params, from, n) => {
       try {
         this.stmt(sql).run(params);
       } catch (error) {
@@ -171,7 +171,7 @@ export class EventWriter {
         if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_PRIMARYKEY") throw error;
         return false;
       }
-      for (let i = from; i < from + n; i++) claimed.push((keys[i] as [string, number])[0]);
+      for (let i = from; i < from + n; i++) claimed.push((keys[i] as [string, number, number])[0]);
       return true;
     });
     return claimed;
@@ -179,7 +179,7 @@ export class EventWriter {
 }
 
 /** Orders keyable ids (canonical decimals) by value: shorter first, then as text. */
-function byNumericId(a: [string, number], b: [string, number]): number {
+function byNumericId(a: [string, number, number], b: [string, number, number]): number {
   const x = a[0];
   const y = b[0];
   if (x.length !== y.length) return x.length - y.length;

@@ -16,6 +16,7 @@
  *   is marked `keyed`; the unique (execution_id, event_id) index covers only the other rows (any
  *   other id, or a number another execution holds). Appending to a sorted index re-balanced three
  *   siblings every few commits: ~1.9 WAL frames per chain commit, now ~1 (see event-writer.ts).
+ * - Migration 5: an `event_key` row also holds the seq of the event it guards (`eventSeq` by id).
  * - `command` is keyed by `cid`, the number of its snowflake `command_id` (the engine's ids are
  *   decimal int64): no separate index on the id.
  * - The open commands (reaper, `resume`) are found by scanning `command`; there is no index by
@@ -200,6 +201,16 @@ CREATE UNIQUE INDEX event_id ON event(execution_id, event_id) WHERE keyed IS NUL
     name: "catalog entries can be archived (deleted from the catalog, kept for the executions started from them)",
     sql: `
 ALTER TABLE catalog ADD COLUMN archived_at INTEGER;
+`,
+  },
+  {
+    version: 5,
+    name: "event_key holds the seq of the event it guards (an event's seq by its id, without a scan)",
+    sql: `
+ALTER TABLE event_key ADD COLUMN seq INTEGER;
+UPDATE event_key SET seq = e.seq
+  FROM event e
+  WHERE e.keyed = 1 AND e.id >> 32 = event_key.xid AND CAST(e.event_id AS INTEGER) = event_key.k;
 `,
   },
 ];

@@ -37,7 +37,12 @@ export const SQL = {
   deleteEventsAfter: "DELETE FROM event WHERE id > (@xid << 32) + @last AND id < ((@xid + 1) << 32)",
   /** The execution (xid) whose event holds the numeric event id `k` (see event-writer.ts). */
   eventKeyOwner: "SELECT xid FROM event_key WHERE k = ?",
-  claimEventKey: "INSERT INTO event_key(k, xid) VALUES (?, ?)",
+  claimEventKey: "INSERT INTO event_key(k, xid, seq) VALUES (?, ?, ?)",
+  /** The seq of an execution's keyed event (`event_key` holds it with the claim). */
+  keyedEventSeq:
+    "SELECT k.seq FROM event_key k JOIN execution x ON x.xid = k.xid WHERE k.k = ? AND x.execution_id = ?",
+  /** The seq of an execution's event that `event_key` does not guard (the partial index). */
+  unkeyedEventSeq: "SELECT seq FROM event WHERE execution_id = ? AND event_id = ? AND keyed IS NULL",
   deleteEventKey: "DELETE FROM event_key WHERE k = ?",
   /** An event of the execution with this id that `event_key` does not guard (the partial index). */
   unkeyedEventExists: "SELECT 1 FROM event WHERE execution_id = ? AND event_id = ? AND keyed IS NULL",
@@ -109,8 +114,8 @@ export const INSERT_EVENTS: MultiRowInsert = {
 };
 /** Claims numeric event ids for their executions; returns the ids no event held yet. */
 export const CLAIM_EVENT_KEYS: MultiRowInsert = {
-  head: "INSERT INTO event_key(k, xid)",
-  row: "(?, ?)",
+  head: "INSERT INTO event_key(k, xid, seq)",
+  row: "(?, ?, ?)",
   tail: "",
   sql: [],
 };

@@ -288,6 +288,51 @@ describe("sqlite store", () => {
     await store.close();
   });
 
+  it("migration 5 gives the event_key rows of a migration-4 database their event's seq", async () => {
+    const path = file();
+    const old = new Database(path);
+    migrate(old, MIGRATIONS.slice(0, 4));
+    const x = newExecutionId();
+    const y = newExecutionId();
+    const [first, second, shared] = [newCommandId(), newCommandId(), newCommandId()];
+    const named = uid("e");
+    const addExecution = old.prepare(
+      "INSERT INTO execution(execution_id, path, status, started_at) VALUES (?, 'p', 'running', 1)",
+    );
+    const [xx, yx] = [x, y].map((id) => Number(addExecution.run(id).lastInsertRowid));
+    const addEvent = old.prepare(
+      "INSERT INTO event(id, execution_id, seq, event_id, type, step, at, payload, cause, keyed) VALUES ((? << 32) + ?, ?, ?, ?, 'step.skipped', NULL, 1, '{}', NULL, ?)",
+    );
+    const addKey = old.prepare("INSERT INTO event_key(k, xid) VALUES (?, ?)");
+    for (const [xid, id, seq, eventId, keyed] of [
+      [xx, x, 1, first, 1],
+      [xx, x, 2, named, null],
+      [yx, y, 1, shared, 1],
+      [xx, x, 3, shared, null],
+      [xx, x, 4, second, 1],
+    ] as const) {
+      addEvent.run(xid, seq, id, seq, eventId, keyed);
+      if (keyed) addKey.run(eventId, xid);
+    }
+    old.close();
+
+    const store = new SqliteStore({ path });
+    await store.init();
+    const check = new Database(path, { readonly: true });
+    assert.deepEqual(check.prepare("SELECT xid, seq FROM event_key ORDER BY xid, seq").all(), [
+      { xid: xx, seq: 1 },
+      { xid: xx, seq: 4 },
+      { xid: yx, seq: 1 },
+    ]);
+    check.close();
+    assert.deepEqual(
+      await Promise.all([first, named, shared, second].map((id) => store.eventSeq(x, id))),
+      [1, 2, 3, 4],
+    );
+    assert.equal(await store.eventSeq(y, shared), 1);
+    await store.close();
+  });
+
   it("keys an event id in event_key only when it is the canonical decimal of a positive int64", () => {
     for (const id of ["1", "776624046623162368", "9223372036854775807", "1000000000000000000"])
       assert.equal(isKeyableId(id), true, id);

@@ -43,7 +43,7 @@ import type {
   Store,
 } from "../store.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
-import { EventWriter } from "./event-writer.ts";
+import { EventWriter, isKeyableId } from "./event-writer.ts";
 import { migrate } from "./migrations.ts";
 import { insertRows } from "./multi-row-insert.ts";
 import { INSERT_COMMANDS, LAST_SEQ, SQL } from "./sqlite-sql.ts";
@@ -171,6 +171,15 @@ export class SqliteStore implements Store {
         : this.stmt(SQL.readEvents).all({ execution_id: executionId, after, limit })
     ) as EventRecord[];
     return records.map(toEvent);
+  }
+
+  /** A snowflake id through its `event_key` row when this execution holds it, else the partial index. */
+  async eventSeq(executionId: ExecutionId, eventId: string): Promise<number | undefined> {
+    if (isKeyableId(eventId)) {
+      const seq = this.stmt(SQL.keyedEventSeq).pluck().get(eventId, executionId) as number | null | undefined;
+      if (typeof seq === "number") return seq;
+    }
+    return this.stmt(SQL.unkeyedEventSeq).pluck().get(executionId, eventId) as number | undefined;
   }
 
   async getExecution(executionId: ExecutionId): Promise<ExecutionRow | undefined> {
