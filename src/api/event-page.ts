@@ -31,7 +31,7 @@ export interface EventPage {
   has_more: boolean;
 }
 
-/** Events read per store call while skipping to a page or looking for an event id. */
+/** Events read per store call while skipping to a page. */
 const CHUNK = 1000;
 
 /**
@@ -94,13 +94,8 @@ async function skip(
 
 /** The seq of the execution's event `eventId` (404 NOETL_E_EVENT_NOT_FOUND when it has none). */
 async function seqOf(store: Store, id: ExecutionId, eventId: string): Promise<number> {
-  for (let seq = 0; ; ) {
-    const chunk = await store.readEvents(id, { afterSeq: seq, limit: CHUNK });
-    const found = chunk.find((e) => e.event_id === eventId);
-    if (found) return found.seq ?? 0;
-    const last = chunk.at(-1);
-    if (!last || chunk.length < CHUNK) break;
-    seq = last.seq ?? seq + chunk.length;
-  }
-  throw new ApiError(404, "NOETL_E_EVENT_NOT_FOUND", `execution ${id} has no event ${eventId}`);
+  const seq = await store.eventSeq(id, eventId);
+  if (seq === undefined)
+    throw new ApiError(404, "NOETL_E_EVENT_NOT_FOUND", `execution ${id} has no event ${eventId}`);
+  return seq;
 }
