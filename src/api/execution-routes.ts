@@ -228,7 +228,7 @@ export function registerExecutionRoutes(
   });
   app.get("/api/executions/:id/stream", { schema: { tags: ["events"] } }, async (req, reply) => {
     const id = idParam(req);
-    await execution(store, id);
+    const row = await execution(store, id);
     const q = req.query as { after_seq?: string };
     const after = clampInt(
       (req.headers["last-event-id"] as string | undefined) ?? q.after_seq,
@@ -236,6 +236,6 @@ export function registerExecutionRoutes(
       0,
       Number.MAX_SAFE_INTEGER,
     );
-    await streamEvents(store, orchestrator, id, after, req, reply);
+    await streamEvents(store, orchestrator, id, row.path, after, req, reply);
   });
 }

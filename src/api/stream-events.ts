@@ -1,16 +1,24 @@
-/** The SSE stream of an execution's events (`GET /api/executions/:id/stream`). */
+/**
+ * The SSE stream of an execution's events (`GET /api/executions/:id/stream`): each `data` is the
+ * event as the events routes answer it (ours plus NoETL's field names, `noetlEvent`).
+ */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ExecutionId } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { NoetlEvent } from "../protocol/index.ts";
 import { TERMINAL_EVENTS } from "../protocol/index.ts";
 import type { Store } from "../store/index.ts";
+import { noetlEvent } from "./noetl-event.ts";
 
-/** Server-sent events: the stored log after `after`, then live events until the execution ends. */
+/**
+ * Server-sent events: the stored log after `after`, then live events until the execution ends.
+ * `path`: the execution's playbook path (NoETL's `node_name` of the playbook-level events).
+ */
 export async function streamEvents(
   store: Store,
   orchestrator: Orchestrator,
   id: ExecutionId,
+  path: string,
   after: number,
   req: FastifyRequest,
   reply: FastifyReply,
@@ -29,7 +37,7 @@ export async function streamEvents(
   const send = (e: NoetlEvent) => {
     if ((e.seq ?? 0) <= last) return;
     last = e.seq ?? last;
-    raw.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    raw.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(noetlEvent(e, path))}\n\n`);
     if (TERMINAL_EVENTS.has(e.type)) ended = true;
   };
   let replaying = true;

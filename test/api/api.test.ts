@@ -112,6 +112,17 @@ describe("HTTP API + remote worker", () => {
       ids,
       [...ids].sort((a, b) => a - b),
     );
+    // each data line is the event as the events route answers it, NoETL's field names included
+    // (live events too: the stream started while the execution ran)
+    const streamed = [...text.matchAll(/^data: (.+)$/gm)].map((m) => JSON.parse(m[1] as string));
+    const logged = (await http.get<{ events: unknown[] }>(`/api/executions/${execution_id}/events?limit=500`))
+      .events;
+    assert.deepEqual(streamed, logged);
+    const done = streamed.at(-1) as Record<string, unknown>;
+    assert.deepEqual(
+      [done.event_type, done.node_name, done.status, typeof done.created_at],
+      ["playbook.completed", reg.path, "COMPLETED", "string"],
+    );
   });
 
   it("cancels a running execution", async () => {
