@@ -51,8 +51,16 @@ describe("execution controls (embedded)", () => {
   it("finalize cancels what runs and fails the execution; a second finalize changes nothing", async () => {
     const o = h.app.orchestrator;
     const id = await start();
-    assert.deepEqual(await o.finalize(id, "failed", "stuck"), { finalized: true, status: "failed" });
-    assert.deepEqual(await o.finalize(id, "completed"), { finalized: false, status: "failed" });
+    assert.deepEqual(await o.finalize(id, "failed", "stuck"), {
+      finalized: true,
+      status: "failed",
+      finalized_children: [],
+    });
+    assert.deepEqual(await o.finalize(id, "completed"), {
+      finalized: false,
+      status: "failed",
+      finalized_children: [],
+    });
     const s = await o.status(id);
     assert.equal(s.error?.code, "NOETL_E_FINALIZED");
     const events = await h.app.store.readEvents(id);
