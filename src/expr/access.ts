@@ -20,6 +20,7 @@ import {
   pyEquals,
   pyRepr,
   pyStr,
+  refuseStrict,
   tuple,
   typeName,
   Undefined,
@@ -158,7 +159,10 @@ function iterate(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === "string") return [...v];
   if (isMapping(v)) return Object.keys(v);
-  if (v instanceof Undefined) return [];
+  if (v instanceof Undefined) {
+    refuseStrict(v);
+    return [];
+  }
   throw typeError(`'${typeName(v)}' object is not iterable`);
 }
 

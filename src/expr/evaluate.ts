@@ -33,11 +33,12 @@ export interface Frame {
   /** Remaining loop iterations for this render (runaway protection). */
   budget: { steps: number };
   src: string;
-  /** Printing an undefined value is an error (Jinja2's StrictUndefined, as printed). */
-  strict?: boolean;
 }
 
 export type Eval = (f: Frame) => unknown;
+
+/** `a if c` without else, when c is false: an Undefined that stays lenient in a strict render, as in Jinja2. */
+const elseLess = () => new Undefined("<else>", undefined, false);
 
 function lookup(f: Frame, name: string): unknown {
   if (f.locals.has(name)) return f.locals.get(name);
@@ -330,7 +331,7 @@ export function compileExpr(e: Expr): Eval {
       const test = compileExpr(e.test);
       const then = compileExpr(e.then);
       const els = e.else ? compileExpr(e.else) : undefined;
-      return (f) => (truthy(test(f)) ? then(f) : els ? els(f) : new Undefined("<else>"));
+      return (f) => (truthy(test(f)) ? then(f) : els ? els(f) : elseLess());
     }
     case "list": {
       const items = e.items.map(compileExpr);

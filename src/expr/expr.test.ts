@@ -48,7 +48,7 @@ describe("strict rendering", () => {
     assert.equal(compile("n={{ workload.n }}").render(ctx, strict), "n=3");
     assert.equal(compile("{{ missing | default('d') }}").render(ctx, strict), "d");
     assert.equal(compile("{{ missing is defined }}").render(ctx, strict), false);
-    assert.equal(compile("{% if missing %}x{% endif %}-").render(ctx, strict), "-");
+    assert.equal(compile("{% if missing is defined %}x{% endif %}-").render(ctx, strict), "-");
     assert.throws(
       () => renderValue({ a: ["{{ ctx.x }}", "{{ gone }}"] }, ctx, strict),
       undefinedError("gone"),
@@ -56,6 +56,40 @@ describe("strict rendering", () => {
     assert.deepEqual(renderValue({ a: ["{{ ctx.x }}"] }, ctx, strict), { a: [1] });
     // not strict: empty, as Jinja2's default Undefined
     assert.equal(compile("n={{ missing }}").render(ctx), "n=");
+  });
+
+  test("any other use of an undefined value is an error too (Jinja2's StrictUndefined)", () => {
+    const strict = { strict: true };
+    for (const source of [
+      "{% if missing %}x{% endif %}-",
+      "{{ 'y' if not missing else 'n' }}",
+      "{{ missing or 'fallback' }}",
+      "{% for x in missing %}{{ x }}{% endfor %}-",
+      "{{ missing == 1 }}",
+      "{{ missing ~ '!' }}",
+      "{{ missing | upper }}",
+      "{{ missing | length }}",
+      "{% set y = missing %}{{ y is defined }}{{ y }}",
+      "{% macro m() %}{{ missing }}{% endmacro %}[{{ m() }}]",
+    ]) {
+      assert.throws(() => compile(source).renderText(ctx, strict), undefinedError("missing"), source);
+      // not strict: unchanged, as Jinja2's default Undefined
+      assert.doesNotThrow(() => compile(source).renderText(ctx), source);
+    }
+    assert.throws(
+      () => compile("{{ workload.nope > 1 }}").render(ctx, strict),
+      undefinedError("workload.nope"),
+    );
+    // what StrictUndefined allows: the tests, default, and an else-less inline if
+    assert.equal(
+      compile(
+        "{{ missing is undefined }}{{ missing | d('d') }}{{ missing is defined and missing }}",
+      ).renderText(ctx, strict),
+      "TruedFalse",
+    );
+    assert.equal(compile("[{{ 'a' if false }}]").renderText(ctx, strict), "[]");
+    // a later lenient render is lenient again
+    assert.equal(compile("{% if missing %}x{% endif %}-").renderText(ctx), "-");
   });
 });
 

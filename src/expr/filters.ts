@@ -21,6 +21,7 @@ import {
   pyEquals,
   pyRepr,
   pyStr,
+  refuseStrict,
   truthy,
   tuple,
   typeName,
@@ -43,7 +44,10 @@ function list(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === "string") return [...v];
   if (isMapping(v)) return Object.keys(v);
-  if (isUndefined(v)) return [];
+  if (isUndefined(v)) {
+    refuseStrict(v);
+    return [];
+  }
   if (v === null) throw new TemplateError("NOETL_E_TEMPLATE_TYPE", "'NoneType' object is not iterable");
   throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `'${typeName(v)}' object is not iterable`);
 }
@@ -313,12 +317,14 @@ export const FILTERS: Record<string, Filter> = {
     return out;
   },
   reverse: (v) => (typeof v === "string" ? [...v].reverse().join("") : [...list(v)].reverse()),
-  round: (v, args, kw) =>
-    round(
+  round: (v, args, kw) => {
+    refuseStrict(v);
+    return round(
       v,
       Number(filterArg(args, kw, 0, "precision", 0)),
       String(filterArg(args, kw, 1, "method", "common")),
-    ),
+    );
+  },
   safe: (v) => v,
   select: selectOrReject(true, false),
   selectattr: selectOrReject(true, true),

@@ -2,6 +2,7 @@
  * Live differential suite: each case is rendered by the machine's python3 Jinja2 (one process
  * for all cases) and by our engine; the texts must match, or both must fail. Skipped when python3
  * has no Jinja2. Same comparison rule as jinja-differential.test.ts. Each case gets a fresh copy of the context (some cases mutate it).
+ * STRICT_CASES are rendered with `{strict: true}` here and with `undefined=StrictUndefined` there.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -258,40 +259,149 @@ const CASES = [
   "{{ 1.0 // 0.0 }}",
 ];
 
+/**
+ * Strict rendering (`{strict: true}`) against Jinja2's `StrictUndefined`: every use of an
+ * undefined value but `is defined` / `is undefined` / `default` raises. `missing` is never defined.
+ */
+const STRICT_CASES = [
+  "{{ missing }}",
+  "{{ missing is defined }} {{ missing is undefined }} {{ missing is not defined }}",
+  "{{ missing | default('x') }} {{ missing | d('y') }} {{ missing | default('z', true) }} {{ missing | d }}",
+  "{% if missing is defined %}a{% else %}b{% endif %}",
+  "{% if missing is defined and missing %}a{% else %}b{% endif %} {{ missing is not defined or missing }}",
+  "{% if missing %}a{% else %}b{% endif %}",
+  "{% if not missing %}a{% endif %}",
+  "{{ missing or 'x' }}",
+  "{{ missing and 'x' }}",
+  "{{ 'a' if missing else 'b' }}",
+  "{% for x in items if missing %}{{ x }}{% endfor %}",
+  "{% for x in missing %}{{ x }}{% endfor %}",
+  "{{ missing == 1 }}",
+  "{{ missing != 1 }}",
+  "{{ missing < 1 }}",
+  "{{ missing in [1] }}",
+  "{{ missing in [] }}",
+  "{{ missing in d }}",
+  "{{ 1 in missing }}",
+  "{{ missing + 1 }}",
+  "{{ -missing }}",
+  "{{ missing ~ 'x' }}",
+  "{{ s ~ missing }}",
+  "{{ '%s' % missing }}",
+  "{{ missing.attr }}",
+  "{{ missing[0] }}",
+  "{{ missing() }}",
+  "{{ d.zz }}",
+  "{{ d.zz == 1 }}",
+  "{{ d['zz'] ~ '' }}",
+  "{{ d.zz | default(2) }} {{ d.zz is defined }}",
+  "{% if d.zz %}y{% else %}n{% endif %}",
+  "{{ s.zz }}",
+  "{{ missing | upper }}",
+  "{{ missing | length }}",
+  "{{ missing | list }}",
+  "{{ missing | join(',') }}",
+  "{{ missing | tojson }}",
+  "{{ missing | string }}",
+  "{{ missing | items | list }}",
+  "{{ missing | pprint }}",
+  "{{ missing | first }}",
+  "{{ missing | e }}",
+  "{{ missing | trim }}",
+  "{{ missing | replace('a', 'b') }}",
+  "{{ missing | sum }}",
+  "{{ missing | round }}",
+  "{{ missing | unique | list }}",
+  "{{ missing | select | list }}",
+  "{{ missing | map(attribute='a') | list }}",
+  "{{ missing | format() }}",
+  "{{ '%s' | format(missing) }}",
+  "{{ items | select('equalto', missing) | list }}",
+  "{{ items | join(missing) }}",
+  "{{ [1, missing] | join(',') }}",
+  "{{ users | map(attribute='zz') | join(',') }}",
+  "{{ users | map(attribute='zz') | list | length }}",
+  "{{ [missing] }} {{ [missing] | length }} {{ {'a': missing} }}",
+  "{{ {missing: 1} }}",
+  "{{ [missing, 1] | map('default', 0) | list }}",
+  "{{ [missing] | reject('defined') | list | length }}",
+  "{{ missing is none }} {{ missing is string }} {{ missing is mapping }} {{ missing is sameas none }}",
+  "{{ missing is sequence }}",
+  "{{ missing is iterable }}",
+  "{{ missing is eq 1 }}",
+  "{{ missing is lower }}",
+  "{{ missing is odd }}",
+  "{{ missing is divisibleby 2 }}",
+  "{% set y = missing %}{{ y is defined }}",
+  "{% set y = missing %}{{ y }}",
+  "{% set a, b = missing %}x",
+  "{{ 'a' if false }}|{{ ('a' if false) is defined }}",
+  "{% macro m(a) %}{{ a is defined }}{% endmacro %}{{ m() }}",
+  "{% macro m(a) %}{{ a }}{% endmacro %}{{ m() }}",
+  "{% macro m() %}{{ missing }}{% endmacro %}{{ m() }}",
+  "{% for x in items %}{{ loop.previtem is defined }}{% endfor %}",
+  "{% for x in items %}{{ loop.previtem }}{% endfor %}",
+  "{{ ([] | first) is defined }}",
+  "{{ [] | first }}",
+  "{{ n }} {{ items | join(',') }} {% if d.a %}{{ d.a }}{% endif %} {{ s ~ '!' }}",
+];
+
 const PY = `
 import json, sys, copy, jinja2
 data = json.load(sys.stdin)
-env = jinja2.Environment()
-out = []
-for t in data["templates"]:
-    try:
-        out.append({"output": env.from_string(t).render(copy.deepcopy(data["context"]))})
-    except Exception as e:
-        out.append({"error": type(e).__name__ + ": " + str(e)})
-json.dump({"version": jinja2.__version__, "results": out}, sys.stdout)
+def run(env, templates):
+    out = []
+    for t in templates:
+        try:
+            out.append({"output": env.from_string(t).render(copy.deepcopy(data["context"]))})
+        except Exception as e:
+            out.append({"error": type(e).__name__ + ": " + str(e)})
+    return out
+json.dump({
+    "version": jinja2.__version__,
+    "results": run(jinja2.Environment(), data["templates"]),
+    "strict": run(jinja2.Environment(undefined=jinja2.StrictUndefined), data["strict"]),
+}, sys.stdout)
 `;
 
+type Result = { output?: string; error?: string };
+
 const run = spawnSync("python3", ["-c", PY], {
-  input: JSON.stringify({ context: CONTEXT, templates: CASES }),
+  input: JSON.stringify({ context: CONTEXT, templates: CASES, strict: STRICT_CASES }),
   encoding: "utf8",
 });
 const oracle =
   run.status === 0
-    ? (JSON.parse(run.stdout) as { version: string; results: Array<{ output?: string; error?: string }> })
+    ? (JSON.parse(run.stdout) as { version: string; results: Result[]; strict: Result[] })
     : undefined;
 
-test(`renders like the live Jinja2 oracle (${oracle ? `Jinja2 ${oracle.version}` : "no python3 Jinja2: skipped"})`, (t) => {
+const label = oracle ? `Jinja2 ${oracle.version}` : "no python3 Jinja2: skipped";
+
+test(`renders like the live Jinja2 oracle (${label})`, (t) => {
   if (!oracle) {
     t.skip("python3 with jinja2 is not available");
     return;
   }
+  assert.deepEqual(mismatches(CASES, oracle.results, false), []);
+});
+
+test(`a strict render fails where Jinja2's StrictUndefined does (${label})`, (t) => {
+  if (!oracle) {
+    t.skip("python3 with jinja2 is not available");
+    return;
+  }
+  assert.deepEqual(mismatches(STRICT_CASES, oracle.strict, true), []);
+});
+
+/** Each case rendered by us (strict or not) against Jinja2's result: same text, or both fail. */
+function mismatches(cases: string[], results: Result[], strict: boolean): string[] {
   const mismatches: string[] = [];
-  CASES.forEach((template, i) => {
-    const want = oracle.results[i] as { output?: string; error?: string };
+  cases.forEach((template, i) => {
+    const want = results[i] as Result;
     let got: string | undefined;
     let err: unknown;
     try {
-      got = compile(template).renderText(structuredClone(CONTEXT));
+      got = compile(template).renderText(structuredClone(CONTEXT), { strict });
     } catch (e) {
       err = e;
     }
@@ -306,5 +416,5 @@ test(`renders like the live Jinja2 oracle (${oracle ? `Jinja2 ${oracle.version}`
       mismatches.push(`${template}: got ${JSON.stringify(got)}, Jinja2 ${JSON.stringify(want.output)}`);
     }
   });
-  assert.deepEqual(mismatches, []);
-});
+  return mismatches;
+}

@@ -8,7 +8,18 @@ import { floatsMade, unboxFloats } from "./py-float.ts";
 import { asScope, type Scope } from "./scope.ts";
 import { setKey } from "./set-key.ts";
 import { TemplateError } from "./template-error.ts";
-import { isMapping, PyFunction, pyEquals, pyStr, toNative, truthy, tuple, Undefined } from "./values.ts";
+import {
+  isMapping,
+  PyFunction,
+  pyEquals,
+  pyStr,
+  refuseStrict,
+  strictly,
+  toNative,
+  truthy,
+  tuple,
+  Undefined,
+} from "./values.ts";
 
 type Run = (f: Frame, out: string[]) => void;
 
@@ -25,8 +36,10 @@ export interface Template {
 
 export interface RenderOptions {
   /**
-   * An undefined value printed (or yielded by a single `{{ expr }}`) is an error,
-   * NOETL_E_TEMPLATE_UNDEFINED, instead of rendering empty. `is defined` and `default` still work.
+   * Jinja2's StrictUndefined: using an undefined value (printing it, yielding it from a single
+   * `{{ expr }}`, its truth in `if`/`and`/`or`/`not`, iterating, comparing, `~`, most filters)
+   * is an error, NOETL_E_TEMPLATE_UNDEFINED, instead of rendering empty or being false.
+   * `is defined` / `is undefined` and `default` / `d` still see it.
    */
   strict?: boolean;
 }
@@ -69,16 +82,15 @@ function build(source: string): Template {
   const single = singleExpression(source, nodes);
   const run = compileNodes(nodes);
   const native = single ? compileExpr(single) : undefined;
-  const frame = (scope: Scope | Record<string, unknown>, options?: RenderOptions): Frame => ({
+  const frame = (scope: Scope | Record<string, unknown>): Frame => ({
     scope: asScope(scope),
     locals: new Map(),
     budget: { steps: LIMITS.maxLoopSteps },
     src: source,
-    ...(options?.strict ? { strict: true } : {}),
   });
   const renderText = (scope: Scope | Record<string, unknown>, options?: RenderOptions) => {
     const out: string[] = [];
-    guard(source, () => run(frame(scope, options), out));
+    guard(source, options, () => run(frame(scope), out));
     return out.join("");
   };
   return {
@@ -86,18 +98,10 @@ function build(source: string): Template {
     names: freeNames(nodes),
     isStatic: false,
     render: native
-      ? (scope, options) => guard(source, () => nativeResult(native, frame(scope, options)))
+      ? (scope, options) => guard(source, options, () => nativeResult(native, frame(scope)))
       : renderText,
     renderText,
   };
-}
-
-/** A value to print: an undefined one is an error in a strict render. */
-function printable(f: Frame, v: unknown): unknown {
-  if (f.strict && v instanceof Undefined) {
-    throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${v.name}' is undefined`, { missing: v.name });
-  }
-  return v;
 }
 
 /**
@@ -106,11 +110,18 @@ function printable(f: Frame, v: unknown): unknown {
  */
 function nativeResult(native: Eval, f: Frame): unknown {
   const before = floatsMade();
-  const v = toNative(printable(f, native(f)));
-  return floatsMade() === before ? v : unboxFloats(v);
+  const v = native(f);
+  refuseStrict(v);
+  const out = toNative(v);
+  return floatsMade() === before ? out : unboxFloats(out);
 }
 
-function guard<T>(source: string, fn: () => T): T {
+/**
+ * Runs a render, mapping engine errors to template errors. A strict render makes strict Undefined
+ * values (values.ts): the flag is set for its length only, so a lenient render does as before.
+ */
+function guard<T>(source: string, options: RenderOptions | undefined, fn: () => T): T {
+  if (options?.strict === true) return strictly(() => guard(source, undefined, fn));
   try {
     return fn();
   } catch (error) {
@@ -154,7 +165,7 @@ function compileNode(node: Node): Run {
     case "out": {
       const e = compileExpr(node.expr);
       return (f, out) => {
-        out.push(pyStr(printable(f, e(f))));
+        out.push(pyStr(e(f)));
       };
     }
     case "if": {
@@ -177,8 +188,10 @@ function compileNode(node: Node): Run {
       return (f) => {
         const v = value(f);
         if (targets.length === 1) f.locals.set(targets[0] as string, v);
-        else
+        else {
+          refuseStrict(v); // unpacking iterates
           for (const [i, t] of targets.entries()) f.locals.set(t, Array.isArray(v) ? v[i] : new Undefined(t));
+        }
       };
     }
     case "setblock": {
@@ -298,8 +311,10 @@ function compileFor(node: Extract<Node, { t: "for" }>): Run {
     if (Array.isArray(source)) items = source;
     else if (typeof source === "string") items = [...source];
     else if (isMapping(source)) items = Object.keys(source);
-    else if (source instanceof Undefined) items = [];
-    else
+    else if (source instanceof Undefined) {
+      refuseStrict(source);
+      items = [];
+    } else
       throw new TemplateError("NOETL_E_TEMPLATE_TYPE", `'${pyStr(source)}' is not iterable`, {
         template: f.src,
         offset: node.pos,

@@ -1,10 +1,25 @@
 import { isFloat, isNumber } from "./py-float.ts";
 import { TemplateError } from "./template-error.ts";
-import { isMapping, isUndefined, PyFunction, pyCompare, pyContains, pyEquals, pyStr } from "./values.ts";
+import {
+  isMapping,
+  isUndefined,
+  PyFunction,
+  pyCompare,
+  pyContains,
+  pyEquals,
+  pyStr,
+  refuseStrict,
+} from "./values.ts";
 
 type Test = (value: unknown, ...args: unknown[]) => boolean;
 
 const num = isNumber;
+
+/** Whether a test can do arithmetic on `v` (a number); a strict Undefined refuses arithmetic. */
+function arithmetic(v: unknown): boolean {
+  refuseStrict(v);
+  return num(v);
+}
 
 /** Python's str.islower()/isupper(): some cased character, and none in the other case. */
 function cased(s: string, to: (s: string) => string): boolean {
@@ -22,14 +37,18 @@ export const TESTS: Record<string, Test> = {
   string: (v) => typeof v === "string",
   boolean: (v) => typeof v === "boolean",
   mapping: (v) => isMapping(v),
-  sequence: (v) => Array.isArray(v) || typeof v === "string" || isMapping(v) || isUndefined(v),
-  iterable: (v) => Array.isArray(v) || typeof v === "string" || isMapping(v) || isUndefined(v),
+  // a strict Undefined has no len() (not a sequence) and refuses iter() (an error)
+  sequence: (v) => Array.isArray(v) || typeof v === "string" || isMapping(v) || (isUndefined(v) && !v.strict),
+  iterable: (v) => {
+    refuseStrict(v);
+    return Array.isArray(v) || typeof v === "string" || isMapping(v) || isUndefined(v);
+  },
   callable: (v) => v instanceof PyFunction,
   true: (v) => v === true,
   false: (v) => v === false,
-  even: (v) => num(v) && Number(v) % 2 === 0,
-  odd: (v) => num(v) && Math.abs(Number(v) % 2) === 1,
-  divisibleby: (v, n) => num(v) && Number(v) % Number(n) === 0,
+  even: (v) => arithmetic(v) && Number(v) % 2 === 0,
+  odd: (v) => arithmetic(v) && Math.abs(Number(v) % 2) === 1,
+  divisibleby: (v, n) => arithmetic(v) && Number(v) % Number(n) === 0,
   eq: (v, o) => pyEquals(v, o),
   equalto: (v, o) => pyEquals(v, o),
   ne: (v, o) => !pyEquals(v, o),

@@ -2,7 +2,7 @@ import { PyDateTime } from "./date-time.ts";
 import { Namespace } from "./namespace.ts";
 import { floatRepr, PyFloat } from "./py-float.ts";
 import { TemplateError } from "./template-error.ts";
-import { isMapping, isUndefined } from "./values.ts";
+import { isMapping, isUndefined, refuseStrict } from "./values.ts";
 
 /**
  * Jinja2's `tojson`: Python `json.dumps(sort_keys=True)` (", " and ": " separators, non-ASCII
@@ -41,7 +41,11 @@ function num(n: number, float: boolean): string {
 }
 
 function dump(v: unknown, indent: number | undefined, pad: string): string {
-  if (v === null || v === undefined || isUndefined(v)) return "null";
+  if (v === null || v === undefined) return "null";
+  if (isUndefined(v)) {
+    refuseStrict(v); // Jinja2 cannot serialise an Undefined; a lenient one is null here
+    return "null";
+  }
   if (v === true) return "true";
   if (v === false) return "false";
   if (typeof v === "number") return num(v, false);

@@ -7,15 +7,44 @@ import { Namespace } from "./namespace.ts";
 import { floatRepr, isNumber, PyFloat } from "./py-float.ts";
 import { TemplateError } from "./template-error.ts";
 
-/** Jinja2's default Undefined: renders empty, is falsy, fails on attribute access. */
+/** Whether an Undefined made now is strict: true for the length of a strict render (template.ts). */
+let strictRender = false;
+
+/** Runs `fn` (a render) so that the Undefined values it makes are strict. */
+export function strictly<T>(fn: () => T): T {
+  const previous = strictRender;
+  strictRender = true;
+  try {
+    return fn();
+  } finally {
+    strictRender = previous;
+  }
+}
+
+/**
+ * Jinja2's default Undefined: renders empty, is falsy, fails on attribute access. One made during
+ * a strict render is Jinja2's StrictUndefined: any use but `is defined` / `is undefined` /
+ * `default` (printing, truth, iteration, comparison, `~`, most filters) raises `undefinedError`.
+ */
 export class Undefined {
   constructor(
     readonly name: string,
     readonly hint?: string,
+    readonly strict: boolean = strictRender,
   ) {}
 }
 
 export const isUndefined = (v: unknown): v is Undefined => v instanceof Undefined;
+
+/** Jinja2's UndefinedError for a use of `u`. */
+export function undefinedError(u: Undefined): TemplateError {
+  return new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${u.name}' is undefined`, { missing: u.name });
+}
+
+/** Raises when `v` is a strict Undefined (a use Jinja2's StrictUndefined refuses). */
+export function refuseStrict(v: unknown): void {
+  if (v instanceof Undefined && v.strict) throw undefinedError(v);
+}
 
 const TUPLE = Symbol("tuple");
 
@@ -50,11 +79,15 @@ export function isMapping(v: unknown): v is Record<string, unknown> {
 }
 
 export function truthy(v: unknown): boolean {
-  if (v === null || v === undefined || v === false || v instanceof Undefined) return false;
+  if (v === null || v === undefined || v === false) return false;
   if (v === true) return true;
   if (typeof v === "number") return v !== 0 && !Number.isNaN(v);
   if (typeof v === "string") return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof Undefined) {
+    if (v.strict) throw undefinedError(v);
+    return false;
+  }
   if (v instanceof PyFloat) return v.value !== 0;
   if (isMapping(v)) return Object.keys(v).length > 0;
   return true;
@@ -107,13 +140,19 @@ export function pyRepr(v: unknown): string {
 /** Python str(): what `{{ value }}` prints. */
 export function pyStr(v: unknown): string {
   if (typeof v === "string") return v;
-  if (v instanceof Undefined) return "";
+  if (v instanceof Undefined) {
+    if (v.strict) throw undefinedError(v);
+    return "";
+  }
   return pyRepr(v);
 }
 
 export function pyEquals(a: unknown, b: unknown): boolean {
-  if (a instanceof Undefined || b instanceof Undefined)
+  if (a instanceof Undefined || b instanceof Undefined) {
+    refuseStrict(a);
+    refuseStrict(b);
     return a instanceof Undefined && b instanceof Undefined;
+  }
   if (a === b) return true;
   if (a === null || b === null || a === undefined || b === undefined) return false;
   if (a instanceof PyFloat) return pyEquals(a.value, b);
@@ -172,12 +211,11 @@ export function pyContains(container: unknown, item: unknown): boolean {
     return container.includes(item);
   }
   if (Array.isArray(container)) return container.some((x) => pyEquals(x, item));
-  if (isMapping(container)) return typeof item === "string" && Object.hasOwn(container, item);
-  if (container instanceof Undefined) {
-    throw new TemplateError("NOETL_E_TEMPLATE_UNDEFINED", `'${container.name}' is undefined`, {
-      missing: container.name,
-    });
+  if (isMapping(container)) {
+    refuseStrict(item); // a dict hashes the key
+    return typeof item === "string" && Object.hasOwn(container, item);
   }
+  if (container instanceof Undefined) throw undefinedError(container);
   throw new TemplateError(
     "NOETL_E_TEMPLATE_TYPE",
     `argument of type '${typeName(container)}' is not iterable`,

@@ -41,7 +41,8 @@ export class ExecutionInspector {
   /**
    * Renders `template` (a string, or JSON holding templates) against the execution as it stands:
    * the scope its templates see outside a step (workload, ctx, step results), `extra` over it.
-   * `strict`: printing an undefined value is an error. Credentials and keychain values are never
+   * `strict`: using an undefined value (printing, truth, iteration, comparison…) is an error, as
+   * Jinja2's StrictUndefined. Credentials and keychain values are never
    * in the engine's state, so never in this scope. Returns the names the scope had.
    */
   async render(
