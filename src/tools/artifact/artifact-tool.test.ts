@@ -41,7 +41,7 @@ async function failure(config: JsonObject, ctx: Partial<ToolContext>): Promise<T
 }
 
 describe("artifact tool", () => {
-  it("puts a value (named after the step and task unless `name` is given) and gets it back", async () => {
+  it("puts a value (named after the step and task) and gets it back", async () => {
     const { plane, stored } = resultsPlane();
     const ctx = { controlPlane: plane, step: "fetch", task: "save" };
     const put = (await run({ action: "put", data: { rows: [1, 2] } }, ctx)) as JsonObject;
@@ -51,8 +51,9 @@ describe("artifact tool", () => {
     assert.equal(put.size_bytes, text.length);
     assert.equal(put.compressed, false);
     assert.deepEqual(stored.get(String(put.uri)), { rows: [1, 2] });
-    const named = (await run({ data: "x", name: "report" }, ctx)) as JsonObject;
-    assert.match(String(named.uri), /\/result\/report\//);
+    // the task's `name` (its label) names the value
+    const named = (await run({ data: "x" }, { ...ctx, task: "report" })) as JsonObject;
+    assert.match(String(named.uri), /\/result\/fetch\.report\//);
     // get returns {data, uri, size_bytes, compressed}
     const got = { data: { rows: [1, 2] }, uri: put.uri, size_bytes: text.length, compressed: false };
     // by reference string, by a put's result, by a ResultRef map, under `ref`, `result_ref` and `uri`
@@ -66,7 +67,7 @@ describe("artifact tool", () => {
       compressed: false,
     });
     // size_bytes counts UTF-8 bytes of the stored JSON
-    const accented = (await run({ data: "é", name: "utf8" }, ctx)) as JsonObject;
+    const accented = (await run({ data: "é" }, ctx)) as JsonObject;
     assert.equal(((await run({ uri: accented.uri as string }, ctx)) as JsonObject).size_bytes, 4);
     // the data of a put may come from the task's input, the reference of a get too
     const fromInput = (await run({}, { ...ctx, input: { data: [3] } })) as JsonObject;

@@ -1,6 +1,6 @@
 /**
- * `kind: artifact`: store a value as a result reference (`action: put`, `data`, optional
- * `name`) or read one back (`action: get`, `ref` — also `result_ref`, upstream's name, or `uri` —
+ * `kind: artifact`: store a value as a result reference (`action: put`, `data`; named
+ * `<step>.<task>`, the task's `name` being its label) or read one back (`action: get`, `ref` — also `result_ref`, upstream's name, or `uri` —
  * a reference string, a ResultRef map or a put's result). Both return the reference's shape
  * `{data?, uri, size_bytes, compressed}` (reference §5): put without `data`, get with it.
  */
@@ -15,8 +15,7 @@ export const artifactTool: Tool = {
     const action = config.action ?? (given !== undefined ? "get" : "put");
     if (action === "put") {
       const data = config.data !== undefined ? config.data : (ctx.input.data ?? null);
-      const name = typeof config.name === "string" ? config.name : `${ctx.step}.${ctx.task}`;
-      const stored = await ctx.controlPlane.putResult(ctx.executionId, name, data);
+      const stored = await ctx.controlPlane.putResult(ctx.executionId, `${ctx.step}.${ctx.task}`, data);
       return { uri: stored.ref, size_bytes: stored.bytes, compressed: false };
     }
     if (action === "get") {
