@@ -1,10 +1,10 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { embedded, readConfig } from "../../app/index.ts";
 import { exitWithError } from "../exit.ts";
 import { readPlaybookSource } from "../read-source.ts";
 import { remoteClient } from "../remote.ts";
+import { withStoreApp } from "../with-store-app.ts";
 
 interface CatalogOptions {
   db?: string;
@@ -48,7 +48,7 @@ export function register(program: Command): void {
             registered.push({ file, path: e.path, version: e.version });
           }
         } else {
-          await withStoreApp(options, async (app) => {
+          await withStoreApp(options.db, async (app) => {
             for (const file of files) {
               const e = await app.orchestrator.register(readPlaybookSource(file), { file });
               registered.push({ file, path: e.path, version: e.version });
@@ -77,7 +77,7 @@ export function register(program: Command): void {
         let entries: EntryInfo[] = [];
         if (remote) entries = (await remote.get<{ entries: EntryInfo[] }>("/api/catalog/list")).entries;
         else
-          await withStoreApp(options, async (app) => {
+          await withStoreApp(options.db, async (app) => {
             entries = (await app.store.catalogList()).map(({ content: _c, ...rest }) => rest);
           });
         for (const e of entries) {
@@ -107,7 +107,7 @@ export function register(program: Command): void {
           const q = `path=${encodeURIComponent(path)}${options.version ? `&version=${options.version}` : ""}`;
           content = (await remote.get<{ content: string }>(`/api/catalog/resource?${q}`)).content;
         } else {
-          await withStoreApp(options, async (app) => {
+          await withStoreApp(options.db, async (app) => {
             content = (
               await app.store.catalogGet(path, options.version ? Number(options.version) : undefined)
             )?.content;
@@ -131,20 +131,4 @@ function expand(path: string): string[] {
     .filter((f) => /\.ya?ml$/i.test(f))
     .sort()
     .map((f) => join(path, f));
-}
-
-async function withStoreApp(
-  options: CatalogOptions,
-  fn: (app: Awaited<ReturnType<typeof embedded>>) => Promise<void>,
-): Promise<void> {
-  const app = await embedded({
-    config: readConfig(),
-    startWorker: false,
-    ...(options.db ? { dbPath: options.db } : {}),
-  });
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { embedded, type RunReport, readConfig, runReport } from "../../app/index.ts";
+import { type RunReport, runReport } from "../../app/index.ts";
 import type { HttpClient } from "../../client/index.ts";
 import type { ExecutionId } from "../../kernel/index.ts";
 import { NoetlError } from "../../kernel/index.ts";
@@ -8,6 +8,7 @@ import { TERMINAL_EVENTS } from "../../protocol/index.ts";
 import { errorLine } from "../error-line.ts";
 import { exitWithError } from "../exit.ts";
 import { remoteClient } from "../remote.ts";
+import { withStoreApp } from "../with-store-app.ts";
 
 interface StoreOptions {
   db?: string;
@@ -41,7 +42,7 @@ export function register(program: Command): void {
           const row = await remote.get<{ path: string; started_at: number }>(`/api/executions/${id}`);
           report = { ...detail, execution_id: id as ExecutionId, path: row.path, started_at: row.started_at };
         } else {
-          report = await withApp(options, async (app) => {
+          report = await withStoreApp(options.db, async (app) => {
             const row = await app.store.getExecution(id as ExecutionId);
             if (!row) throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${id} not found`);
             return {
@@ -91,7 +92,7 @@ export function register(program: Command): void {
         };
         if (remote) await follow(remoteEvents(remote, id), print, Boolean(options.follow));
         else {
-          await withApp(options, async (app) => {
+          await withStoreApp(options.db, async (app) => {
             if (!(await app.store.getExecution(id as ExecutionId))) {
               throw new NoetlError("NOETL_E_EXECUTION_NOT_FOUND", `execution ${id} not found`);
             }
@@ -132,21 +133,5 @@ async function follow(
     if (page.length === 1000) continue;
     if (!keepGoing || ended) return;
     await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-async function withApp<T>(
-  options: StoreOptions,
-  fn: (app: Awaited<ReturnType<typeof embedded>>) => Promise<T>,
-): Promise<T> {
-  const app = await embedded({
-    config: readConfig(),
-    startWorker: false,
-    ...(options.db ? { dbPath: options.db } : {}),
-  });
-  try {
-    return await fn(app);
-  } finally {
-    await app.close();
   }
 }
