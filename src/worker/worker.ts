@@ -1,24 +1,17 @@
 /**
  * The worker: receives command pointers from the bus, claims the command through the
- * ControlPlane, runs the step's task pipeline, externalises large results and reports the
- * outcome as events. It never starts steps. The same code runs embedded (ControlPlane =
+ * ControlPlane, runs it (`command-run.ts`: the step's task pipeline, large results externalised)
+ * and reports the outcome as events. It never starts steps. The same code runs embedded (ControlPlane =
  * the orchestrator in-process) and distributed (ControlPlane = the HTTP client).
  */
 import { randomUUID } from "node:crypto";
 import type { Bus, Delivery, Subscription } from "../bus/index.ts";
-import { pipelineNames } from "../engine/index.ts";
-import type { Clock, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
-import type { ClaimResult, Command, ControlPlane, Task, WorkerEvent } from "../protocol/index.ts";
-import { isResultRef } from "../protocol/index.ts";
-import type { CredentialAccessor, ToolContext, ToolLogger, ToolRegistry } from "../tools/index.ts";
-import { abortableSleep } from "./abortable-sleep.ts";
+import type { Clock, ExecutionId } from "../kernel/index.ts";
+import type { ClaimResult, Command, ControlPlane } from "../protocol/index.ts";
+import type { CredentialAccessor, ToolLogger, ToolRegistry } from "../tools/index.ts";
 import { AskingHealth, askForWork } from "./ask-for-work.ts";
-import { credentialSecrets } from "./credential-secrets.ts";
-import { resolveKeychain } from "./keychain.ts";
+import { type CommandRunDeps, runCommand } from "./command-run.ts";
 import { requestToken, TokenCache } from "./oauth2-token.ts";
-import { runPipeline } from "./pipeline.ts";
-import { Redactor } from "./redactor.ts";
-import { type PipelineState, taskScope } from "./task-scope.ts";
 
 export interface WorkerOptions {
   controlPlane: ControlPlane;
@@ -52,7 +45,6 @@ export class Worker {
   private readonly o: WorkerOptions & { inlineResultLimit: number; heartbeatMs: number };
   private readonly subscriptions: Subscription[] = [];
   private readonly running = new Map<string, AbortController>();
-  private readonly workloads = new Map<ExecutionId, JsonObject>();
   private beat?: NodeJS.Timeout;
   private beatMs = Number.POSITIVE_INFINITY;
   /** Set by `stop`: no more commands are taken over with reports. */
@@ -66,12 +58,24 @@ export class Worker {
   private readonly asking = new AbortController();
   /** The loops of requests for work (`askForWork`), while they run. */
   private askingLoop?: Promise<void>;
-  /** `oauth2` keychain tokens, by execution and entry, while they live. */
-  private readonly tokens: TokenCache;
+  /** What the run of a command needs of this worker (built once, shared by its commands). */
+  private readonly runDeps: CommandRunDeps;
 
   constructor(options: WorkerOptions) {
     this.o = { inlineResultLimit: 65_536, heartbeatMs: 10_000, ...options };
-    this.tokens = new TokenCache(requestToken, () => this.o.clock.now());
+    const o = this.o;
+    this.runDeps = {
+      workerId: o.workerId,
+      clock: o.clock,
+      tools: o.tools,
+      controlPlane: o.controlPlane,
+      credentials: o.credentials,
+      log: o.log,
+      inlineResultLimit: o.inlineResultLimit,
+      ...(o.maxCapturedOutput !== undefined ? { maxCapturedOutput: o.maxCapturedOutput } : {}),
+      tokens: new TokenCache(requestToken, () => this.o.clock.now()),
+      workloads: new Map(),
+    };
   }
 
   get workerId(): string {
@@ -175,7 +179,7 @@ export class Worker {
     this.running.set(command.command_id, abort);
     this.ensureHeartbeat(claim.lease_ms ?? 30_000);
     try {
-      const events = await this.run(command, abort.signal);
+      const events = await runCommand(this.runDeps, command, abort.signal);
       const handoff =
         this.o.handoff && !this.stopping
           ? { worker_id: this.o.workerId, pool: command.pool, max: 1 }
@@ -206,227 +210,4 @@ export class Worker {
     }, period);
     this.beat.unref?.();
   }
-
-  private async run(command: Command, signal: AbortSignal): Promise<WorkerEvent[]> {
-    const clock = this.o.clock;
-    const started = clock.now();
-    const redactor = new Redactor();
-    const base = { command_id: command.command_id, worker_id: this.o.workerId };
-    // `step.enter` (stamped with the worker's start time) marks a step run; loop iterations skip
-    // it: their `call.done` carries the index and duration, and a 100k loop writes 100k fewer events.
-    const events: WorkerEvent[] = command.loop
-      ? []
-      : [
-          {
-            type: "step.enter",
-            step: command.step,
-            at: started,
-            payload: { command_id: command.command_id },
-          },
-        ];
-    const loopFields = command.loop ? { loop_id: command.loop.loop_id, loop_index: command.loop.index } : {};
-    let outcome: Awaited<ReturnType<typeof runPipeline>>;
-    try {
-      const names = pipelineNames(command.tasks);
-      const workload = await this.workload(command.execution_id);
-      const steps = await this.resolveSteps(command.steps, names);
-      const keychain = names.has("keychain")
-        ? await resolveKeychain(command.keychain ?? [], {
-            credentials: this.o.credentials,
-            redactor,
-            workload,
-            token: (name, entry) => this.tokens.get(command.execution_id, name, entry),
-          })
-        : undefined;
-      const state: PipelineState = {
-        ctx: command.ctx,
-        results: {},
-        prev: undefined,
-        task: "",
-        attempt: 1,
-        output: undefined,
-        iterVars: {},
-        stepVars: {},
-      };
-      const scope = taskScope(command, workload, steps, keychain, state, () => clock.now());
-      const captured = { bytes: 0 };
-      outcome = await runPipeline({
-        command,
-        state,
-        scope,
-        tool: (kind) => this.o.tools.get(kind),
-        context: (task, input, taskSignal, timeoutMs) =>
-          this.toolContext(command, task, input, taskSignal, timeoutMs, redactor, scope, captured, events),
-        signal,
-        now: () => clock.now(),
-        sleep: abortableSleep,
-      });
-    } catch (error) {
-      outcome = {
-        status: "error",
-        result: null,
-        error: {
-          kind: "tool_error",
-          retryable: false,
-          code: "NOETL_E_WORKER",
-          message: (error as Error).message,
-        },
-        ctxPatch: {},
-        tasks: [],
-      };
-    }
-    if (command.tasks.length > 1 || outcome.tasks.some((t) => t.attempt > 1 || t.status === "error")) {
-      for (const t of outcome.tasks) {
-        events.push({
-          type: "task.done",
-          step: command.step,
-          payload: { command_id: command.command_id, ...t },
-        });
-      }
-    }
-    const duration = clock.now() - started;
-    let result = outcome.result;
-    if (result !== null && typeof result === "object" && jsonBytes(result) > this.o.inlineResultLimit) {
-      result = (await this.o.controlPlane.putResult(
-        command.execution_id,
-        command.step,
-        redactor.redact(result),
-      )) as unknown as Json;
-    }
-    const ctxPatch = Object.keys(outcome.ctxPatch).length > 0 ? { ctx_patch: outcome.ctxPatch } : {};
-    if (outcome.status === "error") {
-      events.push({
-        type: "call.error",
-        step: command.step,
-        payload: {
-          ...base,
-          ...loopFields,
-          result,
-          error: outcome.error ?? unknownError(),
-          duration_ms: duration,
-          ...ctxPatch,
-        },
-      });
-    } else {
-      events.push({
-        type: "call.done",
-        step: command.step,
-        payload: {
-          ...base,
-          ...loopFields,
-          result,
-          status: outcome.status,
-          duration_ms: duration,
-          ...ctxPatch,
-        },
-      });
-    }
-    return redactor.redact(events);
-  }
-
-  private toolContext(
-    command: Command,
-    task: Task,
-    input: JsonObject,
-    signal: AbortSignal,
-    timeoutMs: number | undefined,
-    redactor: Redactor,
-    scope: { get(name: string): unknown },
-    captured: { bytes: number },
-    events: WorkerEvent[],
-  ): ToolContext {
-    const credentials = this.o.credentials;
-    const limit = this.o.maxCapturedOutput ?? 65_536;
-    return {
-      executionId: command.execution_id,
-      commandId: command.command_id,
-      step: command.step,
-      task: task.name,
-      input,
-      get context() {
-        return renderContext(command, scope);
-      },
-      signal,
-      ...(timeoutMs ? { timeoutMs } : {}),
-      log: this.o.log,
-      credentials: {
-        async get(name: string) {
-          const value = await credentials.get(name);
-          redactor.add(credentialSecrets(value));
-          return value;
-        },
-      },
-      controlPlane: this.o.controlPlane,
-      addSecret: (value) => redactor.add(value),
-      emitOutput(stream, text) {
-        if (captured.bytes >= limit) return;
-        const chunk =
-          text.length + captured.bytes > limit
-            ? `${text.slice(0, limit - captured.bytes)}…[truncated]`
-            : text;
-        captured.bytes += chunk.length;
-        events.push({
-          type: "task.output",
-          step: command.step,
-          payload: { command_id: command.command_id, task: task.name, stream, text: chunk },
-        });
-      },
-    };
-  }
-
-  private async workload(executionId: ExecutionId): Promise<JsonObject> {
-    let w = this.workloads.get(executionId);
-    if (!w) {
-      w = (await this.o.controlPlane.getExecution(executionId)).workload;
-      if (this.workloads.size > 1000) this.workloads.clear();
-      this.workloads.set(executionId, w);
-    }
-    return w;
-  }
-
-  /** Step results stored by reference are fetched when the step's templates name them. */
-  private async resolveSteps(steps: JsonObject, names: ReadonlySet<string>): Promise<JsonObject> {
-    let out = steps;
-    for (const [name, value] of Object.entries(steps)) {
-      if (!names.has(name)) continue;
-      let resolved: Json = value;
-      if (isResultRef(value)) resolved = await this.o.controlPlane.resolveResult(value.ref);
-      else if (value && typeof value === "object" && !Array.isArray(value) && isResultRef(value.results)) {
-        resolved = { ...value, results: await this.o.controlPlane.resolveResult(value.results.ref) };
-      } else continue;
-      if (out === steps) out = { ...steps };
-      out[name] = resolved;
-    }
-    return out;
-  }
-}
-
-/** The render context handed to code tools (python `context`): the names templates can see. */
-function renderContext(command: Command, scope: { get(name: string): unknown }): JsonObject {
-  const out: JsonObject = {};
-  for (const name of [
-    "workload",
-    "ctx",
-    "input",
-    "iter",
-    "event",
-    "error",
-    "result",
-    "execution_id",
-    "results",
-  ]) {
-    const v = scope.get(name);
-    if (v !== undefined) out[name] = v as Json;
-  }
-  for (const name of Object.keys(command.steps)) out[name] = scope.get(name) as Json;
-  if (command.iter) out[command.iter.iterator] = command.iter.item;
-  return out;
-}
-
-function jsonBytes(value: Json): number {
-  return JSON.stringify(value).length;
-}
-
-function unknownError() {
-  return { kind: "unknown" as const, retryable: false, code: "NOETL_E_UNKNOWN", message: "unknown error" };
 }
