@@ -6,6 +6,7 @@ import { NoetlError } from "../kernel/index.ts";
 import { printDiagnostics } from "./diagnostics.ts";
 import { runToEnd } from "./embedded-run.ts";
 import { EXIT_INVALID, exitWithError } from "./exit.ts";
+import { invalidArgument } from "./invalid-argument.ts";
 import { buildPayload } from "./payload.ts";
 import { formatPlan, playbookPlan } from "./playbook-plan.ts";
 import { readPlaybookSource } from "./read-source.ts";
@@ -15,6 +16,7 @@ import { runRemote } from "./remote-run.ts";
 import { type Runtime, resolveRuntime } from "./runtime.ts";
 import { type StepLocator, stepLocator } from "./step-locator.ts";
 import { portNumber } from "./whole-number.ts";
+import { withStoreApp } from "./with-store-app.ts";
 
 interface ExecOptions {
   runtime?: string;
@@ -72,10 +74,11 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
         reference = parseReference(ref, o.version);
         runtime = resolveRuntime(o.runtime, reference, name === "run" && !remoteClient(o.server));
         if (o.payload !== undefined && o.workload !== undefined)
-          throw invalid("--payload and --workload are the same option: give one");
+          throw invalidArgument("--payload and --workload are the same option: give one");
         payload = buildPayload(o.payload ?? o.workload, o.set, o.input);
         if (typeof o.ui === "string") uiPort = portNumber("--ui", o.ui);
-        if (runtime === "distributed" && o.ui) throw invalid("--ui serves a local run only (-r local)");
+        if (runtime === "distributed" && o.ui)
+          throw invalidArgument("--ui serves a local run only (-r local)");
       } catch (error) {
         exitWithError(error, EXIT_INVALID);
       }
@@ -95,24 +98,17 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
         if (errors.length > 0 || !parsed.playbook) process.exit(EXIT_INVALID);
         playbook = parsed.playbook;
         where = stepLocator(playbook, reference.file);
-        if (o.target !== undefined && !playbook.workflow.some((s) => s.step === o.target))
-          exitWithError(
-            new NoetlError(
-              "NOETL_E_STEP_NOT_FOUND",
-              `${reference.file} has no step '${o.target}' to start at`,
-            ),
-            EXIT_INVALID,
-          );
+        try {
+          checkTarget(playbook, reference.file, o.target);
+        } catch (error) {
+          exitWithError(error, EXIT_INVALID);
+        }
       }
 
       if (o.dryRun) {
         try {
           const found = await describe(reference, runtime, o, playbook);
-          if (o.target !== undefined && !found.playbook.workflow.some((s) => s.step === o.target))
-            throw new NoetlError(
-              "NOETL_E_STEP_NOT_FOUND",
-              `${found.path} has no step '${o.target}' to start at`,
-            );
+          checkTarget(found.playbook, found.path, o.target);
           const plan = playbookPlan(found.playbook, {
             path: found.path,
             ...(found.version !== undefined ? { version: found.version } : {}),
@@ -198,17 +194,8 @@ async function describe(
       `/api/catalog/resource?${q}`,
     );
   } else {
-    const app = await embedded({
-      config: readConfig(),
-      startWorker: false,
-      ...(o.db ? { dbPath: o.db } : {}),
-    });
-    try {
-      const entry = await app.store.catalogGet(path, version);
-      if (entry && entry.archived_at === undefined) found = entry;
-    } finally {
-      await app.close();
-    }
+    const entry = await withStoreApp(o.db, (app) => app.store.catalogGet(path, version));
+    if (entry && entry.archived_at === undefined) found = entry;
   }
   if (!found) throw new NoetlError("NOETL_E_CATALOG_NOT_FOUND", `no playbook registered at path '${path}'`);
   const parsed = parsePlaybook(found.content, { file: path });
@@ -219,10 +206,12 @@ async function describe(
   return { playbook: parsed.playbook, path, version: found.version };
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** `-t STEP` names a step of the playbook (`where`: its file or catalog path, for the message). */
+function checkTarget(playbook: Playbook, where: string, target: string | undefined): void {
+  if (target !== undefined && !playbook.workflow.some((s) => s.step === target))
+    throw new NoetlError("NOETL_E_STEP_NOT_FOUND", `${where} has no step '${target}' to start at`);
 }
 
-function invalid(message: string): NoetlError {
-  return new NoetlError("NOETL_E_CLI_ARGUMENT", message);
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

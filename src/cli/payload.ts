@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { JsonObject } from "../kernel/index.ts";
-import { NoetlError } from "../kernel/index.ts";
+import { invalidArgument } from "./invalid-argument.ts";
 
 /**
  * Builds an execution payload from `-i/--input file.json`, `--payload JSON|@file` (its keys over
@@ -16,7 +16,7 @@ export function buildPayload(
   if (payload) Object.assign(base, parseJsonObject(readArg(payload), "--payload"));
   for (const assignment of sets) {
     const eq = assignment.indexOf("=");
-    if (eq <= 0) throw invalid(`--set expects key=value, got '${assignment}'`);
+    if (eq <= 0) throw invalidArgument(`--set expects key=value, got '${assignment}'`);
     const key = assignment.slice(0, eq).trim();
     const raw = assignment.slice(eq + 1);
     setPath(base, key.split("."), parseScalar(raw));
@@ -32,7 +32,7 @@ function readFile(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw invalid(`cannot read ${file}: ${(error as Error).message}`);
+    throw invalidArgument(`cannot read ${file}: ${(error as Error).message}`);
   }
 }
 
@@ -41,10 +41,10 @@ function parseJsonObject(text: string, what: string): JsonObject {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw invalid(`${what} is not valid JSON: ${(error as Error).message}`);
+    throw invalidArgument(`${what} is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalid(`${what} must be a JSON object`);
+    throw invalidArgument(`${what} must be a JSON object`);
   }
   return value as JsonObject;
 }
@@ -68,8 +68,4 @@ function setPath(target: JsonObject, path: string[], value: JsonObject[string]):
     if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
     node = node[key] as JsonObject;
   }
-}
-
-function invalid(message: string): NoetlError {
-  return new NoetlError("NOETL_E_CLI_ARGUMENT", message);
 }

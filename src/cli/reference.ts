@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { NoetlError } from "../kernel/index.ts";
+import { invalidArgument } from "./invalid-argument.ts";
 
 /** What `noetl exec|run REF` names: a playbook file, or a registered catalog path (and version). */
 export type Reference = { kind: "file"; file: string } | { kind: "catalog"; path: string; version?: number };
@@ -15,15 +16,15 @@ export function parseReference(ref: string, version?: string): Reference {
     const rest = ref.slice("catalog://".length);
     const at = rest.lastIndexOf("@");
     const path = at < 0 ? rest : rest.slice(0, at);
-    if (!path) throw invalid(`'${ref}' names no catalog path (catalog://path@version)`);
+    if (!path) throw invalidArgument(`'${ref}' names no catalog path (catalog://path@version)`);
     const inRef = at < 0 ? undefined : catalogVersion(rest.slice(at + 1), ref);
     if (inRef !== undefined && v !== undefined && inRef !== v)
-      throw invalid(`'${ref}' and -V ${version} name different versions`);
+      throw invalidArgument(`'${ref}' and -V ${version} name different versions`);
     const chosen = inRef ?? v;
     return { kind: "catalog", path, ...(chosen !== undefined ? { version: chosen } : {}) };
   }
   if (existsSync(ref)) {
-    if (v !== undefined) throw invalid("-V/--version selects a catalog version; a file has none");
+    if (v !== undefined) throw invalidArgument("-V/--version selects a catalog version; a file has none");
     return { kind: "file", file: ref };
   }
   if (/\.ya?ml$/i.test(ref)) throw new NoetlError("NOETL_E_CLI_FILE", `cannot read ${ref}: no such file`);
@@ -33,10 +34,7 @@ export function parseReference(ref: string, version?: string): Reference {
 /** A catalog version: a whole number from 1, or `latest` (undefined). */
 function catalogVersion(text: string, what: string): number | undefined {
   if (text === "latest") return undefined;
-  if (!/^[1-9]\d*$/.test(text)) throw invalid(`${what}: the version must be a whole number or 'latest'`);
+  if (!/^[1-9]\d*$/.test(text))
+    throw invalidArgument(`${what}: the version must be a whole number or 'latest'`);
   return Number(text);
-}
-
-function invalid(message: string): NoetlError {
-  return new NoetlError("NOETL_E_CLI_ARGUMENT", message);
 }

@@ -1,6 +1,5 @@
 /** `noetl list executions|playbooks|credentials`: the embedded store, or a server (--server). */
 import type { Command } from "commander";
-import { CredentialService, readConfig } from "../../app/index.ts";
 import { NoetlError } from "../../kernel/index.ts";
 import { executionPages } from "../execution-pages.ts";
 import { EXIT_INVALID, exitWithError } from "../exit.ts";
@@ -75,12 +74,7 @@ async function read(what: ListType, o: ListOptions, limit: number): Promise<Row[
     if (what === "executions") return (await executionPages({ app }, filter)) as unknown as Row[];
     if (what === "playbooks")
       return (await app.store.catalogList({ kind: "Playbook" })).map(({ content: _c, ...rest }) => rest);
-    const config = readConfig();
-    const credentials = new CredentialService(app.store, {
-      ...(config.secretKey ? { secretKey: config.secretKey } : {}),
-      keyFile: `${config.home}/secret.key`,
-    });
-    return (await credentials.list()) as unknown as Row[];
+    return (await app.credentials.list()) as unknown as Row[];
   });
 }
 
