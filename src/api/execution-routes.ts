@@ -5,6 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ExecutionId, JsonObject } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
+import type { ExecutionStatus } from "../protocol/index.ts";
 import type { Store } from "../store/index.ts";
 import { ApiError, errorReply } from "./api-error.ts";
 import { type EventPageQuery, readEventPage } from "./event-page.ts";
@@ -111,10 +112,7 @@ export function registerExecutionRoutes(
       current: s.current,
       runs: s.runs,
       error: s.error,
-      // the fields NoETL's clients poll on
-      completed: s.status !== "running",
-      failed: s.status === "failed",
-      is_cancelled: s.status === "cancelled",
+      ...pollFlags(s.status),
       current_step: s.current[0] ?? null,
     };
   });
@@ -122,15 +120,8 @@ export function registerExecutionRoutes(
     const id = idParam(req);
     await execution(store, id);
     const { status } = await orchestrator.status(id);
-    const cancelled = status === "cancelled";
-    return {
-      execution_id: id,
-      cancelled,
-      is_cancelled: cancelled,
-      status,
-      completed: status !== "running",
-      failed: status === "failed",
-    };
+    const flags = pollFlags(status);
+    return { execution_id: id, cancelled: flags.is_cancelled, status, ...flags };
   });
   app.get("/api/executions/:id/result", { schema: { tags: ["executions"] } }, async (req) => {
     const id = idParam(req);
@@ -238,4 +229,13 @@ export function registerExecutionRoutes(
     );
     await streamEvents(store, orchestrator, id, row.path, after, req, reply);
   });
+}
+
+/** The fields NoETL's clients poll on (reference §7: status, cancellation-check). */
+function pollFlags(status: ExecutionStatus) {
+  return {
+    completed: status !== "running",
+    failed: status === "failed",
+    is_cancelled: status === "cancelled",
+  };
 }
