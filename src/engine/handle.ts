@@ -17,7 +17,7 @@ import { isJoin } from "./graph.ts";
 import { continueLoop } from "./loop-step.ts";
 import { engineScope, type ScopeExtras } from "./render-scope.ts";
 import { applySet } from "./set-writes.ts";
-import { settle } from "./settle.ts";
+import { endCompleted, endFailed, settle } from "./settle.ts";
 import { checkJoin, skip, skipUntaken } from "./skips.ts";
 import type { EntryContext, ExecutionState } from "./state.ts";
 import { stepsFor } from "./steps-for.ts";
@@ -108,21 +108,13 @@ class Decider implements DecisionContext {
         if (s.status !== "running") return; // finished already: nothing to force
         const { status, reason } = event.payload;
         this.cancelInFlight(`execution finalized (${status})`);
-        if (status === "completed") {
-          const result = s.lastCompleted !== undefined ? (s.results.get(s.lastCompleted) ?? null) : null;
-          this.emit("workflow.completed", undefined, { result });
-          this.emit("playbook.completed", undefined, { result });
-          return;
-        }
-        const error: ToolErrorInfo = {
+        if (status === "completed") return endCompleted(this);
+        return endFailed(this, {
           kind: "unknown",
           retryable: false,
           code: "NOETL_E_FINALIZED",
           message: reason ?? "the execution was finalized as failed",
-        };
-        this.emit("workflow.failed", undefined, { error });
-        this.emit("playbook.failed", undefined, { error });
-        return;
+        });
       }
       case "token.injected": {
         apply(s, event);

@@ -4,6 +4,7 @@
  * `executor.spec.final_step` runs once (unless routing ran it already), and then the execution completes with the result of the
  * last step that completed.
  */
+import type { ToolErrorInfo } from "../protocol/index.ts";
 import type { DecisionContext } from "./decision-context.ts";
 import { mergeArrivals } from "./entry-context.ts";
 import { continueLoop } from "./loop-step.ts";
@@ -12,11 +13,7 @@ export function settle(d: DecisionContext): void {
   const s = d.state;
   for (let guard = 0; guard < 10_000 && s.status === "running" && s.initialized; guard++) {
     if (s.inFlight.size > 0) return;
-    if (s.failing) {
-      d.emit("workflow.failed", undefined, { error: s.failing });
-      d.emit("playbook.failed", undefined, { error: s.failing });
-      return;
-    }
+    if (s.failing) return endFailed(d, s.failing);
     if (s.loops.size > 0) {
       // a loop with nothing in flight (e.g. every iteration failed to render) finishes now
       const [name] = s.loops.keys();
@@ -39,9 +36,20 @@ export function settle(d: DecisionContext): void {
       if (!s.finalStepRan) s.finalStepRan = true; // could not enter (admission/failure)
       continue;
     }
-    const result = s.lastCompleted !== undefined ? (s.results.get(s.lastCompleted) ?? null) : null;
-    d.emit("workflow.completed", undefined, { result });
-    d.emit("playbook.completed", undefined, { result });
-    return;
+    return endCompleted(d);
   }
+}
+
+/** The execution completes with the result of the last step that completed. */
+export function endCompleted(d: DecisionContext): void {
+  const s = d.state;
+  const result = s.lastCompleted !== undefined ? (s.results.get(s.lastCompleted) ?? null) : null;
+  d.emit("workflow.completed", undefined, { result });
+  d.emit("playbook.completed", undefined, { result });
+}
+
+/** The execution fails with `error`. */
+export function endFailed(d: DecisionContext, error: ToolErrorInfo): void {
+  d.emit("workflow.failed", undefined, { error });
+  d.emit("playbook.failed", undefined, { error });
 }
