@@ -1,4 +1,5 @@
 /** Jinja2's text-layout filters: center, indent, filesizeformat, striptags, title, truncate, wordcount, xmlattr. */
+import type { Filter } from "./filter.ts";
 import { filterArg } from "./filter-arg.ts";
 import { formatFixed } from "./format-fixed.ts";
 import { htmlEscape, htmlUnescape } from "./html-escape.ts";
@@ -6,8 +7,6 @@ import { isNumber } from "./py-float.ts";
 import { requireDefined } from "./require-defined.ts";
 import { TemplateError } from "./template-error.ts";
 import { isMapping, isUndefined, pyRepr, pyStr, truthy, typeName } from "./values.ts";
-
-type Filter = (value: unknown, args: unknown[], kwargs: Record<string, unknown>) => unknown;
 
 /** Python's str.splitlines(). */
 function splitLines(s: string): string[] {
