@@ -22,6 +22,8 @@ export function apply(state: ExecutionState, event: NoetlEvent): void {
         ...(c.loop ? { loop_id: c.loop.loop_id, index: c.loop.index } : {}),
         claimed: false,
         input: c.input,
+        issued: c,
+        ctx: state.ctx,
       });
       if (!c.loop) {
         state.runs.set(c.step, (state.runs.get(c.step) ?? 0) + 1);

@@ -4,7 +4,7 @@
  */
 import type { Playbook } from "../dsl/index.ts";
 import type { CommandId, ExecutionId, Json, JsonObject } from "../kernel/index.ts";
-import type { ExecutionStatus, ToolErrorInfo } from "../protocol/index.ts";
+import type { ExecutionStatus, IssuedCommand, ToolErrorInfo } from "../protocol/index.ts";
 import { type Graph, graphOf } from "./graph.ts";
 
 /** Semantics version written into `playbook.initialized` (bump when replay would differ). */
@@ -17,6 +17,10 @@ export interface InFlight {
   claimed: boolean;
   /** The command's input (shared reference), seen as `input` by the step's `set` and arcs. */
   input: JsonObject;
+  /** The command as its `command.issued` recorded it (shared reference; see `openCommands`). */
+  issued: IssuedCommand;
+  /** `ctx` when the command was issued (shared reference: ctx is replaced, never changed in place). */
+  ctx: JsonObject;
 }
 
 export interface LoopState {
