@@ -35,7 +35,9 @@ export function registerWorkerRoutes(
 
   // ---- commands (workers) -------------------------------------------------------------------------
   app.get("/api/commands/:id", { schema: { tags: ["workers"] } }, async (req) => {
-    const row = await store.getCommand((req.params as { id: string }).id as CommandId);
+    const id = (req.params as { id: string }).id as CommandId;
+    // embedded (exclusive) mode keeps no command rows: its open commands are in memory
+    const row = (await store.getCommand(id)) ?? orchestrator.heldCommand(id);
     if (!row) throw new ApiError(404, "NOETL_E_COMMAND_NOT_FOUND", "command not found");
     return row;
   });

@@ -18,6 +18,8 @@ export interface CommandPublisherDeps {
   log: OrchestratorLog;
   held: HeldCommands;
   leaseMs: number;
+  /** Whether the store holds command rows (not in exclusive mode: see DrainContext.commandRows). */
+  commandRows: boolean;
 }
 
 export class CommandPublisher {
@@ -26,7 +28,7 @@ export class CommandPublisher {
   private readonly clock: Clock;
   private readonly log: OrchestratorLog;
   private readonly held: HeldCommands;
-  private readonly options: { leaseMs: number };
+  private readonly options: { leaseMs: number; commandRows: boolean };
 
   constructor(deps: CommandPublisherDeps) {
     this.store = deps.store;
@@ -34,7 +36,7 @@ export class CommandPublisher {
     this.clock = deps.clock;
     this.log = deps.log;
     this.held = deps.held;
-    this.options = { leaseMs: deps.leaseMs };
+    this.options = { leaseMs: deps.leaseMs, commandRows: deps.commandRows };
   }
 
   /**
@@ -86,6 +88,7 @@ export class CommandPublisher {
    */
   async release(commands: readonly Command[]): Promise<void> {
     if (commands.length === 0) return;
+    if (!this.options.commandRows) return this.publish(commands); // the claims were in memory only
     const now = this.clock.now();
     try {
       await this.store.commit({

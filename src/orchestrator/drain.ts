@@ -3,7 +3,7 @@ import { apply, handle, summarize } from "../engine/index.ts";
 import type { Clock, EventId, ExecutionId, IdSource, Json } from "../kernel/index.ts";
 import type { Command, Handoff, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
 import { ACTIONABLE_EVENTS } from "../protocol/index.ts";
-import type { LockedExecution, Store } from "../store/index.ts";
+import type { CommitBatch, LockedExecution, Store } from "../store/index.ts";
 import { commandUpdatesOf } from "./command-updates.ts";
 import type { ExecutionCache } from "./execution-cache.ts";
 import { type HandoffAssignment, planHandoffs } from "./handoff-plan.ts";
@@ -23,6 +23,11 @@ export interface DrainContext {
   requests?: WorkRequests;
   /** The lease of a hand-off claim (ms). */
   leaseMs: number;
+  /**
+   * Whether commands are written to the store's command table (false in exclusive mode: the
+   * orchestrator holds its open commands in memory and the event log holds them for a resume).
+   */
+  commandRows: boolean;
 }
 
 export interface DrainOutcome {
@@ -97,12 +102,9 @@ export async function drainBatches(
     const handed = ctx.handoffs ? planHandoffs(ctx.handoffs, commands) : [];
     const free = unhanded(commands, handed);
     requested = ctx.requests?.assign(free) ?? [];
-    const claims = leaseClaims([...handed, ...assignedTo(requested)], now, ctx.leaseMs);
     const batch = {
       events,
-      commands,
-      commandUpdates: commandUpdatesOf(events),
-      ...(claims.length > 0 ? { claims } : {}),
+      ...(ctx.commandRows ? commandRows(events, commands, handed, requested, now, ctx.leaseMs) : {}),
       // the projection changes only when the execution ends (the store keeps last_seq itself)
       ...(ended
         ? {
@@ -139,6 +141,19 @@ export async function drainBatches(
     ctx.cache.drop(executionId);
     throw error;
   }
+}
+
+/** The command table's share of a commit: new rows (claimed ones with their claims) and status changes. */
+function commandRows(
+  events: readonly NoetlEvent[],
+  commands: Command[],
+  handed: readonly HandoffAssignment[],
+  requested: readonly RequestAssignment[],
+  now: number,
+  leaseMs: number,
+): Pick<CommitBatch, "commands" | "commandUpdates" | "claims"> {
+  const claims = leaseClaims([...handed, ...assignedTo(requested)], now, leaseMs);
+  return { commands, commandUpdates: commandUpdatesOf(events), ...(claims.length > 0 ? { claims } : {}) };
 }
 
 /** The commands not handed off to a reporting worker. */

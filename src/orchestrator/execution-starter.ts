@@ -22,7 +22,7 @@ export interface ExecutionStarterDeps {
   store: Store;
   clock: Clock;
   ids: IdSource;
-  options: { leaseMs: number };
+  options: { leaseMs: number; exclusive: boolean };
   /** The engine's environment for a decision. */
   engineEnv: () => DecideEnv;
   catalog: Catalog;
@@ -38,7 +38,7 @@ export class ExecutionStarter {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly ids: IdSource;
-  private readonly options: { leaseMs: number };
+  private readonly options: { leaseMs: number; exclusive: boolean };
   private readonly engineEnv: () => DecideEnv;
   private readonly catalog: Catalog;
   private readonly loader: PlaybookLoader;
@@ -100,8 +100,9 @@ export class ExecutionStarter {
     const committed = await this.store
       .commit({
         events,
-        commands: decision.commands,
-        ...(requested.length > 0
+        // exclusive mode: no command rows (see DrainContext.commandRows)
+        ...(this.options.exclusive ? {} : { commands: decision.commands }),
+        ...(requested.length > 0 && !this.options.exclusive
           ? { claims: leaseClaims(assignedTo(requested), now, this.options.leaseMs) }
           : {}),
         execution: {

@@ -87,15 +87,18 @@ for (const exclusive of [false, true]) {
       assert.equal(bus.notices.length, 2);
       const announced = bus.notices[1]?.command_id;
       assert.notEqual(announced, mine.command_id);
-      const announcedStep = (await store.getCommand(announced as CommandId))?.command.step;
+      const announcedStep = exclusive
+        ? orchestrator.heldCommand(announced as CommandId)?.command.step
+        : (await store.getCommand(announced as CommandId))?.command.step;
       assert.deepEqual([mine.step, announcedStep].sort(), ["b", "c"]);
       // the handed command is held by w1: another worker cannot take it
       assert.equal((await orchestrator.claim(mine.command_id, "w2")).status, "active_claim");
-      if (!exclusive) {
-        const row = await store.getCommand(mine.command_id);
-        assert.equal(row?.status, "CLAIMED");
-        assert.equal(row?.worker_id, "w1");
-      }
+      const row = exclusive
+        ? orchestrator.heldCommand(mine.command_id)
+        : await store.getCommand(mine.command_id);
+      assert.equal(row?.status, "CLAIMED");
+      assert.equal(row?.worker_id, "w1");
+      if (exclusive) assert.equal(await store.getCommand(mine.command_id), undefined, "no command rows");
       // the announced one is claimable as usual; both run and the execution completes
       const other = await orchestrator.claim(announced as CommandId, "w2");
       assert.equal(other.status, "claimed");

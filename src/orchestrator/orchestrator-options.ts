@@ -8,8 +8,10 @@ export interface OrchestratorOptions {
   inlineResultLimit: number;
   /**
    * This orchestrator is the only one writing to its store (embedded mode): its cached states
-   * are authoritative and claims by in-process workers are kept in memory (a crash re-dispatches
-   * every unfinished command on resume anyway). Never set it with server replicas.
+   * are authoritative, and its open commands and their claims by in-process workers are kept in
+   * memory — no command rows are written (the event log holds every command in flight, and a
+   * resume after a crash rebuilds and re-dispatches them from it). Never set it with server
+   * replicas.
    */
   exclusive: boolean;
 }

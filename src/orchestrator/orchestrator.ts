@@ -7,6 +7,7 @@
 
 import type { Bus } from "../bus/index.ts";
 import type { ExecutionStateView } from "../engine/index.ts";
+import { openCommands } from "../engine/index.ts";
 import type { Clock, CommandId, EventId, ExecutionId, IdSource, Json, JsonObject } from "../kernel/index.ts";
 import type {
   ClaimResult,
@@ -33,6 +34,7 @@ import { ExecutionStarter } from "./execution-starter.ts";
 import { HeldCommands } from "./held-commands.ts";
 import type { OrchestratorLog } from "./log.ts";
 import { silentLog } from "./log.ts";
+import { reopenCommandRows } from "./open-command-rows.ts";
 import { type CtxPatch, OperatorControls } from "./operator-controls.ts";
 import { DEFAULT_ORCHESTRATOR_OPTIONS, type OrchestratorOptions } from "./orchestrator-options.ts";
 import { PlaybookLoader } from "./playbook-loader.ts";
@@ -102,6 +104,7 @@ export class Orchestrator implements ControlPlane {
       log: this.log,
       held: this.held,
       leaseMs: this.options.leaseMs,
+      commandRows: !this.options.exclusive,
     });
     this.worker = new WorkerPlane({
       store: this.store,
@@ -268,29 +271,39 @@ export class Orchestrator implements ControlPlane {
   }
 
   /**
-   * Continue an interrupted execution from its event log: commands that were issued but not
-   * finished are dispatched again (no completed step runs twice: its call.done is in the log).
+   * Continue an interrupted execution from its event log: the commands in flight (issued, not
+   * finished) are dispatched again (no completed step runs twice: its call.done is in the log).
+   * They are rebuilt from the folded state (`openCommands`): in exclusive mode no command rows
+   * exist; otherwise the open rows' own copies are re-opened and published.
    */
   async resume(executionId: ExecutionId): Promise<number> {
+    let inFlight: Command[] = [];
     await this.stateLocks.run(executionId, async () => {
       this.cache.drop(executionId);
-      await this.cache.get(executionId);
+      const live = await this.cache.get(executionId);
+      inFlight = openCommands(live.state, this.options.inlineResultLimit);
     });
-    const open = await this.store.listCommands({
-      execution_id: executionId,
-      status: ["PENDING", "CLAIMED", "RUNNING"],
-    });
-    const now = this.clock.now();
-    if (open.some((c) => c.status !== "PENDING")) {
-      await this.store.commit({
-        events: [],
-        commandUpdates: open
-          .filter((c) => c.status !== "PENDING")
-          .map((c) => ({ command_id: c.command.command_id, status: "PENDING" as const, at: now })),
-      });
-    }
-    await this.publisher.publish(open.map((c) => c.command));
+    const open = this.options.exclusive
+      ? inFlight
+      : await reopenCommandRows(this.store, inFlight, this.clock.now());
+    await this.publisher.publish(open);
     return open.length;
+  }
+
+  /**
+   * A command this orchestrator holds open in memory (exclusive mode, where the store has no
+   * command rows): PENDING until a worker claims it, then CLAIMED. Undefined otherwise.
+   */
+  heldCommand(
+    commandId: CommandId,
+  ): { command: Command; status: "PENDING" | "CLAIMED"; worker_id?: string } | undefined {
+    const o = this.held.get(commandId);
+    if (!o) return undefined;
+    return {
+      command: o.command,
+      status: o.worker ? "CLAIMED" : "PENDING",
+      ...(o.worker ? { worker_id: o.worker } : {}),
+    };
   }
 
   /** Re-publish commands whose worker lost its lease or whose notification was lost. */

@@ -114,6 +114,7 @@ export class ReportIngest {
       ids: this.ids,
       env: this.engineEnv(),
       leaseMs: this.options.leaseMs,
+      commandRows: !this.options.exclusive,
       requests: this.requests,
       ...(reports.some((r) => r.handoff) ? { handoffs: reports.map((r) => r.handoff) } : {}),
     };
