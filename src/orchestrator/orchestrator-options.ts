@@ -14,6 +14,11 @@ export interface OrchestratorOptions {
    * replicas.
    */
   exclusive: boolean;
+  /**
+   * How long a catalog entry resolved for an execution start is reused (ms; 0: read every time).
+   * What another replica registers or deletes shows here within this time.
+   */
+  catalogCacheMs: number;
 }
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
@@ -21,4 +26,5 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxInFlightCap: 1000,
   inlineResultLimit: 65_536,
   exclusive: false,
+  catalogCacheMs: 1000,
 };

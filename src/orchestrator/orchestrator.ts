@@ -93,7 +93,7 @@ export class Orchestrator implements ControlPlane {
     this.log = deps.log ?? silentLog;
     this.options = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...deps.options };
     this.loader = new PlaybookLoader(this.store);
-    this.catalog = new Catalog(this.store, this.clock);
+    this.catalog = new Catalog(this.store, this.clock, this.options.catalogCacheMs);
     this.infos = new ExecutionInfos(this.store);
     this.cache = new ExecutionCache(this.store, this.loader, 10_000, this.options.exclusive);
     this.held = new HeldCommands(this.store, this.options.exclusive);
