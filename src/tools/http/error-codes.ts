@@ -12,7 +12,7 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   {
     code: "NOETL_E_HTTP_STATUS",
     summary:
-      "The server answered non-2xx (kind rate_limit, auth, not_found, client_error or server_error; output.data has the response).",
+      "The server answered non-2xx, an unfollowed 3xx included (kind rate_limit, auth, not_found, client_error or server_error; output.data has the response).",
   },
   { code: "NOETL_E_HTTP_TIMEOUT", summary: "The request ran past its `timeout` (timeout, retryable)." },
   {

@@ -303,13 +303,37 @@ describe("http tool", () => {
     assert.equal(tooMany.info.code, "NOETL_E_HTTP_REDIRECTS");
   });
 
-  it("returns the redirect itself by default (the reference's default) and with follow_redirects: false", async () => {
-    const configs: JsonObject[] = [{}, { follow_redirects: false }];
+  it("fails an unfollowed redirect (the default and follow_redirects: false) as HTTP 3xx with the response", async () => {
+    const configs: JsonObject[] = [{}, { follow_redirects: false }, { allow_redirects: false }];
     for (const config of configs) {
-      const out = await run({ url: `${base}/redirect/1`, ...config });
-      assert.equal(out.status_code, 302);
-      assert.equal(out.url, `${base}/redirect/1`);
-      assert.equal((out.headers as JsonObject).location, "/echo?done=1");
+      const error = await failure({ url: `${base}/redirect/1`, ...config });
+      assert.equal(error.info.code, "NOETL_E_HTTP_STATUS");
+      assert.equal(error.info.kind, "client_error");
+      assert.equal(error.info.retryable, false);
+      assert.equal(error.info.status_code, 302);
+      assert.equal(error.info.message, "HTTP 302: Found");
+      const data = error.data as JsonObject;
+      assert.equal(data.status_code, 302);
+      assert.equal(data.url, `${base}/redirect/1`);
+      assert.equal((data.headers as JsonObject).location, "/echo?done=1");
+      const http = error.extra?.http as JsonObject;
+      assert.equal(http.status, 302);
+      assert.equal((http.headers as JsonObject).location, "/echo?done=1");
+    }
+  });
+
+  it("fails a final 3xx that is not a redirect to follow (304) even with follow_redirects: true", async () => {
+    const error = await failure({ url: `${base}/status/304`, follow_redirects: true });
+    assert.equal(error.info.code, "NOETL_E_HTTP_STATUS");
+    assert.equal(error.info.kind, "client_error");
+    assert.equal(error.info.message, "HTTP 304: Not Modified");
+    assert.deepEqual(error.extra?.http, { status: 304, headers: (error.data as JsonObject).headers });
+  });
+
+  it("treats every 2xx as success", async () => {
+    for (const status of [201, 204]) {
+      const out = await run({ url: `${base}/status/${status}` });
+      assert.equal(out.status_code, status);
     }
   });
 

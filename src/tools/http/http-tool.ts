@@ -46,8 +46,9 @@ class RequestTimeout extends Error {
  * splits into query string and JSON body), `auth` (credential name), `timeout` (seconds, default
  * 30), `follow_redirects` (default false as in the reference; when true at most 5) and `verify`
  * (TLS, default true). Result `{status_code, headers, url,
- * elapsed, data, body}` with `data` = `body` = parsed JSON or text. A non-2xx answer throws a
- * classified ToolError that carries the result as data and `{http: {status, headers}}`.
+ * elapsed, data, body}` with `data` = `body` = parsed JSON or text. A non-2xx final answer (an
+ * unfollowed 3xx included) throws a classified ToolError that carries the result as data and
+ * `{http: {status, headers}}`.
  */
 export function createHttpTool(): Tool {
   const agents = new Map<boolean, Agent>();
@@ -134,7 +135,8 @@ export function createHttpTool(): Tool {
           { data: result, extra: { http: { status, headers: result.headers } } },
         );
       }
-      if (status >= 400) throw statusError(result, statusText);
+      // any final non-2xx answer fails, an unfollowed 3xx included (reference §5, DECISIONS 33)
+      if (status < 200 || status >= 300) throw statusError(result, statusText);
       return result;
     },
 
