@@ -1,6 +1,6 @@
 /**
- * What the loop, skip and quiescence logic needs of the decider (kept apart so those files and the
- * decider do not import each other).
+ * What the loop, skip, routing and quiescence logic needs of the decider (kept apart so those
+ * files and the decider do not import each other).
  */
 import type { Step } from "../dsl/index.ts";
 import type { Json, JsonObject } from "../kernel/index.ts";

@@ -13,12 +13,12 @@ import { apply } from "./apply.ts";
 import type { DecisionContext } from "./decision-context.ts";
 import type { EngineOptions } from "./engine-options.ts";
 import { entryJson, eventExtras, schemaError } from "./entry-context.ts";
-import { isJoin } from "./graph.ts";
 import { continueLoop } from "./loop-step.ts";
 import { engineScope, type ScopeExtras } from "./render-scope.ts";
+import { route } from "./route.ts";
 import { applySet } from "./set-writes.ts";
 import { endCompleted, endFailed, settle } from "./settle.ts";
-import { checkJoin, skip, skipUntaken } from "./skips.ts";
+import { skip } from "./skips.ts";
 import type { EntryContext, ExecutionState } from "./state.ts";
 import { stepsFor } from "./steps-for.ts";
 import { taskOutcomes } from "./task-outcomes.ts";
@@ -163,7 +163,7 @@ class Decider implements DecisionContext {
       this.emit("step.skipped", name, { reason: "admission" });
       const output: JsonObject = { status: "skipped", data: null, error: null };
       const event = { name: "call.done", step: name };
-      return this.route(step, "call.done", { input: entry.input, output, result: null, event }, null);
+      return route(this, step, "call.done", { input: entry.input, output, result: null, event }, null);
     }
     if (!allowed) return skip(this, name, "admission");
 
@@ -314,7 +314,7 @@ class Decider implements DecisionContext {
         return this.failStep(name, schemaError(error, `set of step '${name}'`, step.pos), result, {});
       }
     }
-    this.route(step, eventName, extras, null);
+    route(this, step, eventName, extras, null);
   }
 
   failStep(name: string, error: ToolErrorInfo, result: Json, _entry: Partial<EntryContext>): void {
@@ -322,7 +322,8 @@ class Decider implements DecisionContext {
     const step = s.graph.steps.get(name);
     if (!step) return;
     const output: JsonObject = { status: "error", data: result, error: error as unknown as Json };
-    this.route(
+    route(
+      this,
       step,
       "call.error",
       {
@@ -336,102 +337,4 @@ class Decider implements DecisionContext {
       error,
     );
   }
-
-  private route(step: Step, eventName: string, extras: ScopeExtras, error: ToolErrorInfo | null): void {
-    const s = this.state;
-    const name = step.step;
-    const scope = engineScope(s, extras);
-    const fired: string[] = [];
-    const messages: JsonObject = {};
-    const mode = step.next?.mode ?? "exclusive";
-    if (step.next) {
-      try {
-        for (const arc of step.next.arcs) {
-          if (error && arc.when === undefined) continue; // unconditioned arcs are success paths
-          if (!evaluateCondition(arc.when, scope)) continue;
-          if (Object.keys(arc.set).length > 0) {
-            const values = applySet(s.ctx, arc.set, scope);
-            if (Object.keys(values).length > 0) this.emit("ctx.updated", name, { values, source: "arc" });
-          }
-          const message =
-            Object.keys(arc.input).length > 0 ? (renderValue(arc.input, scope) as JsonObject) : {};
-          if (!fired.includes(arc.step)) {
-            fired.push(arc.step);
-            messages[arc.step] = message;
-          }
-          if (mode === "exclusive") break;
-        }
-      } catch (e) {
-        const routingError = schemaError(e, `next of step '${name}'`, step.pos);
-        if (error) return this.unhandled(name, eventName, error);
-        return this.failStep(name, routingError, (extras.result ?? null) as Json, {});
-      }
-    } else if (finalRun(s, name)) {
-      // the final step ends the execution: it does not route to `end` (which has run already)
-    } else if (!error && name !== "end" && s.graph.steps.has("end")) {
-      fired.push("end");
-      messages.end = {};
-    } else if (!error && s.playbook.executor.no_next_is_error && name !== "end") {
-      return this.unhandled(name, eventName, {
-        kind: "schema",
-        retryable: false,
-        code: "NOETL_E_NO_NEXT",
-        message: `step '${name}' has no next and executor.spec.no_next_is_error is set`,
-      });
-    }
-
-    if (!error && fired.length === 0 && step.next && s.playbook.executor.no_next_is_error) {
-      return this.unhandled(name, eventName, {
-        kind: "schema",
-        retryable: false,
-        code: "NOETL_E_NO_NEXT",
-        message: `no arc of step '${name}' matched and executor.spec.no_next_is_error is set`,
-      });
-    }
-    if (error && fired.length === 0) {
-      const handler = s.playbook.executor.on_error;
-      if (handler && handler !== name && s.graph.steps.has(handler)) {
-        this.emit("next.evaluated", name, { event: eventName, fired: [], mode, error });
-        skipUntaken(this, name, new Set());
-        return this.enter(handler, { input: {}, from: name, event: "call.error", error });
-      }
-      return this.unhandled(name, eventName, error);
-    }
-
-    this.emit("next.evaluated", name, {
-      event: eventName,
-      fired,
-      mode,
-      ...(fired.length > 0 ? { messages } : {}),
-      ...(error ? { error } : {}),
-    });
-    const result = extras.result as Json | undefined;
-    for (const target of fired) {
-      const entry: EntryContext = {
-        input: (messages[target] as JsonObject) ?? {},
-        from: name,
-        event: eventName,
-        ...(error ? { error } : {}),
-        ...(result !== undefined ? { result } : {}),
-      };
-      if (isJoin(s.graph, target) && !s.graph.backEdges.has(`${name}→${target}`)) checkJoin(this, target);
-      else this.enter(target, entry);
-    }
-    skipUntaken(this, name, new Set(fired));
-  }
-
-  private unhandled(name: string, eventName: string, error: ToolErrorInfo): void {
-    this.emit("next.evaluated", name, {
-      event: eventName,
-      fired: [],
-      mode: "exclusive",
-      error,
-      unhandled: true,
-    });
-  }
-}
-
-/** Whether a completion of `name` is the run of `executor.spec.final_step` after quiescence. */
-function finalRun(s: ExecutionState, name: string): boolean {
-  return s.finalStepRan && s.playbook.executor.final_step === name;
 }
