@@ -13,26 +13,19 @@
  * share the file for reading, or for different executions).
  */
 import Database from "better-sqlite3";
-import type { CommandId, EventId, ExecutionId, Json, JsonObject } from "../../kernel/index.ts";
+import type { CommandId, ExecutionId, Json, JsonObject } from "../../kernel/index.ts";
 import type { NoetlEvent, ResultRef } from "../../protocol/index.ts";
 import { isTerminalStatus } from "../command-status.ts";
 import { ExecutionMutex } from "../execution-mutex.ts";
 import { LOOP_REF_EVENT_TYPES, loopResults, parseLoopRef } from "../loop-ref.ts";
 import { prepareResult } from "../result-ref.ts";
-import type {
-  CatalogRecord,
-  CommandRecord,
-  CredentialRecord,
-  EventRecord,
-  ExecutionRecord,
-} from "../rows.ts";
-import { toCatalog, toCommand, toCredential, toEvent, toExecution } from "../rows.ts";
+import type { CommandRecord, CredentialRecord, EventRecord, ExecutionRecord } from "../rows.ts";
+import { toCommand, toCredential, toEvent, toExecution } from "../rows.ts";
 import type {
   CatalogEntry,
   CatalogListFilter,
   ClaimOutcome,
   CommandRow,
-  CommandUpdate,
   CommitBatch,
   CommitResult,
   CredentialRow,
@@ -43,10 +36,11 @@ import type {
   Store,
 } from "../store.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
-import { EventWriter, isKeyableId } from "./event-writer.ts";
+import { CommitWriter } from "./commit-writer.ts";
+import { isKeyableId } from "./event-writer.ts";
 import { migrate } from "./migrations.ts";
-import { insertRows } from "./multi-row-insert.ts";
-import { INSERT_COMMANDS, LAST_SEQ, SQL } from "./sqlite-sql.ts";
+import { type CatalogRegistration, SqliteCatalog } from "./sqlite-catalog.ts";
+import { LAST_SEQ, SQL } from "./sqlite-sql.ts";
 import { enableWalCoalescing, type WalCoalescing } from "./wal-coalescing.ts";
 
 /** How hard a commit is pushed to disk (see the module comment). */
@@ -78,9 +72,11 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly mutex = new ExecutionMutex();
   private readonly statements = new Map<string, Database.Statement>();
-  /** `stmt`, bound: what the event writer and multi-row inserts prepare through. */
+  /** `stmt`, bound: what the commit writer (events, multi-row inserts) and catalog prepare through. */
   private readonly stmtOf = (sql: string): Database.Statement => this.stmt(sql);
-  private readonly events = new EventWriter(this.stmtOf);
+  /** The body of `commit` (`commit-writer.ts`). */
+  private readonly writer = new CommitWriter(this.stmtOf);
+  private readonly catalog: SqliteCatalog;
   /** The file to checkpoint in the background; the thread starts with the first commit. */
   private readonly checkpointPath?: string;
   private checkpointer?: BackgroundCheckpointer;
@@ -105,8 +101,9 @@ export class SqliteStore implements Store {
     this.db.pragma("cache_size = -8192");
     this.db.pragma("temp_store = MEMORY");
     this.checkpointPath = (options.backgroundCheckpoint ?? true) && !inMemory ? options.path : undefined;
-    this.commitTx = this.db.transaction((batch: CommitBatch) => this.commitInTx(batch));
-    this.groupTx = this.db.transaction((batches: CommitBatch[]) => batches.map((b) => this.commitInTx(b)));
+    this.commitTx = this.db.transaction((batch: CommitBatch) => this.writer.write(batch));
+    this.groupTx = this.db.transaction((batches: CommitBatch[]) => batches.map((b) => this.writer.write(b)));
+    this.catalog = new SqliteCatalog(this.db, this.stmtOf);
   }
 
   async init(): Promise<void> {
@@ -259,70 +256,28 @@ export class SqliteStore implements Store {
     return (this.stmt(sql).all(...params) as CommandRecord[]).map(toCommand);
   }
 
-  async catalogRegister(entry: {
-    path: string;
-    kind: string;
-    content: string;
-    now: number;
-  }): Promise<CatalogEntry> {
-    return this.db
-      .transaction((): CatalogEntry => {
-        const version = (this.stmt(SQL.maxVersion).pluck().get(entry.path) as number) + 1;
-        const info = this.stmt(SQL.insertCatalog).run(
-          entry.path,
-          version,
-          entry.kind,
-          entry.content,
-          entry.now,
-        );
-        return toCatalog({
-          catalog_id: Number(info.lastInsertRowid),
-          path: entry.path,
-          version,
-          kind: entry.kind,
-          content: entry.content,
-          created_at: entry.now,
-        });
-      })
-      .immediate();
+  async catalogRegister(entry: CatalogRegistration): Promise<CatalogEntry> {
+    return this.catalog.register(entry);
   }
 
   async catalogGet(path: string, version?: number): Promise<CatalogEntry | undefined> {
-    const r = (
-      version === undefined
-        ? this.stmt(SQL.catalogLatest).get(path)
-        : this.stmt(SQL.catalogVersion).get(path, version)
-    ) as CatalogRecord | undefined;
-    return r ? toCatalog(r) : undefined;
+    return this.catalog.get(path, version);
   }
 
   async catalogGetById(catalogId: string): Promise<CatalogEntry | undefined> {
-    if (!/^\d+$/.test(catalogId)) return undefined;
-    const r = this.stmt(SQL.catalogById).get(Number(catalogId)) as CatalogRecord | undefined;
-    return r ? toCatalog(r) : undefined;
+    return this.catalog.getById(catalogId);
   }
 
   async catalogList(filter: CatalogListFilter = {}): Promise<CatalogEntry[]> {
-    const rows = this.stmt(SQL.catalogList).all({
-      path: filter.path ?? null,
-      kind: filter.kind ?? null,
-      archived: filter.include_archived ? 1 : 0,
-    }) as CatalogRecord[];
-    return rows.map(toCatalog);
+    return this.catalog.list(filter);
   }
 
   async catalogArchive(path: string, version: number | undefined, now: number): Promise<CatalogEntry[]> {
-    const rows = this.stmt(SQL.catalogArchive).all({
-      path,
-      version: version ?? null,
-      now,
-    }) as CatalogRecord[];
-    return rows.map(toCatalog).sort((a, b) => a.version - b.version);
+    return this.catalog.archive(path, version, now);
   }
 
   async catalogRestore(path: string, version?: number): Promise<CatalogEntry[]> {
-    const rows = this.stmt(SQL.catalogRestore).all({ path, version: version ?? null }) as CatalogRecord[];
-    return rows.map(toCatalog).sort((a, b) => a.version - b.version);
+    return this.catalog.restore(path, version);
   }
 
   async resultPut(executionId: ExecutionId, name: string, data: Json, now: number): Promise<ResultRef> {
@@ -399,72 +354,5 @@ export class SqliteStore implements Store {
       this.statements.set(sql, s);
     }
     return s;
-  }
-
-  /** The body of `commit`, run inside one IMMEDIATE transaction. */
-  private commitInTx(batch: CommitBatch): CommitResult {
-    const inserted: NoetlEvent[] = [];
-    const duplicates: EventId[] = [];
-    const at = batch.events[0]?.at ?? batch.commandUpdates?.[0]?.at ?? Date.now();
-    if (batch.execution) this.upsertExecution(batch.execution, at);
-
-    this.events.write(batch.events, inserted, duplicates);
-    // Status updates first: a finished command grows its row (status, completed_at), and it
-    // usually sits on the last page of the table, which the new commands' rows may just have
-    // filled — growing it then re-balances three pages (3–4 WAL frames) instead of one. An update
-    // of a command this batch inserts still comes after its insert.
-    const updates = batch.commandUpdates ?? [];
-    const issued =
-      batch.commands?.length && updates.length ? new Set(batch.commands.map((c) => c.command_id)) : undefined;
-    for (const u of updates) if (!issued?.has(u.command_id)) this.updateCommand(u);
-    if (batch.commands && batch.commands.length > 0) {
-      const claims = batch.claims?.length ? new Map(batch.claims.map((k) => [k.command_id, k])) : undefined;
-      const commandRows: unknown[] = [];
-      for (const c of batch.commands) {
-        const k = claims?.get(c.command_id);
-        commandRows.push(
-          c.command_id,
-          c.command_id,
-          c.execution_id,
-          c.step,
-          c.pool,
-          k ? "CLAIMED" : "PENDING",
-          JSON.stringify(c),
-          at,
-          k?.worker_id ?? null,
-          k?.lease_until ?? null,
-          k?.at ?? null,
-          k ? 1 : 0,
-        );
-      }
-      insertRows(this.stmtOf, INSERT_COMMANDS, 12, commandRows);
-    }
-    if (issued) for (const u of updates) if (issued.has(u.command_id)) this.updateCommand(u);
-    return { inserted, duplicates };
-  }
-
-  private updateCommand(u: CommandUpdate): void {
-    this.stmt(SQL.updateCommand).run({
-      command_id: u.command_id,
-      status: u.status,
-      worker_id: u.worker_id ?? null,
-      terminal: isTerminalStatus(u.status) ? 1 : 0,
-      at: u.at,
-    });
-  }
-
-  private upsertExecution(e: Partial<ExecutionRow> & { execution_id: ExecutionId }, at: number): void {
-    this.stmt(SQL.upsertExecution).run({
-      execution_id: e.execution_id,
-      at,
-      path: e.path ?? null,
-      catalog_version: e.catalog_version ?? null,
-      status: e.status ?? null,
-      parent_execution_id: e.parent_execution_id ?? null,
-      started_at: e.started_at ?? null,
-      ended_at: e.ended_at ?? null,
-      result: e.result === undefined ? null : JSON.stringify(e.result),
-      error: e.error === undefined ? null : JSON.stringify(e.error),
-    });
   }
 }
