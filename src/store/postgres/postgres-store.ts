@@ -28,9 +28,8 @@
  *   `withExecutionLock` calls for different executions more than `lockPoolSize` deep.
  */
 import pg from "pg";
-import type { CommandId, EventId, ExecutionId, Json, JsonObject } from "../../kernel/index.ts";
+import type { CommandId, ExecutionId, Json, JsonObject } from "../../kernel/index.ts";
 import type { ExecutionStatus, NoetlEvent, ResultRef } from "../../protocol/index.ts";
-import { ExecutionMutex } from "../execution-mutex.ts";
 import { LOOP_REF_EVENT_TYPES, loopResults, parseLoopRef } from "../loop-ref.ts";
 import { prepareResult } from "../result-ref.ts";
 import type {
@@ -50,10 +49,11 @@ import type {
   Store,
 } from "../store.ts";
 import { claimedOutcome, unclaimedOutcome } from "./claim-outcomes.ts";
+import { commitBatch } from "./commit-batch.ts";
 import { CommitGroups } from "./commit-groups.ts";
-import { claimParams, commitParams } from "./commit-params.ts";
-import { firstOccurrences } from "./first-occurrences.ts";
+import { ExecutionLocks } from "./execution-locks.ts";
 import { migrate, quoteSchema } from "./migrations.ts";
+import { type CatalogRegistration, PostgresCatalog } from "./postgres-catalog.ts";
 import {
   listCommandsQuery,
   listExecutionsQuery,
@@ -61,9 +61,8 @@ import {
   SQL,
   type SqlName,
 } from "./postgres-sql.ts";
-import type { CatalogRecord, CommandRecord, CredentialRecord, EventRecord, ExecutionRecord } from "./rows.ts";
-import { PG_TYPES, toCatalog, toCommand, toCredential, toEvent, toExecution } from "./rows.ts";
-import { NOT_CURRENT, RETRYABLE, sqlState, UNIQUE_VIOLATION } from "./sql-state.ts";
+import type { CommandRecord, CredentialRecord, EventRecord, ExecutionRecord } from "./rows.ts";
+import { PG_TYPES, toCommand, toCredential, toEvent, toExecution } from "./rows.ts";
 
 /**
  * The session settings of the connections that claim commands and renew leases. Leases skip the
@@ -102,9 +101,6 @@ export class PostgresStore implements Store {
   private readonly lockPool: pg.Pool;
   /** `synchronous_commit=off` connections: claims and lease renewals only. */
   private readonly leasePool: pg.Pool;
-  private readonly mutex = new ExecutionMutex();
-  /** Unlocks sent and not yet done, by execution (`withExecutionLock`). */
-  private readonly unlocking = new Map<ExecutionId, Promise<void>>();
   /** Prepared statement name by SQL text. */
   private readonly statements = new Map<string, string>();
   private readonly sql: Record<SqlName, string>;
@@ -112,6 +108,9 @@ export class PostgresStore implements Store {
   private closed = false;
   /** Commits that arrive while another is on its way go together (`commit-groups.ts`). */
   private readonly commits: CommitGroups;
+  private readonly catalog: PostgresCatalog;
+  /** `withExecutionLock` (`execution-locks.ts`). */
+  private readonly locks: ExecutionLocks;
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? "noetl";
@@ -138,6 +137,18 @@ export class PostgresStore implements Store {
       async (sql, values) => (await this.query(sql, values)).rows[0],
       this.sql.commit,
     );
+    this.catalog = new PostgresCatalog(
+      <R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[]) =>
+        this.rows<R>(sql, params),
+      this.sql,
+    );
+    this.locks = new ExecutionLocks(
+      this.lockPool,
+      <R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[], client: Client) =>
+        this.query<R>(sql, params, client),
+      this.sql,
+      this.schema,
+    );
     // An idle connection that dies is discarded by the pool; without a listener it would crash us.
     this.pool.on("error", () => undefined);
     this.lockPool.on("error", () => undefined);
@@ -156,7 +167,7 @@ export class PostgresStore implements Store {
   }
 
   commit(batch: CommitBatch): Promise<CommitResult> {
-    return this.commitBatch(batch) as Promise<CommitResult>;
+    return commitBatch(this.commits, batch, undefined, null) as Promise<CommitResult>;
   }
 
   /**
@@ -166,43 +177,9 @@ export class PostgresStore implements Store {
    */
   async commitIfCurrent(batch: CommitBatch, expected: ExpectedExecution): Promise<CommitResult | undefined> {
     // our own unlock of this execution still in flight would make the check fail
-    const unlocking = this.unlocking.get(expected.execution_id);
+    const unlocking = this.locks.pendingUnlock(expected.execution_id);
     if (unlocking) await unlocking;
-    return this.commitBatch(batch, expected);
-  }
-
-  private async commitBatch(
-    batch: CommitBatch,
-    expected?: ExpectedExecution,
-  ): Promise<CommitResult | undefined> {
-    const empty = batch.events.length === 0 && !batch.commands?.length && !batch.commandUpdates?.length;
-    if (empty && !batch.execution && !expected) return { inserted: [], duplicates: [] };
-    // an event repeated within the batch is a duplicate of its first occurrence: not sent
-    const events = batch.events.length > 1 ? firstOccurrences(batch.events) : batch.events;
-    const lockKey = expected ? this.lockKey(expected.execution_id) : null;
-    const values = commitParams(batch, events, expected, lockKey);
-    values.push(...claimParams(batch.claims ?? []));
-    const order = expected?.execution_id ?? batch.execution?.execution_id ?? events[0]?.execution_id ?? "";
-    let seqs: Array<number | null>;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        seqs = await this.commits.commit(values, order);
-        break;
-      } catch (error) {
-        if (expected && sqlState(error) === NOT_CURRENT) return undefined;
-        // a deadlock or serialisation failure rolled the whole statement back: run it again
-        if (attempt >= 5 || !RETRYABLE.has(sqlState(error))) throw error;
-      }
-    }
-    const inserted: NoetlEvent[] = [];
-    const duplicates: EventId[] = [];
-    let k = 0;
-    for (const e of batch.events) {
-      const seq = events === batch.events || events[k] === e ? seqs[k++] : null;
-      if (seq === null || seq === undefined) duplicates.push(e.event_id);
-      else inserted.push({ ...e, seq } as NoetlEvent);
-    }
-    return { inserted, duplicates };
+    return commitBatch(this.commits, batch, expected, this.locks.key(expected.execution_id));
   }
 
   async readEvents(executionId: ExecutionId, options: ReadEventsOptions = {}): Promise<NoetlEvent[]> {
@@ -296,68 +273,28 @@ export class PostgresStore implements Store {
     const { sql, params } = listCommandsQuery(this.s, filter);
     return (await this.rows<CommandRecord>(sql, params)).map(toCommand);
   }
-
-  /** Next version of the path; two concurrent registrations collide on UNIQUE and one retries. */
-  async catalogRegister(entry: {
-    path: string;
-    kind: string;
-    content: string;
-    now: number;
-  }): Promise<CatalogEntry> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const [r] = await this.rows<{ catalog_id: number; version: number }>(this.sql.insertCatalog, [
-          entry.path,
-          entry.kind,
-          entry.content,
-          entry.now,
-        ]);
-        if (!r) throw new Error("catalog insert returned no row");
-        return toCatalog({
-          catalog_id: r.catalog_id,
-          path: entry.path,
-          version: r.version,
-          kind: entry.kind,
-          content: entry.content,
-          created_at: entry.now,
-        });
-      } catch (error) {
-        if (attempt >= 20 || sqlState(error) !== UNIQUE_VIOLATION) throw error;
-      }
-    }
+  catalogRegister(entry: CatalogRegistration): Promise<CatalogEntry> {
+    return this.catalog.register(entry);
   }
 
-  async catalogGet(path: string, version?: number): Promise<CatalogEntry | undefined> {
-    const [r] =
-      version === undefined
-        ? await this.rows<CatalogRecord>(this.sql.catalogLatest, [path])
-        : await this.rows<CatalogRecord>(this.sql.catalogVersion, [path, version]);
-    return r ? toCatalog(r) : undefined;
+  catalogGet(path: string, version?: number): Promise<CatalogEntry | undefined> {
+    return this.catalog.get(path, version);
   }
 
-  async catalogGetById(catalogId: string): Promise<CatalogEntry | undefined> {
-    if (!/^\d{1,18}$/.test(catalogId)) return undefined;
-    const [r] = await this.rows<CatalogRecord>(this.sql.catalogById, [catalogId]);
-    return r ? toCatalog(r) : undefined;
+  catalogGetById(catalogId: string): Promise<CatalogEntry | undefined> {
+    return this.catalog.getById(catalogId);
   }
 
-  async catalogList(filter: CatalogListFilter = {}): Promise<CatalogEntry[]> {
-    const rows = await this.rows<CatalogRecord>(this.sql.catalogList, [
-      filter.path ?? null,
-      filter.kind ?? null,
-      filter.include_archived === true,
-    ]);
-    return rows.map(toCatalog);
+  catalogList(filter: CatalogListFilter = {}): Promise<CatalogEntry[]> {
+    return this.catalog.list(filter);
   }
 
-  async catalogArchive(path: string, version: number | undefined, now: number): Promise<CatalogEntry[]> {
-    const rows = await this.rows<CatalogRecord>(this.sql.catalogArchive, [path, version ?? null, now]);
-    return rows.map(toCatalog).sort((a, b) => a.version - b.version);
+  catalogArchive(path: string, version: number | undefined, now: number): Promise<CatalogEntry[]> {
+    return this.catalog.archive(path, version, now);
   }
 
-  async catalogRestore(path: string, version?: number): Promise<CatalogEntry[]> {
-    const rows = await this.rows<CatalogRecord>(this.sql.catalogRestore, [path, version ?? null]);
-    return rows.map(toCatalog).sort((a, b) => a.version - b.version);
+  catalogRestore(path: string, version?: number): Promise<CatalogEntry[]> {
+    return this.catalog.restore(path, version);
   }
 
   async resultPut(executionId: ExecutionId, name: string, data: Json, now: number): Promise<ResultRef> {
@@ -417,47 +354,9 @@ export class PostgresStore implements Store {
     await this.query(this.sql.kvPut, [key, JSON.stringify(value)]);
   }
 
-  /**
-   * Process-local mutex first (so same-execution waiters in this process hold no connection),
-   * then a session-level advisory lock keyed by (schema, execution id) on a lock-pool
-   * connection, held until `fn` settles. If that connection dies meanwhile, PostgreSQL drops the
-   * lock; the connection is then discarded.
-   *
-   * One round trip takes the lock and reads the execution row (`lock_execution`), which `fn`
-   * receives. The unlock is sent without waiting for its reply (the connection returns to the
-   * pool once it is done): a waiter, here or on another replica, is blocked by PostgreSQL until
-   * then.
-   */
+  /** A process-local mutex, then an advisory lock on a lock-pool connection (`execution-locks.ts`). */
   withExecutionLock<T>(executionId: ExecutionId, fn: (locked?: LockedExecution) => Promise<T>): Promise<T> {
-    return this.mutex.run(executionId, async () => {
-      const key = this.lockKey(executionId);
-      const client = await this.lockPool.connect();
-      let locked: LockedExecution;
-      try {
-        const [r] = await this.rows<ExecutionRecord>(this.sql.lock, [key, executionId], client);
-        locked = { row: r ? toExecution(r) : undefined };
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
-      try {
-        return await fn(locked);
-      } finally {
-        const unlocked = this.query(this.sql.unlock, [key], client).then(
-          () => client.release(),
-          (error: Error) => client.release(error),
-        );
-        this.unlocking.set(executionId, unlocked);
-        void unlocked.then(() => {
-          if (this.unlocking.get(executionId) === unlocked) this.unlocking.delete(executionId);
-        });
-      }
-    });
-  }
-
-  /** The advisory lock key of an execution (`withExecutionLock`, `commitIfCurrent`). */
-  private lockKey(executionId: ExecutionId): string {
-    return `noetl.execution:${this.schema}:${executionId}`;
+    return this.locks.run(executionId, fn);
   }
 
   async close(): Promise<void> {
