@@ -11,4 +11,9 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
     code: "NOETL_E_CREDENTIAL_KEY",
     summary: "Credentials cannot be decrypted: the secret key differs from the one they were stored with.",
   },
+  {
+    code: "NOETL_E_CONFIG_FILE",
+    summary:
+      "The CLI contexts file (<home>/config.yaml) cannot be read, is not YAML, or is not a contexts document.",
+  },
 ];

@@ -6,6 +6,14 @@
 export { builtinTools } from "./builtin-tools.ts";
 export type { AppConfig } from "./config.ts";
 export { readConfig } from "./config.ts";
+export type { CliContext, ContextFile, ContextRuntime } from "./contexts.ts";
+export {
+  CONTEXT_RUNTIMES,
+  contextFilePath,
+  currentContext,
+  readContextFile,
+  writeContextFile,
+} from "./contexts.ts";
 export { CredentialService } from "./credentials.ts";
 export type { EmbeddedApp, EmbeddedOptions } from "./embedded.ts";
 export { embedded, openEmbeddedStore, serveEmbeddedUi } from "./embedded.ts";
