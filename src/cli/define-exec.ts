@@ -11,7 +11,7 @@ import { buildPayload } from "./payload.ts";
 import { formatPlan, playbookPlan } from "./playbook-plan.ts";
 import { readPlaybookSource } from "./read-source.ts";
 import { parseReference, type Reference } from "./reference.ts";
-import { remoteClient, requireRemote } from "./remote.ts";
+import { activeContext, remoteClient, requireRemote } from "./remote.ts";
 import { runRemote } from "./remote-run.ts";
 import { type Runtime, resolveRuntime } from "./runtime.ts";
 import { type StepLocator, stepLocator } from "./step-locator.ts";
@@ -58,7 +58,10 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
       "--wait",
       `distributed: wait for the end and print the outcome${name === "run" ? " (always, for run)" : ""}`,
     )
-    .option("--server <url>", "server URL (default NOETL_SERVER_URL or http://127.0.0.1:8082)")
+    .option(
+      "--server <url>",
+      "server URL (default NOETL_SERVER_URL, the current context's, or http://127.0.0.1:8082)",
+    )
     .option("--db <path>", "local: SQLite database file (default .noetl/noetl.db)")
     .option("-q, --quiet", "local: no progress output")
     .option(
@@ -72,7 +75,12 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
       let uiPort = 8083;
       try {
         reference = parseReference(ref, o.version);
-        runtime = resolveRuntime(o.runtime, reference, name === "run" && !remoteClient(o.server));
+        runtime = resolveRuntime(
+          o.runtime,
+          reference,
+          name === "run" && !remoteClient(o.server),
+          activeContext(o.server)?.runtime,
+        );
         if (o.payload !== undefined && o.workload !== undefined)
           throw invalidArgument("--payload and --workload are the same option: give one");
         payload = buildPayload(o.payload ?? o.workload, o.set, o.input);

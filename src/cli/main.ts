@@ -16,6 +16,7 @@ const program = new Command()
 const modules: Array<() => Promise<{ register(p: Command): void }>> = [
   () => import("./commands/catalog.ts"),
   () => import("./commands/cleanup.ts"),
+  () => import("./commands/context.ts"),
   () => import("./commands/credential.ts"),
   () => import("./commands/exec.ts"),
   () => import("./commands/inspect.ts"),
