@@ -11,6 +11,8 @@ import { createShellTool } from "../tools/shell/index.ts";
 export interface BuiltinToolOptions {
   python?: string;
   pythonPoolSize?: number;
+  /** `kind: javascript` threads' polling for their next task, µs (see `JavascriptToolOptions.spinUs`). */
+  javascriptSpinUs?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export function lazyTool(kind: string, load: () => Promise<Tool>): Tool {
 export function builtinTools(options: BuiltinToolOptions = {}): ToolRegistry {
   return new ToolRegistry([
     noopTool,
-    createJavascriptTool(),
+    createJavascriptTool(options.javascriptSpinUs !== undefined ? { spinUs: options.javascriptSpinUs } : {}),
     createPythonTool({
       ...(options.python ? { python: options.python } : {}),
       ...(options.pythonPoolSize ? { poolSize: options.pythonPoolSize } : {}),

@@ -15,6 +15,11 @@ export interface JavascriptToolOptions {
   maxOldGenerationSizeMb?: number;
   /** Task timeout when neither the context nor `config.timeout` sets one, ms (default 60 000). */
   defaultTimeoutMs?: number;
+  /**
+   * How long a thread whose line ran empty polls for its next task, µs (default 1000; 0: never;
+   * see `JsWorkerPoolOptions.spinUs`).
+   */
+  spinUs?: number;
 }
 
 /**
@@ -27,6 +32,7 @@ export function createJavascriptTool(options: JavascriptToolOptions = {}): Tool 
   const pool = new JsWorkerPool({
     size: Math.max(1, options.poolSize ?? 2),
     maxOldGenerationSizeMb: options.maxOldGenerationSizeMb ?? 256,
+    ...(options.spinUs !== undefined ? { spinUs: options.spinUs } : {}),
   });
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
   return {
