@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { readConfig } from "./config.ts";
 
@@ -9,6 +11,12 @@ describe("readConfig", () => {
       assert.equal(readConfig({ NOETL_WORKER_CHANNEL: off }).workerChannel, false, off);
     for (const on of ["on", "1", "true", "yes", ""])
       assert.equal(readConfig({ NOETL_WORKER_CHANNEL: on }).workerChannel, true, on);
+  });
+
+  it("keeps the CLI contexts in NOETL_HOME when set, else in ~/.noetl (not the per-project ./.noetl)", () => {
+    assert.equal(readConfig({ NOETL_HOME: "/srv/noetl" }).contextsHome, "/srv/noetl");
+    assert.equal(readConfig({}).contextsHome, join(homedir(), ".noetl"));
+    assert.equal(readConfig({}).home, resolve(".noetl"));
   });
 
   it("reads the embedded durability, falling back to normal", () => {

@@ -1,11 +1,17 @@
 /**
  * Runtime configuration, read from the environment ONCE (only app/ reads the environment).
  */
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 export interface AppConfig {
   /** Directory for the embedded database, generated keys, result files. */
   home: string;
+  /**
+   * Directory of the CLI contexts file (`config.yaml`): NOETL_HOME when it is set, else NoETL's own
+   * `~/.noetl` (the embedded `home` defaults to `./.noetl`, one per project; contexts are per user).
+   */
+  contextsHome: string;
   /** Embedded SQLite database file. */
   dbPath: string;
   /** Embedded SQLite durability: normal (default), full (fsync every commit), process (no sync). */
@@ -42,6 +48,8 @@ export function readConfig(
   const home = resolve(overrides.home ?? env.NOETL_HOME ?? ".noetl");
   const config: AppConfig = {
     home,
+    contextsHome:
+      overrides.home !== undefined || env.NOETL_HOME !== undefined ? home : join(homedir(), ".noetl"),
     dbPath: resolve(env.NOETL_DB ?? join(home, "noetl.db")),
     durability:
       env.NOETL_DURABILITY === "full" || env.NOETL_DURABILITY === "process" ? env.NOETL_DURABILITY : "normal",

@@ -14,6 +14,6 @@ export const ERROR_CODES: ErrorCodeDoc[] = [
   {
     code: "NOETL_E_CONFIG_FILE",
     summary:
-      "The CLI contexts file (<home>/config.yaml) cannot be read, is not YAML, or is not a contexts document.",
+      "The CLI contexts file (~/.noetl/config.yaml, or $NOETL_HOME/config.yaml) cannot be read, is not YAML, or is not a contexts document.",
   },
 ];

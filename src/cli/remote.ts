@@ -7,7 +7,7 @@ import { HttpClient } from "../client/index.ts";
  */
 export function remoteClient(server?: string): HttpClient | undefined {
   const config = readConfig();
-  const url = server ?? config.remote ?? contextServer(config.home, false);
+  const url = server ?? config.remote ?? contextServer(config.contextsHome, false);
   if (!url) return undefined;
   return new HttpClient({ baseUrl: url, ...(config.apiToken ? { token: config.apiToken } : {}) });
 }
@@ -16,7 +16,7 @@ export function remoteClient(server?: string): HttpClient | undefined {
 export function requireRemote(server?: string): HttpClient {
   const config = readConfig();
   return new HttpClient({
-    baseUrl: server ?? config.remote ?? contextServer(config.home, true) ?? config.serverUrl,
+    baseUrl: server ?? config.remote ?? contextServer(config.contextsHome, true) ?? config.serverUrl,
     ...(config.apiToken ? { token: config.apiToken } : {}),
   });
 }
@@ -34,5 +34,7 @@ function contextServer(home: string, evenLocal: boolean): string | undefined {
  */
 export function activeContext(server?: string): CliContext | undefined {
   const config = readConfig();
-  return server !== undefined || config.remote !== undefined ? undefined : currentContext(config.home);
+  return server !== undefined || config.remote !== undefined
+    ? undefined
+    : currentContext(config.contextsHome);
 }

@@ -1,6 +1,6 @@
 /**
  * `noetl context add|list|use|set-runtime|delete|current` (reference §8): named servers with a
- * preferred runtime in `<home>/config.yaml`. The current context gives the server of the commands
+ * preferred runtime in `~/.noetl/config.yaml` (`$NOETL_HOME/config.yaml` when NOETL_HOME is set). The current context gives the server of the commands
  * that talk to one (after `--server` and NOETL_SERVER_URL) and the runtime of `exec|run -r auto`.
  * NoETL's auth0 options are not supported.
  */
@@ -138,7 +138,7 @@ export function register(program: Command): void {
 /** The contexts file (an empty one when there is none); a corrupt one exits 2 with its path. */
 function load(): ContextFile {
   try {
-    return readContextFile(readConfig().home) ?? { contexts: {} };
+    return readContextFile(readConfig().contextsHome) ?? { contexts: {} };
   } catch (error) {
     exitWithError(error, EXIT_INVALID);
   }
@@ -146,7 +146,7 @@ function load(): ContextFile {
 
 /** Reads the file, applies `edit` (which returns the line to print), writes the file back. */
 function change(edit: (file: ContextFile) => string): void {
-  const home = readConfig().home;
+  const home = readConfig().contextsHome;
   const file = load();
   let line: string;
   try {
