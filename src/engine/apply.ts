@@ -21,7 +21,6 @@ export function apply(state: ExecutionState, event: NoetlEvent): void {
         step: c.step,
         ...(c.loop ? { loop_id: c.loop.loop_id, index: c.loop.index } : {}),
         claimed: false,
-        input: c.input,
         issued: c,
         ctx: state.ctx,
       });

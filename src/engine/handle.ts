@@ -88,7 +88,7 @@ class Decider implements DecisionContext {
         if (!f || s.status !== "running") return;
         if (f.loop_id !== undefined) return continueLoop(this, f.step);
         if (event.type === "call.done") {
-          return this.completeStep(f.step, "call.done", event.payload.result ?? null, f.input);
+          return this.completeStep(f.step, "call.done", event.payload.result ?? null, f.issued.input);
         }
         const error: ToolErrorInfo = event.payload.error;
         const result = event.type === "call.error" ? (event.payload.result ?? null) : null;

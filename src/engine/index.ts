@@ -12,7 +12,7 @@ export { buildGraph, isJoin } from "./graph.ts";
 export type { DecideEnv, Decision } from "./handle.ts";
 export { handle } from "./handle.ts";
 export { loopRef } from "./loop-aggregate.ts";
-export { openCommand, openCommands } from "./open-commands.ts";
+export { openCommands } from "./open-commands.ts";
 export { pipelineNames } from "./pipeline-names.ts";
 export { executionScope, iterObject } from "./render-scope.ts";
 export { ctxPath, writePath } from "./set-writes.ts";

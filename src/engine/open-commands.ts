@@ -21,7 +21,7 @@ export function openCommands(state: ExecutionState, inlineResultLimit: number): 
 }
 
 /** One command in flight, rebuilt (see `openCommands`); undefined when it is not in flight. */
-export function openCommand(
+function openCommand(
   state: ExecutionState,
   commandId: CommandId,
   inlineResultLimit: number,

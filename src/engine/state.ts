@@ -15,9 +15,10 @@ export interface InFlight {
   loop_id?: string;
   index?: number;
   claimed: boolean;
-  /** The command's input (shared reference), seen as `input` by the step's `set` and arcs. */
-  input: JsonObject;
-  /** The command as its `command.issued` recorded it (shared reference; see `openCommands`). */
+  /**
+   * The command as its `command.issued` recorded it (shared reference; see `openCommands`); its
+   * `input` is what the step's `set` and arcs see as `input`.
+   */
   issued: IssuedCommand;
   /** `ctx` when the command was issued (shared reference: ctx is replaced, never changed in place). */
   ctx: JsonObject;
