@@ -3,12 +3,11 @@ import { apply, handle, summarize } from "../engine/index.ts";
 import type { Clock, EventId, ExecutionId, IdSource, Json } from "../kernel/index.ts";
 import type { Command, Handoff, NoetlEvent, WorkerEvent } from "../protocol/index.ts";
 import { ACTIONABLE_EVENTS } from "../protocol/index.ts";
-import type { CommitBatch, LockedExecution, Store } from "../store/index.ts";
-import { commandUpdatesOf } from "./command-updates.ts";
+import type { LockedExecution, Store } from "../store/index.ts";
+import { commandRows } from "./command-rows.ts";
 import type { ExecutionCache } from "./execution-cache.ts";
 import { type HandoffAssignment, planHandoffs } from "./handoff-plan.ts";
 import { hydrate } from "./hydrate.ts";
-import { leaseClaims } from "./lease-claims.ts";
 import { assignedTo, type RequestAssignment, type WorkRequests } from "./work-requests.ts";
 
 export interface DrainContext {
@@ -104,7 +103,9 @@ export async function drainBatches(
     requested = ctx.requests?.assign(free) ?? [];
     const batch = {
       events,
-      ...(ctx.commandRows ? commandRows(events, commands, handed, requested, now, ctx.leaseMs) : {}),
+      ...(ctx.commandRows
+        ? commandRows(events, commands, [...handed, ...assignedTo(requested)], now, ctx.leaseMs)
+        : {}),
       // the projection changes only when the execution ends (the store keeps last_seq itself)
       ...(ended
         ? {
@@ -141,19 +142,6 @@ export async function drainBatches(
     ctx.cache.drop(executionId);
     throw error;
   }
-}
-
-/** The command table's share of a commit: new rows (claimed ones with their claims) and status changes. */
-function commandRows(
-  events: readonly NoetlEvent[],
-  commands: Command[],
-  handed: readonly HandoffAssignment[],
-  requested: readonly RequestAssignment[],
-  now: number,
-  leaseMs: number,
-): Pick<CommitBatch, "commands" | "commandUpdates" | "claims"> {
-  const claims = leaseClaims([...handed, ...assignedTo(requested)], now, leaseMs);
-  return { commands, commandUpdates: commandUpdatesOf(events), ...(claims.length > 0 ? { claims } : {}) };
 }
 
 /** The commands not handed off to a reporting worker. */

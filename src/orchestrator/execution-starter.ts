@@ -11,9 +11,9 @@ import type { ExecuteRequest, NoetlEvent } from "../protocol/index.ts";
 import type { Store } from "../store/index.ts";
 import type { Catalog } from "./catalog.ts";
 import type { CommandPublisher } from "./command-publisher.ts";
+import { commandRows } from "./command-rows.ts";
 import type { ExecutionCache } from "./execution-cache.ts";
 import type { ExecutionInfos } from "./execution-infos.ts";
-import { leaseClaims } from "./lease-claims.ts";
 import type { PlaybookLoader } from "./playbook-loader.ts";
 import type { Watchers } from "./watchers.ts";
 import { assignedTo, type WorkRequests } from "./work-requests.ts";
@@ -101,10 +101,9 @@ export class ExecutionStarter {
       .commit({
         events,
         // exclusive mode: no command rows (see DrainContext.commandRows)
-        ...(this.options.exclusive ? {} : { commands: decision.commands }),
-        ...(requested.length > 0 && !this.options.exclusive
-          ? { claims: leaseClaims(assignedTo(requested), now, this.options.leaseMs) }
-          : {}),
+        ...(this.options.exclusive
+          ? {}
+          : commandRows(events, decision.commands, assignedTo(requested), now, this.options.leaseMs)),
         execution: {
           execution_id: executionId,
           path: entry.path,
