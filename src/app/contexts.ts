@@ -1,6 +1,6 @@
 /**
  * The CLI's contexts (reference §8): named servers with a preferred runtime, and which one is
- * current, kept in `<home>/config.yaml` in NoETL's shape:
+ * current, kept in `<home>/config.yaml` (`~/.noetl`, or NOETL_HOME: `AppConfig.contextsHome`) in NoETL's shape:
  *
  *   current_context: prod
  *   contexts:
@@ -94,8 +94,13 @@ export function writeContextFile(home: string, file: ContextFile): void {
 /** The current context of `home` (undefined: no file, no current context, or one the file lacks). */
 export function currentContext(home: string): (CliContext & { name: string }) | undefined {
   const file = readContextFile(home);
-  const name = file?.current_context;
-  const context = name === undefined ? undefined : file?.contexts[name];
+  return file ? currentOf(file) : undefined;
+}
+
+/** The current context of `file` (undefined: none is current, or the file lacks it). */
+export function currentOf(file: ContextFile): (CliContext & { name: string }) | undefined {
+  const name = file.current_context;
+  const context = name === undefined ? undefined : file.contexts[name];
   return name !== undefined && context ? { ...context, name } : undefined;
 }
 

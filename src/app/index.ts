@@ -11,6 +11,7 @@ export {
   CONTEXT_RUNTIMES,
   contextFilePath,
   currentContext,
+  currentOf,
   readContextFile,
   writeContextFile,
 } from "./contexts.ts";

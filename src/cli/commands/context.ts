@@ -6,10 +6,12 @@
  */
 import type { Command } from "commander";
 import {
+  type CliContext,
   CONTEXT_RUNTIMES,
   type ContextFile,
   type ContextRuntime,
   contextFilePath,
+  currentOf,
   readConfig,
   readContextFile,
   writeContextFile,
@@ -21,7 +23,7 @@ export function register(program: Command): void {
   const context = program
     .command("context")
     .description(
-      "named servers with a runtime (kept in <NOETL_HOME>/config.yaml); the current one is used by default",
+      "named servers with a runtime (kept in ~/.noetl/config.yaml, or $NOETL_HOME/config.yaml); the current one is used by default",
     );
 
   context
@@ -92,12 +94,10 @@ export function register(program: Command): void {
     .action((value: string) => {
       change((file) => {
         const runtime = checkRuntime(value);
-        const name = file.current_context;
-        const current = name === undefined ? undefined : file.contexts[name];
-        if (name === undefined || !current)
-          throw invalidArgument("no current context (noetl context use NAME)");
-        current.runtime = runtime;
-        return `context '${name}': runtime ${runtime}`;
+        const current = currentOf(file);
+        if (!current) throw invalidArgument("no current context (noetl context use NAME)");
+        (file.contexts[current.name] as CliContext).runtime = runtime;
+        return `context '${current.name}': runtime ${runtime}`;
       });
     });
 
@@ -119,14 +119,12 @@ export function register(program: Command): void {
     .description("print the current context (exit 1 when there is none)")
     .option("-j, --json", "one JSON document: {name, server_url, runtime}")
     .action((o: { json?: boolean }) => {
-      const file = load();
-      const name = file.current_context;
-      const current = name === undefined ? undefined : file.contexts[name];
-      if (name === undefined || !current) {
+      const current = currentOf(load());
+      if (!current) {
         process.stderr.write("no current context\n");
         process.exit(EXIT_FAILED);
       }
-      const { server_url, runtime } = current;
+      const { name, server_url, runtime } = current;
       process.stdout.write(
         o.json
           ? `${JSON.stringify({ name, server_url, runtime })}\n`
