@@ -5,7 +5,7 @@
  * `list` / `cleanup` embedded and against a server.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,28 +19,15 @@ import {
 } from "../../src/app/index.ts";
 import { LocalBus } from "../../src/bus/local/index.ts";
 import { MemoryStore } from "../../src/store/memory/index.ts";
+import { noetlBin as bin, projectRoot as root, runNoetl, runNoetlAsync } from "../support/noetl-cli.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const bin = join(root, "bin/noetl.js");
 const home = mkdtempSync(join(tmpdir(), "noetl-cli-"));
 const env = { ...process.env, NOETL_HOME: home, NOETL_LOG_LEVEL: "silent" };
 after(() => rmSync(home, { recursive: true, force: true }));
 
-function noetl(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { cwd: root, env, encoding: "utf8" });
-}
-
+const noetl = (...args: string[]) => runNoetl(args, env);
 /** `noetl` without blocking this process (an in-process server must keep answering). */
-function noetlAsync(...args: string[]) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const noetlAsync = (...args: string[]) => runNoetlAsync(args, env);
 
 /** Starts `noetl run FILE --db DB`, kills it while step b runs; returns the execution id. */
 async function killedRun(db: string): Promise<string> {

@@ -4,7 +4,6 @@
  * runtime of `exec|run` (after `-r`, `--server` and NOETL_SERVER_URL), against a real server.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,9 +18,8 @@ import {
 } from "../../src/app/index.ts";
 import { LocalBus } from "../../src/bus/local/index.ts";
 import { MemoryStore } from "../../src/store/memory/index.ts";
+import { runNoetl, runNoetlAsync } from "../support/noetl-cli.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const bin = join(root, "bin/noetl.js");
 const homes: string[] = [];
 after(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
@@ -39,21 +37,10 @@ function envOf(home: string, extra: Record<string, string> = {}): NodeJS.Process
   return env;
 }
 
-function noetl(home: string, ...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { cwd: root, env: envOf(home), encoding: "utf8" });
-}
-
+const noetl = (home: string, ...args: string[]) => runNoetl(args, envOf(home));
 /** `noetl` without blocking this process (the in-process server must keep answering). */
-function noetlAsync(home: string, args: string[], extra: Record<string, string> = {}) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: envOf(home, extra) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const noetlAsync = (home: string, args: string[], extra: Record<string, string> = {}) =>
+  runNoetlAsync(args, envOf(home, extra));
 
 describe("noetl context", () => {
   it("add, list, use, current, set-runtime and delete keep <home>/config.yaml, mode 0600", () => {
