@@ -10,15 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  type RunningServer,
-  type RunningWorker,
-  readConfig,
-  startRemoteWorker,
-  startServer,
-} from "../../src/app/index.ts";
-import { LocalBus } from "../../src/bus/local/index.ts";
-import { MemoryStore } from "../../src/store/memory/index.ts";
+import { readConfig } from "../../src/app/index.ts";
+import { type MemoryStack, memoryStack } from "../support/memory-stack.ts";
 import { noetlBin as bin, projectRoot as root, runNoetl, runNoetlAsync } from "../support/noetl-cli.ts";
 
 const home = mkdtempSync(join(tmpdir(), "noetl-cli-"));
@@ -292,18 +285,12 @@ workflow:
 
 describe("noetl exec|run|list|cleanup against a server", () => {
   const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "cli-test" });
-  let server: RunningServer;
-  let worker: RunningWorker;
+  let stack: MemoryStack;
   before(async () => {
-    const bus = new LocalBus();
-    server = await startServer({ config, store: new MemoryStore(), bus, port: 0 });
-    worker = await startRemoteWorker({ config, bus, serverUrl: server.url, concurrency: 4 });
+    stack = await memoryStack(config, 4);
   });
-  after(async () => {
-    await worker.stop(false);
-    await server.close();
-  });
-  const remote = (...args: string[]) => noetlAsync(...args, "--server", server.url);
+  after(() => stack.close());
+  const remote = (...args: string[]) => noetlAsync(...args, "--server", stack.server.url);
 
   it("a catalog reference runs on the server; a file too with -r distributed", async () => {
     assert.equal((await remote("catalog", "register", "examples/hello.yaml")).status, 0);

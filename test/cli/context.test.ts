@@ -9,15 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import {
-  type RunningServer,
-  type RunningWorker,
-  readConfig,
-  startRemoteWorker,
-  startServer,
-} from "../../src/app/index.ts";
-import { LocalBus } from "../../src/bus/local/index.ts";
-import { MemoryStore } from "../../src/store/memory/index.ts";
+import { readConfig } from "../../src/app/index.ts";
+import { type MemoryStack, memoryStack } from "../support/memory-stack.ts";
 import { runNoetl, runNoetlAsync } from "../support/noetl-cli.ts";
 
 const homes: string[] = [];
@@ -164,17 +157,11 @@ describe("noetl context", () => {
 describe("the current context picks the server and the runtime", () => {
   const home = newHome();
   const config = readConfig({ NOETL_LOG_LEVEL: "silent" }, { home, secretKey: "ctx-test" });
-  let server: RunningServer;
-  let worker: RunningWorker;
+  let stack: MemoryStack;
   before(async () => {
-    const bus = new LocalBus();
-    server = await startServer({ config, store: new MemoryStore(), bus, port: 0 });
-    worker = await startRemoteWorker({ config, bus, serverUrl: server.url, concurrency: 2 });
+    stack = await memoryStack(config, 2);
   });
-  after(async () => {
-    await worker.stop(false);
-    await server.close();
-  });
+  after(() => stack.close());
   const cli = (...args: string[]) => noetlAsync(home, args);
   const runtimeOf = async (...args: string[]) => {
     const r = await cli(...args, "--dry-run", "-j");
@@ -183,7 +170,7 @@ describe("the current context picks the server and the runtime", () => {
   };
 
   it("auto: a catalog path runs on the context's server; -r, --server and NOETL_SERVER_URL come first", async () => {
-    let r = await cli("context", "add", "srv", "--server-url", server.url, "--set-current");
+    let r = await cli("context", "add", "srv", "--server-url", stack.server.url, "--set-current");
     assert.equal(r.status, 0, r.stderr);
     r = await cli("catalog", "register", "examples/hello.yaml");
     assert.equal(r.status, 0, r.stderr);
@@ -216,7 +203,7 @@ describe("the current context picks the server and the runtime", () => {
     const r = await cli("exec", "examples/hello.yaml", "--set", "name=Bo", "--wait", "-j");
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout).result, { message: "HELLO, BO!", chars: 10 });
-    const listed = await noetlAsync(home, ["list", "executions", "-j", "--server", server.url]);
+    const listed = await noetlAsync(home, ["list", "executions", "-j", "--server", stack.server.url]);
     assert.equal(listed.stdout.trim().split("\n").length, 2, "both runs are the server's");
 
     assert.equal((await cli("context", "set-runtime", "local")).status, 0);
