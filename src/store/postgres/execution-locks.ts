@@ -48,7 +48,7 @@ export class ExecutionLocks {
       const client = await this.lockPool.connect();
       let locked: LockedExecution;
       try {
-        const [r] = await this.rows<ExecutionRecord>(this.sql.lock, [key, executionId], client);
+        const [r] = (await this.query<ExecutionRecord>(this.sql.lock, [key, executionId], client)).rows;
         locked = { row: r ? toExecution(r) : undefined };
       } catch (error) {
         client.release(error as Error);
@@ -77,13 +77,5 @@ export class ExecutionLocks {
   /** The advisory lock key of an execution (`withExecutionLock`, `commitIfCurrent`). */
   key(executionId: ExecutionId): string {
     return `noetl.execution:${this.schema}:${executionId}`;
-  }
-
-  private async rows<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    sql: string,
-    params: unknown[],
-    client: pg.PoolClient,
-  ): Promise<R[]> {
-    return (await this.query<R>(sql, params, client)).rows;
   }
 }
