@@ -100,13 +100,16 @@ async function timedRun() {
   return { ms: performance.now() - t0, ids };
 }
 
-// Warm-up: at least one run, at least 2 s and at least 6,000 steps (20 s at most), so that the
+// Warm-up: at least one run, at least 2 s and at least 20,000 steps (20 s at most), so that the
 // timed runs see optimised code. Time alone is not enough: V8 optimises a function after enough
 // calls, and a distributed step (~1.5 ms) runs a fifth as often as an embedded one (~0.3 ms) in
 // the same time. After 2 s alone, distributed W1's first nine runs took 5.4–5.8 ms (medians) and
 // the next 36 runs 3.5–4.7 ms, while the embedded rows did not move (docs/benchmarks.md).
+// After 6,000 steps, V8 still compiled ~2.7 ms of functions per distributed W3 batch on a helper
+// thread over the next 50 batches, and less in each fifty after, ~0.5 ms from the 400th on (the
+// timed runs of W3 were 2-7 ms slower than after 20,000 steps, alternating pairs).
 const WARM_MS = 2000;
-const WARM_STEPS = 6000;
+const WARM_STEPS = 20_000;
 const WARM_MAX_MS = 20_000;
 const warmStart = performance.now();
 let warmSteps = 0;
