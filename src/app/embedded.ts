@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Bus } from "../bus/index.ts";
 import { LocalBus } from "../bus/local/index.ts";
-import { SnowflakeIds } from "../kernel/index.ts";
+import { type Clock, SnowflakeIds } from "../kernel/index.ts";
 import type { OrchestratorOptions } from "../orchestrator/index.ts";
 import { Orchestrator } from "../orchestrator/index.ts";
 import type { Store } from "../store/index.ts";
@@ -33,6 +33,8 @@ export interface EmbeddedOptions {
   orchestrator?: Partial<OrchestratorOptions>;
   /** Start the in-process worker (default true). */
   startWorker?: boolean;
+  /** The time of events, ids and the API's age checks (default the wall clock; tests). */
+  clock?: Clock;
 }
 
 export interface EmbeddedApp {
@@ -53,7 +55,7 @@ export async function embedded(options: EmbeddedOptions = {}): Promise<EmbeddedA
   const store: Store = options.memory ? new MemoryStore() : openSqlite(dbPath, config.durability);
   await store.init();
   const bus = new LocalBus();
-  const clock = systemClock;
+  const clock = options.clock ?? systemClock;
   const orchestrator = new Orchestrator({
     store,
     bus,

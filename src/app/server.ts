@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Bus } from "../bus/index.ts";
-import { NoetlError, SnowflakeIds } from "../kernel/index.ts";
+import { type Clock, NoetlError, SnowflakeIds } from "../kernel/index.ts";
 import { Orchestrator, type OrchestratorOptions } from "../orchestrator/index.ts";
 import type { Store } from "../store/index.ts";
 import type { AppConfig } from "./config.ts";
@@ -27,6 +27,8 @@ export interface ServerOptions {
   orchestrator?: Partial<OrchestratorOptions>;
   /** Shard of the snowflake id generator (distinct per replica). */
   shard?: number;
+  /** The time of events, ids, leases and the API's age checks (default the wall clock; tests). */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -51,11 +53,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const log = createLogger(config.logLevel);
   await store.init();
+  const clock = options.clock ?? systemClock;
   const orchestrator = new Orchestrator({
     store,
     bus,
-    clock: systemClock,
-    ids: new SnowflakeIds(systemClock, options.shard ?? Math.floor(Math.random() * 32)),
+    clock,
+    ids: new SnowflakeIds(clock, options.shard ?? Math.floor(Math.random() * 32)),
     log,
     ...(options.orchestrator ? { options: options.orchestrator } : {}),
   });

@@ -58,8 +58,9 @@ export type EventsListener = (executionId: ExecutionId, events: readonly NoetlEv
 export class Orchestrator implements ControlPlane {
   readonly store: Store;
   readonly options: OrchestratorOptions;
+  /** The time it stamps events with (the edges judge an execution's age by it too). */
+  readonly clock: Clock;
   private readonly bus: Bus;
-  private readonly clock: Clock;
   private readonly ids: IdSource;
   private readonly log: OrchestratorLog;
   private readonly loader: PlaybookLoader;
