@@ -161,6 +161,22 @@ export const ResultBody = z.object({
   data: z.unknown(),
 });
 
+/** `PUT /api/result/{execution_id}` (NoETL's Rust worker): a value to store by reference. */
+export const PutResultBody = z.object({
+  name: z.string().min(1).max(200),
+  data: z.custom<unknown>((v) => v !== undefined, "data is required"),
+  scope: z.enum(["step", "execution", "workflow", "permanent"]).optional(),
+  source_step: z.string().min(1).max(200).optional(),
+});
+
+/** `POST /api/executions/cleanup` (NoETL's): cancel the executions stuck running. */
+export const CleanupBody = z
+  .object({
+    older_than_minutes: z.number().nonnegative().max(10_000_000).optional(),
+    dry_run: z.boolean().optional(),
+  })
+  .optional();
+
 export const CredentialBody = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/),
   type: z.string().min(1).max(50),

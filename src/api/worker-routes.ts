@@ -1,16 +1,16 @@
 /**
  * The routes workers call: report events (singly, in a batch, or the reports of several commands
  * at once), ask for work, fetch, claim (one or several) and heartbeat commands, store and resolve
- * results. Reports, requests for work and multi-claims are `WorkerCalls`, which a worker channel
- * also serves.
+ * results (ours, and NoETL's `/api/result/...`). Reports, requests for work and multi-claims are
+ * `WorkerCalls`, which a worker channel also serves.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CommandId, ExecutionId, Json } from "../kernel/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { Store } from "../store/index.ts";
 import { ApiError } from "./api-error.ts";
-import { parse } from "./request-parsing.ts";
-import { ClaimBody, ResultBody, WorkerBody } from "./schemas.ts";
+import { execution, idParam, parse } from "./request-parsing.ts";
+import { ClaimBody, PutResultBody, ResultBody, WorkerBody } from "./schemas.ts";
 import type { WorkerCalls } from "./worker-calls.ts";
 
 export function registerWorkerRoutes(
@@ -80,9 +80,34 @@ export function registerWorkerRoutes(
       .status(201)
       .send(await orchestrator.putResult(b.execution_id as ExecutionId, b.name, (b.data ?? null) as Json));
   });
-  app.get("/api/results", { schema: { tags: ["workers"] } }, async (req) => {
+  const resolve = async (req: FastifyRequest) => {
     const ref = (req.query as { ref?: string }).ref;
     if (!ref) throw new ApiError(422, "NOETL_E_API_VALIDATION", "query parameter `ref` is required");
     return { ref, data: await orchestrator.resolveResult(ref) };
+  };
+  app.get("/api/results", { schema: { tags: ["workers"] } }, resolve);
+  // NoETL's (Rust) result routes: the same store and references, its reply shape
+  app.put("/api/result/:id", { schema: { tags: ["workers"] } }, async (req) => {
+    const id = idParam(req);
+    await execution(store, id);
+    const b = parse(PutResultBody, req.body);
+    const ref = await orchestrator.putResult(id, b.name, b.data as Json);
+    return {
+      ref: ref.ref,
+      store: resultTier(ref.store),
+      scope: b.scope ?? "execution",
+      bytes: ref.bytes,
+      sha256: ref.sha256 ?? null,
+      expires_at: null, // stored results have no TTL
+    };
   });
+  app.get("/api/result/resolve", { schema: { tags: ["workers"] } }, resolve);
+}
+
+/**
+ * A store's name as NoETL's result tiers name it: the in-memory store is `memory`, the others
+ * keep results in a table of their database (`db`).
+ */
+function resultTier(storeName: string): string {
+  return storeName === "memory" ? "memory" : "db";
 }
