@@ -1,6 +1,6 @@
 /**
  * The execution routes: start one, list them, status, result, info, events, wait, cancel,
- * tokens injected, forced ends (finalize) and the SSE stream.
+ * tokens injected, forced ends (finalize), cleanup of stuck executions and the SSE stream.
  */
 import type { FastifyInstance } from "fastify";
 import type { ExecutionId, JsonObject } from "../kernel/index.ts";
@@ -10,7 +10,16 @@ import type { Store } from "../store/index.ts";
 import { ApiError, errorReply } from "./api-error.ts";
 import { type EventPageQuery, readEventPage } from "./event-page.ts";
 import { clampInt, execution, idParam, parse } from "./request-parsing.ts";
-import { CancelBody, ExecuteBatchBody, ExecuteBody, FinalizeBody, RenderBody, TokenBody } from "./schemas.ts";
+import {
+  CancelBody,
+  CleanupBody,
+  ExecuteBatchBody,
+  ExecuteBody,
+  FinalizeBody,
+  RenderBody,
+  TokenBody,
+} from "./schemas.ts";
+import { staleExecutions } from "./stale-executions.ts";
 import { streamEvents } from "./stream-events.ts";
 
 export function registerExecutionRoutes(
@@ -183,6 +192,33 @@ export function registerExecutionRoutes(
     const b = parse(CancelBody, req.body);
     const cancelled = await orchestrator.cancel(id, b?.reason, b?.cascade ?? true);
     return { execution_id: id, cancelled };
+  });
+  // NoETL's cleanup: executions running with no event for `older_than_minutes` are cancelled, as
+  // the cancel route does (sub-playbooks too); `dry_run` only lists them. Ages are read on the
+  // orchestrator's clock, the one that stamped the events.
+  app.post("/api/executions/cleanup", { schema: { tags: ["executions"] } }, async (req) => {
+    const b = parse(CleanupBody, req.body);
+    const minutes = b?.older_than_minutes ?? 5;
+    const stale = await staleExecutions(store, orchestrator.clock.now() - minutes * 60_000);
+    if (b?.dry_run)
+      return {
+        cancelled_count: stale.length,
+        execution_ids: stale,
+        dry_run: true,
+        message: `dry run: ${stale.length} execution(s) running with no event for ${minutes} minute(s) would be cancelled`,
+      };
+    const cancelled = new Set<ExecutionId>();
+    const reason = `cleanup: no event for ${minutes} minute(s)`;
+    for (const id of stale) {
+      if (cancelled.has(id)) continue; // a child already cancelled with its parent
+      for (const c of await orchestrator.cancel(id, reason)) cancelled.add(c);
+    }
+    return {
+      cancelled_count: cancelled.size,
+      execution_ids: [...cancelled],
+      dry_run: false,
+      message: `cancelled ${cancelled.size} execution(s) running with no event for ${minutes} minute(s)`,
+    };
   });
   app.post("/api/executions/:id/tokens", { schema: { tags: ["executions"] } }, async (req, reply) => {
     const id = idParam(req);
