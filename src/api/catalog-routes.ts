@@ -1,13 +1,16 @@
 /**
  * The catalog routes: register a playbook, list the catalog, fetch one entry, delete entries
- * (archived: kept for the executions started from them) and restore them.
+ * (archived: kept for the executions started from them) and restore them, and the form schema of
+ * a playbook's workload (`ui_schema`).
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { loadPlaybook } from "../dsl/index.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { CatalogEntry, Store } from "../store/index.ts";
 import { ApiError } from "./api-error.ts";
 import { bodyAndQuery, parse } from "./request-parsing.ts";
 import { CatalogPathBody, RegisterBody } from "./schemas.ts";
+import { workloadSchema } from "./workload-schema.ts";
 
 export function registerCatalogRoutes(
   app: FastifyInstance,
@@ -45,16 +48,25 @@ export function registerCatalogRoutes(
     const q = bodyAndQuery(req);
     const path = typeof q.path === "string" ? q.path : "";
     if (!path) throw new ApiError(422, "NOETL_E_API_VALIDATION", "`path` is required");
-    const v = q.version;
-    const version = v === undefined || v === null || v === "" || v === "latest" ? undefined : Number(v);
-    if (version !== undefined && !(Number.isInteger(version) && version > 0))
-      throw new ApiError(422, "NOETL_E_API_VALIDATION", "`version` must be a positive integer or `latest`");
+    const version = versionParam(q.version);
     const entry = await store.catalogGet(path, version);
     if (!entry) throw new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no playbook at ${path}`);
     return entry;
   };
   app.get("/api/catalog/resource", { schema: { tags: ["catalog"] } }, resource);
   app.post("/api/catalog/resource", { schema: { tags: ["catalog"] } }, resource);
+  // NoETL's `GET /api/catalog/{path}/ui_schema?version=`: a path has slashes, so this is the
+  // catalog's one wildcard route (list, resource… above are matched first)
+  app.get("/api/catalog/*", { schema: { tags: ["catalog"] } }, async (req) => {
+    const rest = (req.params as { "*": string })["*"];
+    const path = rest.endsWith("/ui_schema") ? decodedPath(rest.slice(0, -"/ui_schema".length)) : "";
+    if (!path) throw new ApiError(404, "NOETL_E_API_NOT_FOUND", `no route GET ${req.url}`);
+    const version = versionParam((req.query as { version?: string }).version);
+    const entry = await store.catalogGet(path, version);
+    if (!entry) throw notFound(path, version, "registered");
+    const { workload } = loadPlaybook(entry.content, { file: entry.path });
+    return { path: entry.path, version: entry.version, schema: workloadSchema(workload) };
+  });
   // delete archives the entries (executions started from them go on); restore undoes it
   for (const [route, verb, act, none] of [
     ["delete", "deleted", orchestrator.archive, "to delete"],
@@ -79,6 +91,23 @@ export function registerCatalogRoutes(
 function notFound(path: string, version: number | undefined, what: string): ApiError {
   const v = version === undefined ? "" : ` version ${version}`;
   return new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no playbook ${what} at ${path}${v}`);
+}
+
+/** A catalog path as a URL carries it, its slashes plain or escaped (`%2F`). */
+function decodedPath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** A `version` parameter: a positive integer, or none / `latest` (undefined: the newest). */
+function versionParam(v: unknown): number | undefined {
+  const version = v === undefined || v === null || v === "" || v === "latest" ? undefined : Number(v);
+  if (version !== undefined && !(Number.isInteger(version) && version > 0))
+    throw new ApiError(422, "NOETL_E_API_VALIDATION", "`version` must be a positive integer or `latest`");
+  return version;
 }
 
 function versions(entries: readonly CatalogEntry[]): string {
