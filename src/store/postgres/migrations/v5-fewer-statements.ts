@@ -1,0 +1,197 @@
+import type { Migration } from "./migration.ts";
+
+export const V5_FEWER_STATEMENTS: Migration = {
+  version: 5,
+  name: "commit_batch_claim: fewer statements per commit",
+  // The same commit with fewer statements (PostgreSQL's CPU per step, measured ~20 % less):
+  // the execution row read once under the optimistic check (migration 4 read it twice) and
+  // written once with its last seq; the events' duplicate check as one statement for the
+  // batch rather than one per event; one new command or one status change without the
+  // joins and the distinct count of the general case.
+  sql: `
+CREATE OR REPLACE FUNCTION {schema}.commit_batch_claim(
+  e_xid text[], e_id text[], e_type text[], e_step text[], e_at bigint[], e_payload json[],
+  e_cause text[],
+  c_id text[], c_xid text[], c_step text[], c_pool text[], c_body json[], c_at bigint,
+  u_id text[], u_status text[], u_worker text[], u_at bigint[],
+  l_id text[], l_at bigint[],
+  x_id text, x_path text, x_version integer, x_status text, x_parent text, x_started bigint,
+  x_ended bigint, x_result json, x_error json, x_at bigint,
+  p_expect_id text, p_expect_seq bigint, p_lock_key text,
+  k_id text[], k_worker text[], k_lease bigint[], k_at bigint[]
+) RETURNS bigint[] LANGUAGE plpgsql
+-- Generic plans: with custom ones (the default for the first calls, and whenever a generic plan
+-- looks costlier), PL/pgSQL would plan the statements on arrays again at every call. A session
+-- keeps its generic plans until the tables are analysed again: planned while a table was small,
+-- a plan could scan it whole at every call once it is big. Every statement here is a lookup by
+-- key, so sequential scans are ruled out.
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+AS $fn$
+DECLARE
+  v_last bigint[] := '{}';
+  v_next bigint[];
+  v_seq bigint;
+  v_out bigint[];
+  v_exe text;
+  v_i integer;
+  v_j integer;
+  v_x_late boolean := false;
+  v_k integer;
+BEGIN
+  -- A decision taken without the execution lock (optimistic): it stands only if no replica
+  -- holds the lock now (it may be deciding) and nothing was committed since the caller's state.
+  IF p_expect_id IS NOT NULL AND NOT pg_try_advisory_xact_lock(hashtextextended(p_lock_key, 0)) THEN
+    RAISE EXCEPTION 'execution % is locked by another orchestrator', p_expect_id USING ERRCODE = 'NX001';
+  END IF;
+  -- Lock every execution the batch touches (creating missing rows), in the given order: all
+  -- commits lock in id order, so two of them never deadlock on execution rows.
+  FOR v_i IN 1 .. coalesce(cardinality(l_id), 0) LOOP
+    IF l_id[v_i] = x_id AND x_id IS DISTINCT FROM p_expect_id THEN
+      INSERT INTO {schema}.execution AS x (execution_id, path, catalog_version, status,
+          parent_execution_id, started_at, ended_at, result, error, last_seq)
+        VALUES (x_id, coalesce(x_path, ''), x_version, coalesce(x_status, 'running'), x_parent,
+          coalesce(x_started, x_at), x_ended, x_result, x_error, 0)
+        ON CONFLICT (execution_id) DO UPDATE SET
+          path = coalesce(x_path, x.path),
+          catalog_version = coalesce(x_version, x.catalog_version),
+          status = coalesce(x_status, x.status),
+          parent_execution_id = coalesce(x_parent, x.parent_execution_id),
+          started_at = coalesce(x_started, x.started_at),
+          ended_at = coalesce(x_ended, x.ended_at),
+          result = coalesce(x_result, x.result),
+          error = coalesce(x_error, x.error)
+        RETURNING x.last_seq INTO v_seq;
+    ELSE
+      SELECT x.last_seq INTO v_seq FROM {schema}.execution x WHERE x.execution_id = l_id[v_i] FOR UPDATE;
+      IF l_id[v_i] = p_expect_id THEN
+        -- the optimistic check, before this function writes anything
+        IF v_seq IS DISTINCT FROM p_expect_seq THEN
+          RAISE EXCEPTION 'execution % moved on (seq % instead of %)', p_expect_id, v_seq, p_expect_seq
+            USING ERRCODE = 'NX001';
+        END IF;
+        IF l_id[v_i] = x_id THEN
+          v_x_late := true;
+        END IF;
+      ELSIF NOT FOUND THEN
+        INSERT INTO {schema}.execution AS x (execution_id, path, status, started_at, last_seq)
+          VALUES (l_id[v_i], '', 'running', l_at[v_i], 0)
+          ON CONFLICT (execution_id) DO NOTHING RETURNING x.last_seq INTO v_seq;
+        IF NOT FOUND THEN
+          SELECT x.last_seq INTO STRICT v_seq FROM {schema}.execution x
+            WHERE x.execution_id = l_id[v_i] FOR UPDATE;
+        END IF;
+      END IF;
+    END IF;
+    v_last := v_last || v_seq;
+  END LOOP;
+
+  -- Events: skip those already stored (safe: we hold their execution rows), number the others
+  -- per execution in input order, insert them, advance last_seq. One statement checks the whole
+  -- batch (a nested loop over the unique index: sequential scans are off); only a batch sent
+  -- again, some of whose events are stored, is checked event by event.
+  IF coalesce(cardinality(e_id), 0) > 0 THEN
+    v_out := array_fill(NULL::bigint, ARRAY[cardinality(e_id)]);
+    v_next := v_last;
+    IF NOT EXISTS (SELECT 1 FROM unnest(e_xid, e_id) AS t(exe, eid)
+        JOIN {schema}.event e ON e.execution_id = t.exe AND e.event_id = t.eid) THEN
+      FOR v_i IN 1 .. cardinality(e_id) LOOP
+        v_j := array_position(l_id, e_xid[v_i]);
+        v_next[v_j] := v_next[v_j] + 1;
+        v_out[v_i] := v_next[v_j];
+      END LOOP;
+    ELSE
+      FOR v_i IN 1 .. cardinality(e_id) LOOP
+        v_exe := e_xid[v_i];
+        CONTINUE WHEN EXISTS (SELECT 1 FROM {schema}.event e WHERE e.execution_id = v_exe AND e.event_id = e_id[v_i]);
+        v_j := array_position(l_id, v_exe);
+        v_next[v_j] := v_next[v_j] + 1;
+        v_out[v_i] := v_next[v_j];
+      END LOOP;
+    END IF;
+    INSERT INTO {schema}.event(execution_id, seq, event_id, type, step, at, payload, cause)
+      SELECT exe, seq, eid, typ, step, at, payload, cause
+      FROM unnest(e_xid, v_out, e_id, e_type, e_step, e_at, e_payload, e_cause)
+        AS t(exe, seq, eid, typ, step, at, payload, cause)
+      WHERE seq IS NOT NULL;
+  ELSE
+    v_next := v_last;
+  END IF;
+  -- The execution row of a commit made under its optimistic check is written once, with its
+  -- last seq (not upserted above and updated again here).
+  FOR v_j IN 1 .. coalesce(cardinality(l_id), 0) LOOP
+    IF v_x_late AND l_id[v_j] = x_id THEN
+      UPDATE {schema}.execution AS x SET
+          path = coalesce(x_path, x.path),
+          catalog_version = coalesce(x_version, x.catalog_version),
+          status = coalesce(x_status, x.status),
+          parent_execution_id = coalesce(x_parent, x.parent_execution_id),
+          started_at = coalesce(x_started, x.started_at),
+          ended_at = coalesce(x_ended, x.ended_at),
+          result = coalesce(x_result, x.result),
+          error = coalesce(x_error, x.error),
+          last_seq = v_next[v_j]
+        WHERE x.execution_id = x_id;
+    ELSIF v_next[v_j] <> v_last[v_j] THEN
+      UPDATE {schema}.execution SET last_seq = v_next[v_j] WHERE execution_id = l_id[v_j];
+    END IF;
+  END LOOP;
+
+  -- New commands (the outbox); a command id already stored changes nothing. A command with a
+  -- hand-off claim (\`k_*\`) is stored CLAIMED for its worker, as its claim would leave it.
+  IF cardinality(c_id) = 1 THEN
+    -- the usual case (a chain's next step), without the joins of the general case
+    v_k := array_position(k_id, c_id[1]);
+    INSERT INTO {schema}.command(command_id, execution_id, step, pool, status, body, claims, created_at,
+        worker_id, lease_until, claimed_at)
+      VALUES (c_id[1], c_xid[1], c_step[1], c_pool[1], CASE WHEN v_k IS NULL THEN 'PENDING' ELSE 'CLAIMED' END,
+        c_body[1], CASE WHEN v_k IS NULL THEN 0 ELSE 1 END, c_at, k_worker[v_k], k_lease[v_k], k_at[v_k])
+      ON CONFLICT (command_id) DO NOTHING;
+  ELSIF cardinality(c_id) > 1 THEN
+    IF coalesce(cardinality(k_id), 0) = 0 THEN
+      INSERT INTO {schema}.command(command_id, execution_id, step, pool, status, body, claims, created_at)
+      SELECT id, exe, step, pool, 'PENDING', body, 0, c_at
+      FROM unnest(c_id, c_xid, c_step, c_pool, c_body) WITH ORDINALITY AS t(id, exe, step, pool, body, n)
+      ORDER BY n
+      ON CONFLICT (command_id) DO NOTHING;
+    ELSE
+      INSERT INTO {schema}.command(command_id, execution_id, step, pool, status, body, claims, created_at,
+          worker_id, lease_until, claimed_at)
+      SELECT t.id, t.exe, t.step, t.pool, CASE WHEN k.id IS NULL THEN 'PENDING' ELSE 'CLAIMED' END,
+          t.body, CASE WHEN k.id IS NULL THEN 0 ELSE 1 END, c_at, k.worker, k.lease, k.at
+      FROM unnest(c_id, c_xid, c_step, c_pool, c_body) WITH ORDINALITY AS t(id, exe, step, pool, body, n)
+      LEFT JOIN unnest(k_id, k_worker, k_lease, k_at) AS k(id, worker, lease, at) ON k.id = t.id
+      ORDER BY t.n
+      ON CONFLICT (command_id) DO NOTHING;
+    END IF;
+  END IF;
+
+  -- Command status changes, in order; terminal statuses stick. One statement for several
+  -- distinct commands; one per update for a single one or when a command appears twice (so the
+  -- last one wins).
+  IF coalesce(cardinality(u_id), 0) > 0 THEN
+    IF cardinality(u_id) > 1 AND cardinality(u_id) = (SELECT count(DISTINCT x) FROM unnest(u_id) x) THEN
+      UPDATE {schema}.command c SET status = u.status,
+          worker_id = CASE WHEN u.status = 'PENDING' THEN NULL ELSE coalesce(u.worker_id, c.worker_id) END,
+          lease_until = CASE WHEN u.status = 'PENDING' THEN NULL ELSE c.lease_until END,
+          completed_at = CASE WHEN u.status IN ('COMPLETED','FAILED','CANCELLED') THEN u.at
+            ELSE c.completed_at END
+        FROM unnest(u_id, u_status, u_worker, u_at) AS u(id, status, worker_id, at)
+        WHERE c.command_id = u.id AND c.status NOT IN ('COMPLETED','FAILED','CANCELLED');
+    ELSE
+      FOR v_i IN 1 .. cardinality(u_id) LOOP
+        UPDATE {schema}.command c SET status = u_status[v_i],
+            worker_id = CASE WHEN u_status[v_i] = 'PENDING' THEN NULL
+              ELSE coalesce(u_worker[v_i], c.worker_id) END,
+            lease_until = CASE WHEN u_status[v_i] = 'PENDING' THEN NULL ELSE c.lease_until END,
+            completed_at = CASE WHEN u_status[v_i] IN ('COMPLETED','FAILED','CANCELLED') THEN u_at[v_i]
+              ELSE c.completed_at END
+          WHERE c.command_id = u_id[v_i] AND c.status NOT IN ('COMPLETED','FAILED','CANCELLED');
+      END LOOP;
+    END IF;
+  END IF;
+  RETURN coalesce(v_out, '{}');
+END
+$fn$;
+`,
+};
