@@ -3,16 +3,18 @@ import { embedded, readConfig, serveEmbeddedUi } from "../app/index.ts";
 import { type Playbook, parsePlaybook } from "../dsl/index.ts";
 import type { JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
+import { catalogEntryById, catalogIdNotFound, serverCatalogEntry } from "./catalog-entry-by-id.ts";
 import { printDiagnostics } from "./diagnostics.ts";
 import { runToEnd } from "./embedded-run.ts";
+import { execArguments } from "./exec-arguments.ts";
 import { EXIT_INVALID, exitWithError } from "./exit.ts";
 import { invalidArgument } from "./invalid-argument.ts";
 import { buildPayload } from "./payload.ts";
 import { formatPlan, playbookPlan } from "./playbook-plan.ts";
 import { readPlaybookSource } from "./read-source.ts";
-import { parseReference, type Reference } from "./reference.ts";
+import type { Reference } from "./reference.ts";
 import { activeContext, remoteClient, requireRemote } from "./remote.ts";
-import { runRemote } from "./remote-run.ts";
+import { type RemoteStart, runRemote } from "./remote-run.ts";
 import { type Runtime, resolveRuntime } from "./runtime.ts";
 import { type StepLocator, stepLocator } from "./step-locator.ts";
 import { portNumber } from "./whole-number.ts";
@@ -36,15 +38,20 @@ interface ExecOptions {
 }
 
 /**
- * `noetl exec REF` and `noetl run REF` (reference §8): the same references and flags. A file runs
- * embedded, a catalog reference on a server (`-r` chooses); `run` follows a server run to its
- * end and runs a catalog path embedded unless a server is named (what it always did).
+ * `noetl exec [REF]` and `noetl run [REF]` (reference §8): the same references and flags. A file
+ * runs embedded, a catalog reference (path or id) on a server (`-r` chooses); `run` follows a
+ * server run to its end and runs a catalog reference embedded unless a server is named (what it
+ * always did). Without REF, `./noetl.yaml` or `./main.yaml` runs (see `execArguments`).
  */
 export function defineExec(program: Command, name: "exec" | "run", description: string): void {
   program
     .command(name)
     .description(description)
-    .argument("<ref>", "playbook file, catalog path, or catalog://path@version")
+    .argument(
+      "[ref]",
+      "playbook file, catalog path, catalog://path@version or catalog id (default ./noetl.yaml, ./main.yaml; " +
+        "a step of that playbook: start there)",
+    )
     .option("-r, --runtime <runtime>", "local (embedded), distributed (a server) or auto", "auto")
     .option("-t, --target <step>", "start at this step instead of the entry step")
     .option("--set <key=value>", "set a workload value (repeatable; dotted keys nest)", collect, [])
@@ -68,13 +75,15 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
       "--ui [port]",
       "local: serve the web UI while the run lasts (default port 8083); stays up until Ctrl-C",
     )
-    .action(async (ref: string, o: ExecOptions) => {
+    .action(async (ref: string | undefined, o: ExecOptions) => {
       let reference: Reference;
+      let target: string | undefined;
+      let discovered: string | undefined;
       let runtime: Runtime;
       let payload: JsonObject;
       let uiPort = 8083;
       try {
-        reference = parseReference(ref, o.version);
+        ({ reference, target, discovered } = execArguments(ref, o));
         runtime = resolveRuntime(
           o.runtime,
           reference,
@@ -91,6 +100,7 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
         exitWithError(error, EXIT_INVALID);
       }
 
+      if (discovered !== undefined && !o.quiet) process.stderr.write(`playbook ./${discovered}\n`);
       let content: string | undefined;
       let where: StepLocator | undefined;
       let playbook: Playbook | undefined;
@@ -107,7 +117,7 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
         playbook = parsed.playbook;
         where = stepLocator(playbook, reference.file);
         try {
-          checkTarget(playbook, reference.file, o.target);
+          checkTarget(playbook, reference.file, target);
         } catch (error) {
           exitWithError(error, EXIT_INVALID);
         }
@@ -115,13 +125,13 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
 
       if (o.dryRun) {
         try {
-          const found = await describe(reference, runtime, o, playbook);
-          checkTarget(found.playbook, found.path, o.target);
+          const found = await describe(reference, runtime, o.server, o.db, playbook);
+          checkTarget(found.playbook, found.path, target);
           const plan = playbookPlan(found.playbook, {
             path: found.path,
             ...(found.version !== undefined ? { version: found.version } : {}),
             runtime,
-            ...(o.target !== undefined ? { entryStep: o.target } : {}),
+            ...(target !== undefined ? { entryStep: target } : {}),
           });
           process.stdout.write(o.json ? `${JSON.stringify({ ...plan, payload })}\n` : formatPlan(plan));
         } catch (error) {
@@ -132,17 +142,19 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
 
       if (runtime === "distributed") {
         try {
-          const start =
+          const start: RemoteStart =
             reference.kind === "file"
               ? { content: content as string }
-              : {
-                  path: reference.path,
-                  ...(reference.version !== undefined ? { version: reference.version } : {}),
-                };
+              : reference.kind === "catalog-id"
+                ? { catalog_id: reference.catalogId }
+                : {
+                    path: reference.path,
+                    ...(reference.version !== undefined ? { version: reference.version } : {}),
+                  };
           process.exitCode = await runRemote(requireRemote(o.server), start, payload, {
             wait: Boolean(o.wait) || name === "run",
             json: Boolean(o.json),
-            ...(o.target !== undefined ? { entryStep: o.target } : {}),
+            ...(target !== undefined ? { entryStep: target } : {}),
           });
         } catch (error) {
           exitWithError(error);
@@ -153,7 +165,7 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
       const app = await embedded({ config: readConfig(), ...(o.db ? { dbPath: o.db } : {}) });
       const ui = o.ui ? await serveEmbeddedUi(app, uiPort) : undefined;
       if (ui) process.stderr.write(`web UI: ${ui.url}\n`);
-      const entryStep = o.target !== undefined ? { entry_step: o.target } : {};
+      const entryStep = target !== undefined ? { entry_step: target } : {};
       const code = await runToEnd(
         app,
         {
@@ -165,7 +177,9 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
         },
         async () => {
           if (content !== undefined) {
-            const entry = await app.orchestrator.register(content, { file: ref });
+            const entry = await app.orchestrator.register(content, {
+              file: (reference as Reference & { kind: "file" }).file,
+            });
             return app.orchestrator.execute({
               path: entry.path,
               version: entry.version,
@@ -173,7 +187,11 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
               ...entryStep,
             });
           }
-          const r = reference as Reference & { kind: "catalog" };
+          // a catalog id runs the path and version it names, as the server's POST /api/execute does
+          const r =
+            reference.kind === "catalog-id"
+              ? await catalogEntryById(app.store, reference.catalogId)
+              : (reference as Reference & { kind: "catalog" });
           return app.orchestrator.execute({
             path: r.path,
             ...(r.version !== undefined ? { version: r.version } : {}),
@@ -190,28 +208,36 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
 async function describe(
   reference: Reference,
   runtime: Runtime,
-  o: ExecOptions,
+  server: string | undefined,
+  db: string | undefined,
   parsedFile: Playbook | undefined,
 ): Promise<{ playbook: Playbook; path: string; version?: number }> {
   if (reference.kind === "file") return { playbook: parsedFile as Playbook, path: reference.file };
-  const { path, version } = reference;
-  let found: { content: string; version: number } | undefined;
+  let found: { content: string; path: string; version: number } | undefined;
   if (runtime === "distributed") {
+    const http = requireRemote(server);
+    const { path, version } =
+      reference.kind === "catalog" ? reference : await serverCatalogEntry(http, reference.catalogId);
     const q = `path=${encodeURIComponent(path)}${version !== undefined ? `&version=${version}` : ""}`;
-    found = await requireRemote(o.server).get<{ content: string; version: number }>(
-      `/api/catalog/resource?${q}`,
-    );
+    found = await http.get<{ content: string; path: string; version: number }>(`/api/catalog/resource?${q}`);
   } else {
-    const entry = await withStoreApp(o.db, (app) => app.store.catalogGet(path, version));
+    const entry = await withStoreApp(db, (app) =>
+      reference.kind === "catalog-id"
+        ? app.store.catalogGetById(reference.catalogId)
+        : app.store.catalogGet(reference.path, reference.version),
+    );
     if (entry && entry.archived_at === undefined) found = entry;
   }
-  if (!found) throw new NoetlError("NOETL_E_CATALOG_NOT_FOUND", `no playbook registered at path '${path}'`);
-  const parsed = parsePlaybook(found.content, { file: path });
+  if (!found)
+    throw reference.kind === "catalog-id"
+      ? catalogIdNotFound(reference.catalogId)
+      : new NoetlError("NOETL_E_CATALOG_NOT_FOUND", `no playbook registered at path '${reference.path}'`);
+  const parsed = parsePlaybook(found.content, { file: found.path });
   if (!parsed.playbook) {
-    printDiagnostics(process.stderr, parsed.diagnostics, path);
-    throw new NoetlError("NOETL_E_CLI_FILE", `the playbook registered at '${path}' is not valid`);
+    printDiagnostics(process.stderr, parsed.diagnostics, found.path);
+    throw new NoetlError("NOETL_E_CLI_FILE", `the playbook registered at '${found.path}' is not valid`);
   }
-  return { playbook: parsed.playbook, path, version: found.version };
+  return { playbook: parsed.playbook, path: found.path, version: found.version };
 }
 
 /** `-t STEP` names a step of the playbook (`where`: its file or catalog path, for the message). */

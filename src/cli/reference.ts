@@ -2,13 +2,20 @@ import { existsSync } from "node:fs";
 import { NoetlError } from "../kernel/index.ts";
 import { invalidArgument } from "./invalid-argument.ts";
 
-/** What `noetl exec|run REF` names: a playbook file, or a registered catalog path (and version). */
-export type Reference = { kind: "file"; file: string } | { kind: "catalog"; path: string; version?: number };
+/**
+ * What `noetl exec|run REF` names: a playbook file, a registered catalog path (and version), or a
+ * catalog entry by its id (one version of one path).
+ */
+export type Reference =
+  | { kind: "file"; file: string }
+  | { kind: "catalog"; path: string; version?: number }
+  | { kind: "catalog-id"; catalogId: string };
 
 /**
  * Reads REF as NoETL does (reference §8): an existing file, `catalog://path@version`
- * (`@latest` or no `@` = the latest version), or a catalog path. A `.yaml`/`.yml` name that does
- * not exist is a missing file, not a catalog path. `-V N` gives the version of a catalog path.
+ * (`@latest` or no `@` = the latest version), a catalog entry id (digits only), or a catalog
+ * path. A `.yaml`/`.yml` name that does not exist is a missing file, not a catalog path. `-V N`
+ * gives the version of a catalog path (an id names one version: `-V` is refused).
  */
 export function parseReference(ref: string, version?: string): Reference {
   const v = version === undefined ? undefined : catalogVersion(version, "-V/--version");
@@ -28,6 +35,11 @@ export function parseReference(ref: string, version?: string): Reference {
     return { kind: "file", file: ref };
   }
   if (/\.ya?ml$/i.test(ref)) throw new NoetlError("NOETL_E_CLI_FILE", `cannot read ${ref}: no such file`);
+  if (/^\d+$/.test(ref)) {
+    if (v !== undefined)
+      throw invalidArgument(`-V/--version selects a version of a catalog path; catalog id ${ref} names one`);
+    return { kind: "catalog-id", catalogId: ref };
+  }
   return { kind: "catalog", path: ref, ...(v !== undefined ? { version: v } : {}) };
 }
 

@@ -4,8 +4,8 @@ import type { JsonObject } from "../kernel/index.ts";
 import { errorLine } from "./error-line.ts";
 import { EXIT_FAILED, EXIT_OK } from "./exit.ts";
 
-/** What to start on a server: a registered path (and version), or a playbook's text. */
-export type RemoteStart = { path: string; version?: number } | { content: string };
+/** What to start on a server: a registered path (and version), a catalog entry id, or a playbook's text. */
+export type RemoteStart = { path: string; version?: number } | { catalog_id: string } | { content: string };
 
 /**
  * Starts an execution on a server (at `entryStep` when given). Without `wait` prints its id (or `{execution_id, status}`

@@ -8,7 +8,7 @@ export function register(program: Command): void {
   defineExec(
     program,
     "exec",
-    "run a playbook: a file embedded, a catalog path on a server (-r local|distributed|auto)",
+    "run a playbook: a file embedded, a catalog path or id on a server (-r local|distributed|auto); no REF: ./noetl.yaml",
   );
 
   program

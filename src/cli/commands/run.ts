@@ -15,7 +15,7 @@ export function register(program: Command): void {
   defineExec(
     program,
     "run",
-    "run a playbook (file or catalog path) embedded, in this process; same references and flags as exec",
+    "run a playbook (file, catalog path or id; no REF: ./noetl.yaml) embedded, in this process; same references and flags as exec",
   );
 
   program
