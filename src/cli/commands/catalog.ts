@@ -39,25 +39,27 @@ export function register(program: Command): void {
       try {
         const files = paths.flatMap(expand);
         const remote = remoteClient(options.server);
-        const registered: Array<{ file: string; path: string; version: number }> = [];
+        const registered: Array<{ file: string; path: string; version: number; catalog_id: string }> = [];
         if (remote) {
           for (const file of files) {
             const e = await remote.post<EntryInfo>("/api/catalog/register", {
               content: readPlaybookSource(file),
             });
-            registered.push({ file, path: e.path, version: e.version });
+            registered.push({ file, path: e.path, version: e.version, catalog_id: e.catalog_id });
           }
         } else {
           await withStoreApp(options.db, async (app) => {
             for (const file of files) {
               const e = await app.orchestrator.register(readPlaybookSource(file), { file });
-              registered.push({ file, path: e.path, version: e.version });
+              registered.push({ file, path: e.path, version: e.version, catalog_id: e.catalog_id });
             }
           });
         }
         for (const r of registered) {
           process.stdout.write(
-            options.json ? `${JSON.stringify(r)}\n` : `registered ${r.path} v${r.version} (${r.file})\n`,
+            options.json
+              ? `${JSON.stringify(r)}\n`
+              : `registered ${r.path} v${r.version} (${r.file}), catalog id ${r.catalog_id}\n`,
           );
         }
       } catch (error) {
