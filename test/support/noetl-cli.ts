@@ -15,15 +15,19 @@ export interface CliOutcome {
   stderr: string;
 }
 
-/** Runs `noetl ARGS` with `env` and waits for it (blocking this process). */
-export function runNoetl(args: readonly string[], env: NodeJS.ProcessEnv): CliOutcome {
-  return spawnSync(process.execPath, [noetlBin, ...args], { cwd: projectRoot, env, encoding: "utf8" });
+/** Runs `noetl ARGS` with `env` in `cwd` (default the project root) and waits for it (blocking this process). */
+export function runNoetl(args: readonly string[], env: NodeJS.ProcessEnv, cwd = projectRoot): CliOutcome {
+  return spawnSync(process.execPath, [noetlBin, ...args], { cwd, env, encoding: "utf8" });
 }
 
-/** Runs `noetl ARGS` with `env` without blocking this process; resolves when it has exited. */
-export function runNoetlAsync(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliOutcome> {
+/** Runs `noetl ARGS` with `env` in `cwd` without blocking this process; resolves when it has exited. */
+export function runNoetlAsync(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd = projectRoot,
+): Promise<CliOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [noetlBin, ...args], { cwd: projectRoot, env });
+    const child = spawn(process.execPath, [noetlBin, ...args], { cwd, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
