@@ -44,10 +44,17 @@ export function registerCatalogRoutes(
   app.get("/api/catalog/list", { schema: { tags: ["catalog"] } }, listCatalog);
   app.post("/api/catalog/list", { schema: { tags: ["catalog"] } }, listCatalog);
   const resource = async (req: FastifyRequest) => {
-    // `?path=&version=`, or NoETL's POST body `{path, version}` (version a number or `latest`)
+    // `?path=&version=`, or NoETL's POST body `{path, version}` (version a number or `latest`),
+    // or `{catalog_id}` (an entry by its id, deleted or not)
     const q = bodyAndQuery(req);
+    if (q.catalog_id !== undefined && q.catalog_id !== null && q.catalog_id !== "") {
+      const id = String(q.catalog_id);
+      const byId = /^\d+$/.test(id) ? await store.catalogGetById(id) : undefined;
+      if (!byId) throw new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no catalog entry ${id}`);
+      return byId;
+    }
     const path = typeof q.path === "string" ? q.path : "";
-    if (!path) throw new ApiError(422, "NOETL_E_API_VALIDATION", "`path` is required");
+    if (!path) throw new ApiError(422, "NOETL_E_API_VALIDATION", "`path` or `catalog_id` is required");
     const version = versionParam(q.version);
     const entry = await store.catalogGet(path, version);
     if (!entry) throw new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no playbook at ${path}`);

@@ -37,6 +37,21 @@ describe("NoETL client shapes", () => {
       version: "latest",
     });
     assert.equal(resource.content, pb("linear"));
+    // NoETL's `{catalog_id}` form of the resource request, in a POST body and a query
+    const byId = await api.http.post<{ catalog_id: string; path: string; version: number; content: string }>(
+      "/api/catalog/resource",
+      { catalog_id: reg.catalog_id },
+    );
+    assert.deepEqual([byId.catalog_id, byId.path, byId.version], [reg.catalog_id, reg.path, reg.version]);
+    assert.equal(byId.content, pb("linear"));
+    const byQuery = await api.http.get<{ path: string }>(
+      `/api/catalog/resource?catalog_id=${reg.catalog_id}`,
+    );
+    assert.equal(byQuery.path, reg.path);
+    await assert.rejects(
+      api.http.post("/api/catalog/resource", { catalog_id: "999999999" }),
+      (e: unknown) => e instanceof RemoteError && e.status === 404 && e.code === "NOETL_E_CATALOG_NOT_FOUND",
+    );
     for (const body of [{ catalog_id: reg.catalog_id }, { path: reg.path, version: "latest" }]) {
       const { execution_id } = await api.http.post<{ execution_id: string }>("/api/execute", body);
       await api.http.get(`/api/executions/${execution_id}/wait?timeout_ms=20000`, { timeoutMs: 25_000 });
