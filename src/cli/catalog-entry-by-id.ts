@@ -12,16 +12,25 @@ export async function catalogEntryById(
   return { path: entry.path, version: entry.version };
 }
 
-/** The path and version of a server's catalog entry `catalogId` (no route reads one by id: its list does). */
+/**
+ * A server's catalog entry `catalogId` (`/api/catalog/resource?catalog_id=`), with its content;
+ * a deleted entry, like an unknown id, is not found (it is not started either).
+ */
 export async function serverCatalogEntry(
   http: HttpClient,
   catalogId: string,
-): Promise<{ path: string; version: number }> {
-  type Listed = { catalog_id: string; path: string; version: number };
-  const { entries } = await http.get<{ entries: Listed[] }>("/api/catalog/list");
-  const entry = entries.find((e) => e.catalog_id === catalogId);
-  if (!entry) throw catalogIdNotFound(catalogId);
-  return { path: entry.path, version: entry.version };
+): Promise<{ content: string; path: string; version: number }> {
+  type Entry = { content: string; path: string; version: number; archived_at?: number };
+  let entry: Entry;
+  try {
+    entry = await http.get<Entry>(`/api/catalog/resource?catalog_id=${encodeURIComponent(catalogId)}`);
+  } catch (error) {
+    if (error instanceof NoetlError && error.code === "NOETL_E_CATALOG_NOT_FOUND")
+      throw catalogIdNotFound(catalogId);
+    throw error;
+  }
+  if (entry.archived_at !== undefined && entry.archived_at !== null) throw catalogIdNotFound(catalogId);
+  return entry;
 }
 
 /** A catalog id that names no entry: the error of an unknown catalog path, as the server answers it. */

@@ -216,10 +216,14 @@ async function describe(
   let found: { content: string; path: string; version: number } | undefined;
   if (runtime === "distributed") {
     const http = requireRemote(server);
-    const { path, version } =
-      reference.kind === "catalog" ? reference : await serverCatalogEntry(http, reference.catalogId);
-    const q = `path=${encodeURIComponent(path)}${version !== undefined ? `&version=${version}` : ""}`;
-    found = await http.get<{ content: string; path: string; version: number }>(`/api/catalog/resource?${q}`);
+    if (reference.kind === "catalog-id") found = await serverCatalogEntry(http, reference.catalogId);
+    else {
+      const { path, version } = reference;
+      const q = `path=${encodeURIComponent(path)}${version !== undefined ? `&version=${version}` : ""}`;
+      found = await http.get<{ content: string; path: string; version: number }>(
+        `/api/catalog/resource?${q}`,
+      );
+    }
   } else {
     const entry = await withStoreApp(db, (app) =>
       reference.kind === "catalog-id"
