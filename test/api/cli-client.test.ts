@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ApiStack, apiStack } from "../support/api-stack.ts";
+import { runNoetlAsync } from "../support/noetl-cli.ts";
 
 let api: ApiStack;
 before(async () => {
@@ -14,20 +15,11 @@ after(() => api.close());
 
 describe("CLI client commands against the server", () => {
   it("catalog register/list/get, exec --wait, status, events, credential via --server", async () => {
-    const { spawn } = await import("node:child_process");
-    const root = new URL("../../", import.meta.url).pathname;
-    const noetl = (...args: string[]) =>
-      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(process.execPath, [`${root}bin/noetl.js`, ...args, "--server", api.server.url], {
-          cwd: root,
-          env: { ...process.env, NOETL_HOME: api.home, NOETL_LOG_LEVEL: "silent" },
-        });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-        child.on("close", (code) => resolve({ code, out, err }));
-      });
+    const env = { ...process.env, NOETL_HOME: api.home, NOETL_LOG_LEVEL: "silent" };
+    const noetl = async (...args: string[]) => {
+      const r = await runNoetlAsync([...args, "--server", api.server.url], env);
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
     const reg = await noetl("catalog", "register", "examples/hello.yaml", "--json");
     assert.equal(reg.code, 0, reg.err);
     assert.equal(JSON.parse(reg.out).path, "examples/hello");
