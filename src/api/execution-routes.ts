@@ -30,17 +30,12 @@ export function registerExecutionRoutes(
   /** Starts the execution an execute request asks for. */
   const start = async (body: unknown) => {
     const b = parse(ExecuteBody, body);
-    let path = b.path;
-    let version = b.version === undefined || b.version === "latest" ? undefined : Number(b.version);
-    if (!path && b.catalog_id !== undefined) {
-      const entry = await store.catalogGetById(String(b.catalog_id));
-      if (!entry) throw new ApiError(404, "NOETL_E_CATALOG_NOT_FOUND", `no catalog entry ${b.catalog_id}`);
-      path = entry.path;
-      version = entry.version;
-    }
+    const path = b.path;
+    const version = b.version === undefined || b.version === "latest" ? undefined : Number(b.version);
     const { execution_id } = await orchestrator.execute({
       ...(path ? { path } : {}),
       ...(version !== undefined ? { version } : {}),
+      ...(b.catalog_id !== undefined ? { catalog_id: String(b.catalog_id) } : {}),
       ...(b.content ? { content: b.content } : {}),
       payload: (b.payload ?? b.workload ?? {}) as JsonObject,
       ...(b.parent_execution_id ? { parent_execution_id: b.parent_execution_id as ExecutionId } : {}),

@@ -1,16 +1,5 @@
-import type { EmbeddedApp } from "../app/index.ts";
 import type { HttpClient } from "../client/index.ts";
 import { NoetlError } from "../kernel/index.ts";
-
-/** The path and version of the embedded catalog's entry `catalogId` (as the server's `/api/execute` reads it). */
-export async function catalogEntryById(
-  store: EmbeddedApp["store"],
-  catalogId: string,
-): Promise<{ path: string; version: number }> {
-  const entry = await store.catalogGetById(catalogId);
-  if (!entry) throw catalogIdNotFound(catalogId);
-  return { path: entry.path, version: entry.version };
-}
 
 /**
  * A server's catalog entry `catalogId` (`/api/catalog/resource?catalog_id=`), with its content;

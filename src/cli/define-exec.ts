@@ -3,7 +3,7 @@ import { embedded, readConfig, serveEmbeddedUi } from "../app/index.ts";
 import { type Playbook, parsePlaybook } from "../dsl/index.ts";
 import type { JsonObject } from "../kernel/index.ts";
 import { NoetlError } from "../kernel/index.ts";
-import { catalogEntryById, catalogIdNotFound, serverCatalogEntry } from "./catalog-entry-by-id.ts";
+import { catalogIdNotFound, serverCatalogEntry } from "./catalog-entry-by-id.ts";
 import { printDiagnostics } from "./diagnostics.ts";
 import { runToEnd } from "./embedded-run.ts";
 import { execArguments } from "./exec-arguments.ts";
@@ -187,14 +187,11 @@ export function defineExec(program: Command, name: "exec" | "run", description: 
               ...entryStep,
             });
           }
-          // a catalog id runs the path and version it names, as the server's POST /api/execute does
-          const r =
-            reference.kind === "catalog-id"
-              ? await catalogEntryById(app.store, reference.catalogId)
-              : (reference as Reference & { kind: "catalog" });
+          const r = reference as Reference & { kind: "catalog" | "catalog-id" };
           return app.orchestrator.execute({
-            path: r.path,
-            ...(r.version !== undefined ? { version: r.version } : {}),
+            ...(r.kind === "catalog-id"
+              ? { catalog_id: r.catalogId }
+              : { path: r.path, ...(r.version !== undefined ? { version: r.version } : {}) }),
             payload,
             ...entryStep,
           });

@@ -42,6 +42,9 @@ describe("catalog archive and the orchestrator", () => {
     );
     await assert.rejects(first.execute({ path: entry.path }), notFound);
     await assert.rejects(first.execute({ path: entry.path, version: 1 }), /was deleted from the catalog/);
+    // by its catalog id too; an id that names no entry is not found
+    await assert.rejects(first.execute({ catalog_id: entry.catalog_id }), /was deleted from the catalog/);
+    await assert.rejects(first.execute({ catalog_id: "987654321" }), /no catalog entry 987654321/);
 
     // another replica finishes the running execution: it rebuilds it from the archived entry
     const other = make(new RecordingBus());
@@ -64,5 +67,6 @@ describe("catalog archive and the orchestrator", () => {
       [1],
     );
     assert.ok((await first.execute({ path: entry.path, version: 1 })).execution_id);
+    assert.ok((await first.execute({ catalog_id: entry.catalog_id })).execution_id);
   });
 });

@@ -80,6 +80,13 @@ export class Catalog {
     return entry;
   }
 
+  /** The entry of id `catalogId` an execution starts from (as `resolveEntry` its path and version). */
+  async resolveEntryById(catalogId: string): Promise<CatalogEntry> {
+    const entry = await this.store.catalogGetById(catalogId);
+    if (!entry) throw new NoetlError("NOETL_E_CATALOG_NOT_FOUND", `no catalog entry ${catalogId}`);
+    return this.resolveEntry(entry.path, entry.version);
+  }
+
   /** The entry from the store, or as read less than `cacheMs` ago. */
   private async read(path: string, version?: number): Promise<CatalogEntry | undefined> {
     const key = version === undefined ? "" : String(version);

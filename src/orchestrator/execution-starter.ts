@@ -66,7 +66,9 @@ export class ExecutionStarter {
   async execute(request: ExecuteRequest): Promise<{ execution_id: ExecutionId }> {
     const entry = request.content
       ? await this.catalog.register(request.content)
-      : await this.catalog.resolveEntry(request.path, request.version);
+      : !request.path && request.catalog_id !== undefined
+        ? await this.catalog.resolveEntryById(request.catalog_id)
+        : await this.catalog.resolveEntry(request.path, request.version);
     const { playbook } = this.loader.load(entry);
     const start = request.entry_step;
     if (start !== undefined && !playbook.workflow.some((s) => s.step === start)) {

@@ -54,6 +54,8 @@ export interface ExecutionInfo {
 export interface ExecuteRequest {
   path?: string;
   version?: number;
+  /** A catalog entry by its id (one version of one path), when no `path` is given. */
+  catalog_id?: string;
   /** Inline playbook YAML (embedded runs of a file). */
   content?: string;
   payload?: JsonObject;
